@@ -1,0 +1,372 @@
+//! JSON inputs: documents parsed as streams (HAR, JSON arrays, Cloudflare API responses),
+//! entry by entry, whatever their line length; and single JSON objects (one per line, or one
+//! per array element) recognised by their keys.
+
+use std::fmt;
+use std::io::BufRead;
+
+use serde::de::{self, DeserializeSeed, Deserializer as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use super::api::{endpoint_of, error_body, error_body_text};
+use super::nginx::{access_record, Access};
+use super::{har, Claim, Sink};
+use crate::record::{Outcome, Record, SourceKind};
+use crate::time;
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Document {
+    Har,
+    Array,
+    CloudflareResponse,
+}
+
+/// Where a JSON object sits: a line of a JSON-lines file or an element of an array document.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Position {
+    Line(u64),
+    Entry(u64),
+}
+
+impl Position {
+    fn place(self, r: &mut Record) {
+        match self {
+            Position::Line(n) => r.line = Some(n),
+            Position::Entry(n) => r.entry = Some(n),
+        }
+    }
+}
+
+pub(crate) fn document(reader: &mut dyn BufRead, kind: Document, sink: &mut Sink) {
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let mut state = Walk { sink, index: 0 };
+    let result = match kind {
+        Document::Har => (&mut de).deserialize_map(HarRoot(&mut state)),
+        Document::Array => (&mut de).deserialize_seq(Elements {
+            state: &mut state,
+            har: false,
+        }),
+        Document::CloudflareResponse => (&mut de).deserialize_map(ResultRoot(&mut state)),
+    }
+    .and_then(|()| de.end());
+    if let Err(e) = result {
+        let what = match kind {
+            Document::Har => "malformed HAR",
+            Document::Array | Document::CloudflareResponse => "malformed JSON document",
+        };
+        let reason = if e.is_eof() {
+            format!("{what}: cut off at line {} column {}", e.line(), e.column())
+        } else {
+            format!("{what}: {e}")
+        };
+        state.sink.warn(reason);
+        state.sink.scan.lines.read += 1;
+        state.sink.scan.lines.unparseable(what);
+    }
+}
+
+struct Walk<'s, 'o> {
+    sink: &'s mut Sink<'o>,
+    index: u64,
+}
+
+struct HarRoot<'w, 's, 'o>(&'w mut Walk<'s, 'o>);
+struct HarLog<'w, 's, 'o>(&'w mut Walk<'s, 'o>);
+struct ResultRoot<'w, 's, 'o>(&'w mut Walk<'s, 'o>);
+struct Elements<'w, 's, 'o> {
+    state: &'w mut Walk<'s, 'o>,
+    har: bool,
+}
+
+impl<'de> Visitor<'de> for HarRoot<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a HAR object with a `log` member")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "log" {
+                map.next_value_seed(HarLog(&mut *self.0))?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for HarLog<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for HarLog<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a HAR `log` object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "entries" {
+                map.next_value_seed(Elements {
+                    state: &mut *self.0,
+                    har: true,
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'de> Visitor<'de> for ResultRoot<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an API response with a `result` array")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "result" {
+                map.next_value_seed(Elements {
+                    state: &mut *self.0,
+                    har: false,
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Elements<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Elements<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of entries")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(value) = seq.next_element::<Value>()? {
+            let index = self.state.index;
+            self.state.index += 1;
+            let sink = &mut *self.state.sink;
+            sink.scan.lines.read += 1;
+            let claim = if self.har {
+                match har::entry(value, index, sink) {
+                    Ok(true) => Claim::Relevant,
+                    Ok(false) => Claim::Noise,
+                    Err(reason) => {
+                        sink.warn(format!("HAR {reason}"));
+                        Claim::Bad("HAR entry with unexpected shape")
+                    }
+                }
+            } else {
+                object(&value, Position::Entry(index), sink)
+            };
+            let stats = &mut sink.scan.lines;
+            match claim {
+                Claim::Relevant => stats.relevant += 1,
+                Claim::NotMine | Claim::Noise => stats.noise += 1,
+                Claim::Bad(reason) => stats.unparseable(reason),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn str_field<'v>(v: &'v Value, keys: &[&str]) -> Option<&'v str> {
+    keys.iter()
+        .find_map(|k| v.get(*k).and_then(Value::as_str))
+        .filter(|s| !s.is_empty() && *s != "-")
+}
+
+fn num_field(v: &Value, keys: &[&str]) -> Option<f64> {
+    keys.iter().find_map(|k| match v.get(*k)? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    })
+}
+
+/// Recognise one JSON object by its keys and read it.
+pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
+    let Some(map) = v.as_object() else {
+        return Claim::NotMine;
+    };
+    for handler in [
+        super::claude_code::object,
+        super::python::object,
+        super::sdks::object,
+        super::clouds::object,
+        super::litellm::object,
+        super::gateways::object,
+    ] {
+        let claim = handler(v, at, sink);
+        if claim != Claim::NotMine {
+            return claim;
+        }
+    }
+    if map.contains_key("tokens_in") || map.contains_key("tokens_out") || (map.contains_key("cached") && map.contains_key("duration") && map.contains_key("status_code")) {
+        return cloudflare(v, at, sink);
+    }
+    if map.contains_key("status")
+        && ["request_uri", "request", "uri", "path", "request_path"]
+            .iter()
+            .any(|k| map.get(*k).is_some_and(Value::is_string))
+    {
+        return nginx_json(v, at, sink);
+    }
+    Claim::NotMine
+}
+
+fn nginx_json(v: &Value, at: Position, sink: &mut Sink) -> Claim {
+    let Some(status) = num_field(v, &["status"]).filter(|s| *s >= 0.0 && *s < 1000.0) else {
+        return Claim::NotMine;
+    };
+    let request = str_field(v, &["request"]);
+    let target = str_field(v, &["request_uri", "uri", "path", "request_path"])
+        .or_else(|| request.and_then(|r| r.split(' ').nth(1)))
+        .unwrap_or("");
+    let stamp = str_field(v, &["time_iso8601", "@timestamp", "timestamp", "time"])
+        .and_then(time::iso)
+        .or_else(|| str_field(v, &["time_local"]).and_then(time::nginx_local));
+    let a = Access {
+        stamp,
+        method: str_field(v, &["request_method", "method"]),
+        target,
+        status: status as u16,
+        request_time_s: num_field(v, &["request_time"]),
+        upstream_status: v.get("upstream_status").and_then(Value::as_str),
+        request_id: str_field(v, &["upstream_http_request_id", "request_id"]),
+        user_agent: str_field(v, &["http_user_agent", "user_agent"]),
+        model: str_field(v, &["model", "upstream_http_x_model"]),
+    };
+    if a.status == 0 {
+        return Claim::Noise;
+    }
+    match access_record(&a, SourceKind::Nginx, sink) {
+        Some(mut r) => {
+            at.place(&mut r);
+            for (key, header) in [
+                ("upstream_http_retry_after", "retry-after"),
+                ("upstream_http_x_should_retry", "x-should-retry"),
+            ] {
+                if let Some(val) = str_field(v, &[key]) {
+                    r.headers.push((header.into(), val.into()));
+                }
+            }
+            if let Some(map) = v.as_object() {
+                for (k, val) in map {
+                    if let (Some(rest), Some(val)) =
+                        (k.strip_prefix("upstream_http_anthropic_ratelimit_"), val.as_str())
+                    {
+                        if val != "-" {
+                            r.headers.push((
+                                format!("anthropic-ratelimit-{}", rest.replace('_', "-")),
+                                val.to_string(),
+                            ));
+                        }
+                    }
+                }
+            }
+            sink.push(r);
+            Claim::Relevant
+        }
+        None => Claim::Noise,
+    }
+}
+
+fn cloudflare(v: &Value, at: Position, sink: &mut Sink) -> Claim {
+    let provider = str_field(v, &["provider"]).unwrap_or("");
+    let model = str_field(v, &["model"]);
+    let is_claude = provider.contains("anthropic")
+        || model.is_some_and(|m| m.contains("claude"));
+    if !is_claude {
+        return Claim::Noise;
+    }
+    let path = str_field(v, &["path"]).unwrap_or("v1/messages");
+    let path = if path.starts_with('/') { path.to_string() } else { format!("/{path}") };
+    let endpoint = endpoint_of(&path, &sink.opts.api_paths).unwrap_or(path);
+    let status = num_field(v, &["status_code", "status"]).map(|s| s as u16);
+    let success = v.get("success").and_then(Value::as_bool);
+    let failed = success == Some(false) || status.is_some_and(|s| s >= 400 || s == 0);
+    let mut r = Record::new(
+        SourceKind::CloudflareAig,
+        if failed { Outcome::Failure } else { Outcome::Success },
+    );
+    at.place(&mut r);
+    r.stamp = str_field(v, &["created_at", "timestamp"]).and_then(time::iso);
+    r.http_status = status.filter(|s| *s != 0);
+    r.latency_ms = num_field(v, &["duration"]).filter(|d| *d >= 0.0).map(|d| d.round() as u64);
+    r.model = model.map(str::to_string);
+    r.endpoint = Some(endpoint);
+    r.provider = Some("cloudflare".into());
+    if failed {
+        // Bodies are present only when payload logging is on; they may be strings or objects.
+        let body = ["response", "response_body", "error"]
+            .iter()
+            .find_map(|k| v.get(*k))
+            .map(|b| match b {
+                Value::String(s) => error_body_text(s),
+                other => error_body(other),
+            })
+            .unwrap_or_default();
+        if body.error_type.is_some() {
+            r.provider = Some("anthropic".into());
+        }
+        r.error_type = body.error_type;
+        r.message = body.message;
+        r.request_id = body.request_id;
+        if r.http_status.is_none() {
+            r.error_type.get_or_insert_with(|| "connection_error".into());
+        }
+    }
+    sink.push(r);
+    Claim::Relevant
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{parse_text, ScanOptions};
+
+    #[test]
+    fn nginx_json_lines() {
+        let text = r#"{"time_iso8601":"2025-10-02T16:20:11+00:00","remote_addr":"10.0.0.7","request_method":"POST","request_uri":"/v1/messages","status":"429","request_time":"0.412","upstream_status":"429","upstream_http_request_id":"req_011CUk2fQw8PzX4nR7tYb3Lm","upstream_http_anthropic_ratelimit_output_tokens_remaining":"0"}
+{"time_iso8601":"2025-10-02T16:20:12+00:00","request_uri":"/healthz","status":"200"}
+{"time_iso8601":"2025-10-02T16:20:13+00:00","request_uri":"/v1/messages","status":"502","upstream_status":"-"}
+"#;
+        let s = parse_text(text, &ScanOptions::default());
+        assert_eq!(s.failures.len(), 2);
+        let f = &s.failures[0];
+        assert_eq!(f.http_status, Some(429));
+        assert_eq!(f.latency_ms, Some(412));
+        assert_eq!(f.request_id.as_deref(), Some("req_011CUk2fQw8PzX4nR7tYb3Lm"));
+        assert_eq!(f.header("anthropic-ratelimit-output-tokens-remaining"), Some("0"));
+        assert_eq!(s.failures[1].provider.as_deref(), Some("nginx"));
+        assert_eq!(s.lines.noise, 1);
+    }
+
+    #[test]
+    fn cloudflare_export_array() {
+        let text = r#"[
+ {"id":"01J9ZQ","created_at":"2025-10-02T16:50:00.000Z","provider":"anthropic","model":"claude-sonnet-4-5","path":"v1/messages","status_code":429,"success":false,"cached":false,"duration":231,"tokens_in":0,"tokens_out":0},
+ {"id":"01J9ZR","created_at":"2025-10-02T16:50:01.000Z","provider":"anthropic","model":"claude-sonnet-4-5","path":"v1/messages","status_code":200,"success":true,"cached":false,"duration":1800,"tokens_in":120,"tokens_out":40},
+ {"id":"01J9ZS","created_at":"2025-10-02T16:50:02.000Z","provider":"openai","model":"gpt-4o","path":"chat/completions","status_code":500,"success":false,"cached":false,"duration":10,"tokens_in":0,"tokens_out":0}
+]"#;
+        let s = parse_text(text, &ScanOptions::default());
+        assert_eq!(s.failures.len(), 1);
+        assert_eq!(s.failures[0].entry, Some(0));
+        assert_eq!(s.failures[0].endpoint.as_deref(), Some("/v1/messages"));
+        assert_eq!(s.successes.values().sum::<u64>(), 1);
+        assert_eq!(s.lines.read, 3);
+    }
+}

@@ -1,0 +1,137 @@
+//! A line reader with a bound: a line longer than the limit is cut there and the rest of it
+//! skipped at memory speed, so one 100 MB line costs the limit, not 100 MB.
+
+use std::borrow::Cow;
+use std::io::{self, BufRead};
+
+pub(crate) struct Line<'a> {
+    pub number: u64,
+    pub text: Cow<'a, str>,
+    pub truncated: bool,
+    pub invalid_utf8: bool,
+}
+
+pub(crate) struct LineReader<'r> {
+    inner: &'r mut dyn BufRead,
+    buf: Vec<u8>,
+    max: usize,
+    lineno: u64,
+}
+
+impl<'r> LineReader<'r> {
+    pub fn new(inner: &'r mut dyn BufRead, max: usize) -> Self {
+        LineReader {
+            inner,
+            buf: Vec::with_capacity(4096),
+            max: max.max(1),
+            lineno: 0,
+        }
+    }
+
+    /// Lines read so far.
+    pub fn lineno(&self) -> u64 {
+        self.lineno
+    }
+
+    /// The next line without its `\n` / `\r\n`; `None` at the end of input.
+    pub fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
+        self.buf.clear();
+        let mut truncated = false;
+        let mut any = false;
+        loop {
+            let available = match self.inner.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if available.is_empty() {
+                break;
+            }
+            any = true;
+            let (chunk, done) = match memchr::memchr(b'\n', available) {
+                Some(i) => (&available[..i], Some(i + 1)),
+                None => (available, None),
+            };
+            let room = self.max.saturating_sub(self.buf.len());
+            if chunk.len() > room {
+                truncated = true;
+            }
+            self.buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            match done {
+                Some(n) => {
+                    self.inner.consume(n);
+                    break;
+                }
+                None => {
+                    let n = available.len();
+                    self.inner.consume(n);
+                }
+            }
+        }
+        if !any {
+            return Ok(None);
+        }
+        self.lineno += 1;
+        if self.buf.last() == Some(&b'\r') {
+            self.buf.pop();
+        }
+        let (text, invalid_utf8) = match std::str::from_utf8(&self.buf) {
+            Ok(s) => (Cow::Borrowed(s), false),
+            Err(e) if truncated && e.error_len().is_none() => {
+                // The cut fell inside a character: drop the partial character.
+                let valid = e.valid_up_to();
+                (
+                    Cow::Borrowed(std::str::from_utf8(&self.buf[..valid]).unwrap_or_default()),
+                    false,
+                )
+            }
+            Err(_) => (String::from_utf8_lossy(&self.buf), true),
+        };
+        Ok(Some(Line {
+            number: self.lineno,
+            text,
+            truncated,
+            invalid_utf8,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(input: &[u8], max: usize) -> Vec<(String, bool, bool)> {
+        let mut r: &[u8] = input;
+        let mut lr = LineReader::new(&mut r, max);
+        let mut out = Vec::new();
+        while let Some(l) = lr.next_line().unwrap() {
+            out.push((l.text.into_owned(), l.truncated, l.invalid_utf8));
+        }
+        out
+    }
+
+    #[test]
+    fn splits_lines_and_strips_crlf() {
+        let v = all(b"a\r\nb\n\nc", 100);
+        let texts: Vec<_> = v.iter().map(|x| x.0.as_str()).collect();
+        assert_eq!(texts, ["a", "b", "", "c"]);
+    }
+
+    #[test]
+    fn cuts_long_lines_and_keeps_counting() {
+        let mut input = vec![b'x'; 10_000];
+        input.extend_from_slice(b"\nshort\n");
+        let v = all(&input, 100);
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[0].0.len(), 100);
+        assert!(v[0].1);
+        assert_eq!(v[1], ("short".to_string(), false, false));
+    }
+
+    #[test]
+    fn invalid_utf8_is_decoded_lossily_and_flagged() {
+        let v = all(b"ok \xff\xfe end\n", 100);
+        assert!(v[0].2);
+        assert!(v[0].0.starts_with("ok "));
+    }
+}

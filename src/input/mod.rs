@@ -1,0 +1,589 @@
+//! Reading one input: detect its shape from the content (never the name), parse it into
+//! [`Record`]s, join the lines that tell one attempt, and count every line.
+//!
+//! Two shapes: JSON documents (HAR, JSON arrays such as Cloudflare exports or the Claude Code
+//! errors array) are parsed as streams, entry by entry, whatever their line length; everything
+//! else is read line by line, each line offered to the line parsers, so one file may mix
+//! formats. Invariants: every line read is counted exactly once as relevant, noise or
+//! unparseable; nothing here panics on input; memory is bounded by the longest kept line and
+//! the failures found, not by the size of the input.
+
+mod api;
+mod claude_code;
+mod clouds;
+mod envoy;
+mod gateways;
+mod har;
+mod json;
+mod lines;
+mod litellm;
+mod nginx;
+mod python;
+mod sdks;
+mod sse;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Read};
+
+use regex::Regex;
+
+use crate::record::{Evidence, Outcome, Record, SourceKind, Stamp};
+
+pub use api::endpoint_of;
+
+/// Settings that change how inputs are read.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Longest line kept whole; longer lines are cut there, with a warning.
+    pub max_line_bytes: usize,
+    /// Extra URL paths (regexes) that count as Claude API calls in access logs.
+    pub api_paths: Vec<Regex>,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            max_line_bytes: 1 << 20,
+            api_paths: Vec::new(),
+        }
+    }
+}
+
+/// Counts of what was read from one input; `read = relevant + noise + unparseable`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineStats {
+    pub read: u64,
+    pub relevant: u64,
+    pub noise: u64,
+    pub unparseable: u64,
+    /// Why lines were unparseable, with counts.
+    pub reasons: BTreeMap<String, u64>,
+    /// Lines that were not valid UTF-8 (decoded lossily, still parsed).
+    pub invalid_utf8: u64,
+    /// Lines longer than the limit (cut, still parsed).
+    pub truncated: u64,
+}
+
+impl LineStats {
+    pub fn add(&mut self, other: &LineStats) {
+        self.read += other.read;
+        self.relevant += other.relevant;
+        self.noise += other.noise;
+        self.unparseable += other.unparseable;
+        self.invalid_utf8 += other.invalid_utf8;
+        self.truncated += other.truncated;
+        for (k, v) in &other.reasons {
+            *self.reasons.entry(k.clone()).or_default() += v;
+        }
+    }
+
+    fn unparseable(&mut self, reason: &str) {
+        self.unparseable += 1;
+        *self.reasons.entry(reason.to_string()).or_default() += 1;
+    }
+}
+
+/// A successful call, reduced to what the report groups by.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CallKey {
+    pub source_kind: SourceKind,
+    pub provider: Option<String>,
+    pub endpoint: Option<String>,
+    pub model: Option<String>,
+}
+
+/// Everything learned from one input.
+#[derive(Debug, Default)]
+pub struct FileScan {
+    pub file: String,
+    /// Records per detected format (source kind).
+    pub formats: BTreeMap<SourceKind, u64>,
+    pub lines: LineStats,
+    /// Failed attempts, in file order, each attempt once.
+    pub failures: Vec<Record>,
+    /// Successful attempts, counted.
+    pub successes: BTreeMap<CallKey, u64>,
+    /// Earliest and latest time stamp of any call.
+    pub span: Option<(Stamp, Stamp)>,
+    /// Problems worth telling the user (with line numbers where known).
+    pub warnings: Vec<String>,
+    /// Set when the input could not be read at all.
+    pub unreadable: Option<String>,
+}
+
+/// What a line parser says about one line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Claim {
+    /// Not this parser's format.
+    NotMine,
+    /// This parser's format, but not about an API call (health check, other host).
+    Noise,
+    /// About an API call; records were pushed to the sink.
+    Relevant,
+    /// This parser's format but broken.
+    Bad(&'static str),
+}
+
+/// A parser for one line format. Parsers are created per file, so they may keep state for
+/// records that span lines.
+pub(crate) trait LineParser: Send {
+    fn feed(&mut self, line: &str, lineno: u64, sink: &mut Sink) -> Claim;
+
+    /// True while the parser holds a record that spans lines (a traceback, a wrapped JSON
+    /// body): it is then offered the next line before any other parser.
+    fn busy(&self) -> bool {
+        false
+    }
+
+    /// End of input: emit whatever record is still held.
+    fn finish(&mut self, _sink: &mut Sink) {}
+}
+
+/// Where parsers put records. It joins the lines that tell one attempt: a record merges
+/// into an earlier one with the same request id, or into the previous record when that one is
+/// near, agrees on endpoint and status, and has no line of this evidence kind yet.
+pub(crate) struct Sink<'a> {
+    pub opts: &'a ScanOptions,
+    scan: FileScan,
+    /// Evidence kinds already folded into each failure.
+    evidence: Vec<u32>,
+    by_request_id: BTreeMap<String, usize>,
+    /// The last record pushed, for joining adjacent lines: index into failures, or a pending
+    /// success.
+    last: Option<Last>,
+    pending_success: Option<(Record, u32)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Last {
+    Failure(usize, u64),
+    Success(u64),
+}
+
+/// How far apart (in lines) two lines of one attempt may be.
+const JOIN_DISTANCE: u64 = 40;
+
+fn bit(e: Evidence) -> u32 {
+    1 << (e as u32)
+}
+
+impl<'a> Sink<'a> {
+    fn new(file: &str, opts: &'a ScanOptions) -> Sink<'a> {
+        Sink {
+            opts,
+            scan: FileScan {
+                file: file.to_string(),
+                ..FileScan::default()
+            },
+            evidence: Vec::new(),
+            by_request_id: BTreeMap::new(),
+            last: None,
+            pending_success: None,
+        }
+    }
+
+    /// Lines already counted as relevant turned out not to be about an API call (a
+    /// traceback that ended in an unrelated exception): count them as noise instead.
+    pub fn relevant_lines_were_noise(&mut self, n: u64) {
+        let n = n.min(self.scan.lines.relevant);
+        self.scan.lines.relevant -= n;
+        self.scan.lines.noise += n;
+    }
+
+    pub fn warn(&mut self, message: String) {
+        if self.scan.warnings.len() < 100 {
+            self.scan.warnings.push(message);
+        }
+    }
+
+    fn extend_span(&mut self, stamp: Option<Stamp>) {
+        let Some(s) = stamp else { return };
+        let key = |s: &Stamp| match s {
+            Stamp::Utc(t) => t.naive_utc(),
+            Stamp::Naive(n) => *n,
+        };
+        self.scan.span = Some(match self.scan.span {
+            None => (s, s),
+            Some((a, b)) => (
+                if key(&s) < key(&a) { s } else { a },
+                if key(&s) > key(&b) { s } else { b },
+            ),
+        });
+    }
+
+    /// Add a record about one attempt (or part of one).
+    pub fn push(&mut self, record: Record) {
+        *self.scan.formats.entry(record.source_kind).or_default() += 1;
+        self.extend_span(record.stamp);
+        let here = record.line.or(record.entry).unwrap_or(0);
+        // Lines that only add a request id attach to the record just before them.
+        if record.evidence == Evidence::RequestId {
+            match self.last {
+                Some(Last::Failure(i, at)) if here.saturating_sub(at) <= JOIN_DISTANCE => {
+                    let f = &mut self.scan.failures[i];
+                    if f.request_id.is_none() {
+                        if let Some(id) = record.request_id.clone() {
+                            self.by_request_id.insert(id, i);
+                        }
+                        f.request_id = record.request_id;
+                    }
+                }
+                Some(Last::Success(_)) => {
+                    if let Some((s, _)) = &mut self.pending_success {
+                        s.request_id = s.request_id.take().or(record.request_id);
+                    }
+                }
+                _ => {}
+            }
+            return;
+        }
+        match record.outcome {
+            Outcome::Failure => self.push_failure(record, here),
+            Outcome::Success => self.push_success(record, here),
+        }
+    }
+
+    fn push_failure(&mut self, record: Record, here: u64) {
+        if let Some(id) = &record.request_id {
+            if let Some(&i) = self.by_request_id.get(id) {
+                self.evidence[i] |= bit(record.evidence);
+                self.scan.failures[i].absorb(record);
+                self.last = Some(Last::Failure(i, here));
+                return;
+            }
+        }
+        if let Some(Last::Failure(i, at)) = self.last {
+            if here.saturating_sub(at) <= JOIN_DISTANCE
+                && record.evidence != Evidence::Whole
+                && self.evidence[i] & bit(record.evidence) == 0
+                && same_attempt(&self.scan.failures[i], &record)
+            {
+                self.evidence[i] |= bit(record.evidence);
+                if let Some(id) = &record.request_id {
+                    self.by_request_id.insert(id.clone(), i);
+                }
+                self.scan.failures[i].absorb(record);
+                self.last = Some(Last::Failure(i, here));
+                return;
+            }
+        }
+        // A success line right before (same attempt told as "200" by an outer logger) does
+        // not make this a success; it simply ends the pending success.
+        self.commit_success();
+        let i = self.scan.failures.len();
+        if let Some(id) = &record.request_id {
+            self.by_request_id.insert(id.clone(), i);
+        }
+        self.evidence.push(bit(record.evidence));
+        self.scan.failures.push(record);
+        self.last = Some(Last::Failure(i, here));
+    }
+
+    fn push_success(&mut self, record: Record, here: u64) {
+        if let (Some(Last::Success(at)), Some((prev, mask))) =
+            (self.last, self.pending_success.as_mut())
+        {
+            if here.saturating_sub(at) <= JOIN_DISTANCE
+                && record.evidence != Evidence::Whole
+                && *mask & bit(record.evidence) == 0
+                && same_attempt(prev, &record)
+            {
+                *mask |= bit(record.evidence);
+                prev.absorb(record);
+                self.last = Some(Last::Success(here));
+                return;
+            }
+        }
+        self.commit_success();
+        let mask = bit(record.evidence);
+        self.pending_success = Some((record, mask));
+        self.last = Some(Last::Success(here));
+    }
+
+    fn commit_success(&mut self) {
+        if let Some((r, _)) = self.pending_success.take() {
+            let key = CallKey {
+                source_kind: r.source_kind,
+                provider: r.provider,
+                endpoint: r.endpoint,
+                model: r.model,
+            };
+            *self.scan.successes.entry(key).or_default() += 1;
+        }
+    }
+
+    /// The model named by a later line (`Request options`, `message_start`) for the most
+    /// recent attempt that lacks one.
+    pub fn attach_model(&mut self, model: &str) {
+        match self.last {
+            Some(Last::Failure(i, _)) => {
+                let f = &mut self.scan.failures[i];
+                if f.model.is_none() {
+                    f.model = Some(model.to_string());
+                }
+            }
+            Some(Last::Success(_)) => {
+                if let Some((s, _)) = &mut self.pending_success {
+                    if s.model.is_none() {
+                        s.model = Some(model.to_string());
+                    }
+                }
+            }
+            None => {}
+        }
+    }
+
+    fn finish(mut self) -> FileScan {
+        self.commit_success();
+        self.scan
+    }
+}
+
+/// Two records from adjacent lines describe one attempt when nothing they both say disagrees.
+fn same_attempt(a: &Record, b: &Record) -> bool {
+    let agree = |x: &Option<String>, y: &Option<String>| match (x, y) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    };
+    let status_agrees = match (a.effective_status(), b.effective_status()) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    };
+    status_agrees && agree(&a.endpoint, &b.endpoint) && agree(&a.request_id, &b.request_id)
+}
+
+/// Read one input completely. Never panics on content; problems become warnings and counts.
+pub fn scan(display: &str, reader: &mut dyn BufRead, opts: &ScanOptions) -> FileScan {
+    let mut sink = Sink::new(display, opts);
+    match sniff(reader) {
+        Err(e) => {
+            sink.scan.unreadable = Some(read_error(&e));
+        }
+        Ok(Shape::Binary) => {
+            sink.scan.unreadable = Some("binary file (NUL bytes near the start), skipped".into());
+        }
+        Ok(Shape::Empty) => {}
+        Ok(Shape::Har) => json::document(reader, json::Document::Har, &mut sink),
+        Ok(Shape::JsonArray) => json::document(reader, json::Document::Array, &mut sink),
+        Ok(Shape::CloudflareResponse) => {
+            json::document(reader, json::Document::CloudflareResponse, &mut sink)
+        }
+        Ok(Shape::Lines) => scan_lines(reader, &mut sink),
+    }
+    sink.finish()
+}
+
+fn read_error(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput => {
+            format!("corrupt data: {e}")
+        }
+        std::io::ErrorKind::UnexpectedEof => format!("truncated input: {e}"),
+        _ => crate::discover::io_reason(e),
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Shape {
+    Empty,
+    Binary,
+    Har,
+    JsonArray,
+    CloudflareResponse,
+    Lines,
+}
+
+/// Look at the first bytes (without consuming them) to pick the reading mode.
+fn sniff(reader: &mut dyn BufRead) -> std::io::Result<Shape> {
+    let head = reader.fill_buf()?;
+    if head.is_empty() {
+        return Ok(Shape::Empty);
+    }
+    let head = &head[..head.len().min(64 * 1024)];
+    let probe = &head[..head.len().min(8192)];
+    if memchr::memchr(0, probe).is_some() {
+        // UTF-16 logs (Windows) also hold NULs; they are not supported and say so.
+        return Ok(Shape::Binary);
+    }
+    let text = String::from_utf8_lossy(head);
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with('[') {
+        // A JSON array document, unless the first line is a complete value of its own
+        // (JSON lines whose lines happen to be arrays) or a log line like `[GIN] ...`.
+        let first = trimmed.lines().next().unwrap_or("");
+        let after = trimmed[1..].trim_start();
+        let opens_value = after.starts_with('{') || after.starts_with(']') || after.is_empty();
+        if opens_value && serde_json::from_str::<serde_json::Value>(first).is_err() {
+            return Ok(Shape::JsonArray);
+        }
+        if opens_value && trimmed.lines().nth(1).is_none_or(|l| l.trim().is_empty()) {
+            return Ok(Shape::JsonArray);
+        }
+        return Ok(Shape::Lines);
+    }
+    if trimmed.starts_with('{') {
+        static HAR: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+            Regex::new(r#"^\{\s*"log"\s*:\s*\{"#).expect("static regex")
+        });
+        static CF: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+            Regex::new(r#"^\{[^\n]{0,200}?"result"\s*:\s*\["#).expect("static regex")
+        });
+        if HAR.is_match(trimmed) {
+            return Ok(Shape::Har);
+        }
+        if CF.is_match(trimmed) && trimmed.contains("\"success\"") {
+            return Ok(Shape::CloudflareResponse);
+        }
+    }
+    Ok(Shape::Lines)
+}
+
+fn scan_lines(reader: &mut dyn BufRead, sink: &mut Sink) {
+    let mut parsers: Vec<Box<dyn LineParser>> = vec![
+        Box::new(nginx::AccessParser),
+        Box::new(nginx::ErrorParser),
+        Box::new(envoy::EnvoyParser),
+    ];
+    parsers.extend(python::parsers());
+    parsers.extend(clouds::parsers());
+    parsers.extend(litellm::parsers());
+    parsers.extend(sdks::parsers());
+    parsers.extend(claude_code::parsers());
+    parsers.extend(gateways::parsers());
+    let mut reader = lines::LineReader::new(reader, sink.opts.max_line_bytes);
+    let mut sticky = 0usize;
+    loop {
+        let line = match reader.next_line() {
+            Ok(Some(l)) => l,
+            Ok(None) => break,
+            Err(e) => {
+                let n = reader.lineno();
+                sink.warn(format!("line {}: stopped reading: {}", n + 1, read_error(&e)));
+                sink.scan.unreadable = Some(format!(
+                    "stopped after line {n}: {}",
+                    read_error(&e)
+                ));
+                break;
+            }
+        };
+        let lineno = line.number;
+        sink.scan.lines.read += 1;
+        if line.invalid_utf8 {
+            sink.scan.lines.invalid_utf8 += 1;
+            if sink.scan.lines.invalid_utf8 == 1 {
+                sink.warn(format!(
+                    "line {lineno}: invalid UTF-8, decoded with replacement characters"
+                ));
+            }
+        }
+        if line.truncated {
+            sink.scan.lines.truncated += 1;
+            let limit = sink.opts.max_line_bytes;
+            sink.warn(format!(
+                "line {lineno}: longer than {limit} bytes, only the first {limit} bytes were read"
+            ));
+        }
+        let text = line.text.as_ref();
+        let claim = dispatch(text, lineno, &mut parsers, &mut sticky, sink);
+        let stats = &mut sink.scan.lines;
+        match claim {
+            Claim::Relevant => stats.relevant += 1,
+            Claim::NotMine | Claim::Noise => stats.noise += 1,
+            Claim::Bad(reason) => stats.unparseable(reason),
+        }
+    }
+    for p in parsers.iter_mut() {
+        p.finish(sink);
+    }
+}
+
+fn dispatch(
+    text: &str,
+    lineno: u64,
+    parsers: &mut [Box<dyn LineParser>],
+    sticky: &mut usize,
+    sink: &mut Sink,
+) -> Claim {
+    // A parser in the middle of a multi-line record sees the line first.
+    for p in parsers.iter_mut() {
+        if p.busy() {
+            let claim = p.feed(text, lineno, sink);
+            if claim != Claim::NotMine {
+                return claim;
+            }
+        }
+    }
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Claim::Noise;
+    }
+    if trimmed.starts_with('{') && trimmed.ends_with('}') {
+        if let Ok(value) = serde_json::from_str::<serde_json::Value>(trimmed) {
+            let claim = json::object(&value, json::Position::Line(lineno), sink);
+            if claim != Claim::NotMine {
+                return claim;
+            }
+        }
+    }
+    // The parser that claimed the previous line goes first: files are mostly one format.
+    let n = parsers.len();
+    for k in 0..n {
+        let i = (*sticky + k) % n;
+        let claim = parsers[i].feed(text, lineno, sink);
+        if claim != Claim::NotMine {
+            *sticky = i;
+            return claim;
+        }
+    }
+    Claim::NotMine
+}
+
+/// Parse a pasted excerpt (for `explain` and the catalog's text examples): the records it
+/// holds, failures first.
+pub fn parse_text(text: &str, opts: &ScanOptions) -> FileScan {
+    let mut bytes = text.as_bytes();
+    scan("-", &mut bytes, opts)
+}
+
+/// Read everything left in a reader, bounded (for small JSON documents in tests).
+#[allow(dead_code)]
+fn read_all(reader: &mut dyn Read, limit: u64) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    reader.take(limit).read_to_end(&mut out)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan_str(s: &str) -> FileScan {
+        parse_text(s, &ScanOptions::default())
+    }
+
+    #[test]
+    fn every_line_is_counted_once() {
+        let text = "hello\n\n198.51.100.23 - - [02/Oct/2025:16:20:11 +0000] \"POST /v1/messages HTTP/1.1\" 529 97 \"-\" \"Anthropic/Python 0.69.0\"\n198.51.100.23 - - [02/Oct/2025:16:20:12 +0000] \"GET /healthz HTTP/1.1\" 200 2 \"-\" \"kube-probe/1.29\"\n";
+        let s = scan_str(text);
+        assert_eq!(s.lines.read, 4);
+        assert_eq!(s.lines.relevant, 1);
+        assert_eq!(s.lines.noise, 3);
+        assert_eq!(s.failures.len(), 1);
+    }
+
+    #[test]
+    fn binary_input_is_refused_with_a_reason() {
+        let s = scan_str("\0\0\0ELF");
+        assert!(s.unreadable.unwrap().contains("binary"));
+    }
+
+    #[test]
+    fn sniffs_documents_and_lines() {
+        let shape = |s: &str| sniff(&mut s.as_bytes()).unwrap();
+        assert_eq!(shape("{\"log\": {\"version\":\"1.2\"}}"), Shape::Har);
+        assert_eq!(shape("[\n  {\"id\": 1}\n]"), Shape::JsonArray);
+        assert_eq!(shape("[GIN] 2025/10/02 - 16:20:11 | x"), Shape::Lines);
+        assert_eq!(shape("{\"status\": 200}\n{\"status\": 500}\n"), Shape::Lines);
+        assert_eq!(shape(""), Shape::Empty);
+    }
+}

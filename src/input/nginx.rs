@@ -1,0 +1,288 @@
+//! nginx: `combined` access logs (and the common extensions that append timings and upstream
+//! fields), and error.log lines about failed upstream calls. nginx JSON access logs are read
+//! by the JSON module, which shares [`access_record`].
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::api::{endpoint_of, model_of_path, provider_of_url};
+use super::{Claim, LineParser, Sink};
+use crate::record::{Outcome, Record, SourceKind, Stamp};
+use crate::time;
+
+static COMBINED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r#"^(?P<addr>\S+) \S+ \S+ \[(?P<time>[^\]]+)\] "(?P<request>(?:[^"\\]|\\.)*)" "#,
+        r#"(?P<status>\d{3}) (?:\d+|-)(?P<rest>.*)$"#
+    ))
+    .expect("static regex")
+});
+
+static TRAILING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"\b(?P<key>rt|request_time|urt|upstream_response_time|us|upstream_status|req_id|request_id|upstream_http_request_id|model)="?(?P<value>[^"\s]*)"?"#)
+        .expect("static regex")
+});
+
+/// What an access log line says, whatever its layout.
+#[derive(Debug, Default)]
+pub(crate) struct Access<'a> {
+    pub stamp: Option<Stamp>,
+    pub method: Option<&'a str>,
+    pub target: &'a str,
+    pub status: u16,
+    pub request_time_s: Option<f64>,
+    pub upstream_status: Option<&'a str>,
+    pub request_id: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    pub model: Option<&'a str>,
+}
+
+/// The record for an access log line, or `None` when the path is not a Claude API call.
+pub(crate) fn access_record(a: &Access, kind: SourceKind, sink: &Sink) -> Option<Record> {
+    let endpoint = endpoint_of(a.target, &sink.opts.api_paths)?;
+    let failed = a.status >= 400;
+    let mut r = Record::new(kind, if failed { Outcome::Failure } else { Outcome::Success });
+    r.stamp = a.stamp;
+    r.http_status = Some(a.status);
+    r.latency_ms = a
+        .request_time_s
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| (s * 1000.0).round() as u64);
+    r.model = a.model.map(str::to_string).or_else(|| model_of_path(&endpoint));
+    r.request_id = a
+        .request_id
+        .filter(|id| id.starts_with("req_"))
+        .map(str::to_string);
+    // Who answered: nginx itself for 499 and for 5xx that no upstream produced.
+    let upstream_answered = a
+        .upstream_status
+        .map(|u| u.trim() != "-" && !u.trim().is_empty());
+    r.provider = Some(
+        if a.status == 499 || (a.status >= 500 && upstream_answered == Some(false)) {
+            "nginx"
+        } else {
+            provider_of_url(&endpoint)
+        }
+        .to_string(),
+    );
+    if a.status == 499 {
+        r.error_type = Some("client_closed".into());
+        r.message = Some("client closed the connection before nginx answered (499)".into());
+    }
+    r.endpoint = Some(endpoint);
+    Some(r)
+}
+
+pub(crate) struct AccessParser;
+
+impl LineParser for AccessParser {
+    fn feed(&mut self, line: &str, lineno: u64, sink: &mut Sink) -> Claim {
+        let b = line.as_bytes();
+        // Cheap shape check before the regex: `... [dd/Mon/yyyy:` and a quoted request.
+        let Some(open) = memchr::memchr(b'[', b) else {
+            return Claim::NotMine;
+        };
+        if b.len() < open + 12 || b[open + 3] != b'/' || b[open + 7] != b'/' {
+            return Claim::NotMine;
+        }
+        let Some(c) = COMBINED.captures(line) else {
+            return Claim::NotMine;
+        };
+        let request = c.name("request").map_or("", |m| m.as_str());
+        let mut parts = request.split(' ');
+        let (method, target) = match (parts.next(), parts.next()) {
+            (Some(m), Some(t)) => (Some(m), t),
+            _ => (None, request),
+        };
+        let Ok(status) = c["status"].parse::<u16>() else {
+            return Claim::Bad("nginx: status is not a number");
+        };
+        let rest = c.name("rest").map_or("", |m| m.as_str());
+        let mut a = Access {
+            stamp: time::nginx_local(&c["time"]),
+            method,
+            target,
+            status,
+            ..Access::default()
+        };
+        let mut quoted = rest.split('"').skip(1).step_by(2);
+        let _referer = quoted.next();
+        a.user_agent = quoted.next();
+        for t in TRAILING.captures_iter(rest) {
+            let v = t.name("value").map_or("", |m| m.as_str());
+            match &t["key"] {
+                "rt" | "request_time" => a.request_time_s = v.parse().ok(),
+                "us" | "upstream_status" => a.upstream_status = Some(v),
+                "req_id" | "request_id" | "upstream_http_request_id" => a.request_id = Some(v),
+                "model" => a.model = Some(v).filter(|m| !m.is_empty() && *m != "-"),
+                _ => {}
+            }
+        }
+        if a.request_time_s.is_none() {
+            // `... "ua" 0.523 0.520`: the first bare number after the user agent.
+            let after_ua = rest.rsplit('"').next().unwrap_or("");
+            a.request_time_s = after_ua
+                .split_whitespace()
+                .find_map(|w| w.parse::<f64>().ok().filter(|_| w.contains('.')));
+        }
+        match access_record(&a, SourceKind::Nginx, sink) {
+            Some(mut r) => {
+                r.line = Some(lineno);
+                sink.push(r);
+                Claim::Relevant
+            }
+            None => Claim::Noise,
+        }
+    }
+}
+
+static ERROR_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?P<time>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) \[(?P<level>\w+)\] \d+#\d+: (?:\*\d+ )?(?P<msg>.*)$")
+        .expect("static regex")
+});
+
+static FIELD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#", (?P<key>client|server|request|upstream|host|referrer): "?(?P<value>[^",]*)"?"#)
+        .expect("static regex")
+});
+
+pub(crate) struct ErrorParser;
+
+impl LineParser for ErrorParser {
+    fn feed(&mut self, line: &str, lineno: u64, sink: &mut Sink) -> Claim {
+        let b = line.as_bytes();
+        if b.len() < 22 || b[4] != b'/' || b[7] != b'/' || b[19] != b' ' || b[20] != b'[' {
+            return Claim::NotMine;
+        }
+        let Some(c) = ERROR_LINE.captures(line) else {
+            return Claim::NotMine;
+        };
+        let msg_all = c.name("msg").map_or("", |m| m.as_str());
+        let (message, fields) = match msg_all.find(", client: ") {
+            Some(i) => (&msg_all[..i], &msg_all[i..]),
+            None => (msg_all, ""),
+        };
+        let mut request = None;
+        let mut upstream = None;
+        for f in FIELD.captures_iter(fields) {
+            match &f["key"] {
+                "request" => request = f.name("value").map(|m| m.as_str()),
+                "upstream" => upstream = f.name("value").map(|m| m.as_str()),
+                _ => {}
+            }
+        }
+        let target = request
+            .and_then(|r| r.split(' ').nth(1))
+            .or(upstream)
+            .unwrap_or("");
+        let Some(endpoint) = endpoint_of(target, &sink.opts.api_paths)
+            .or_else(|| upstream.and_then(|u| endpoint_of(u, &sink.opts.api_paths)))
+        else {
+            return Claim::Noise;
+        };
+        let level = &c["level"];
+        let Some((status, error_type)) = nginx_error_status(message) else {
+            // warnings like "an upstream response is buffered" are about an API call but no
+            // failure.
+            let _ = level;
+            return Claim::Noise;
+        };
+        let mut r = Record::new(SourceKind::NginxError, Outcome::Failure);
+        r.line = Some(lineno);
+        r.stamp = time::slashed(&c["time"]);
+        r.provider = Some("nginx".into());
+        r.status = status;
+        r.error_type = Some(error_type.into());
+        r.message = Some(message.trim().to_string());
+        r.model = model_of_path(&endpoint);
+        r.endpoint = Some(endpoint);
+        sink.push(r);
+        Claim::Relevant
+    }
+}
+
+/// The status nginx answered with for an error.log message, and the error type; `None` for
+/// messages that are not failures.
+fn nginx_error_status(message: &str) -> Option<(Option<u16>, &'static str)> {
+    let m = message;
+    if m.contains("while reading upstream") || m.contains("while sending to client") {
+        // The response had begun: the stream broke, there is no status of its own.
+        return Some((None, "stream_error"));
+    }
+    if m.contains("upstream timed out") {
+        return Some((Some(504), "timeout_error"));
+    }
+    if m.contains("client intended to send too large body") {
+        return Some((Some(413), "request_too_large"));
+    }
+    if m.contains("connect() failed")
+        || m.contains("no live upstreams")
+        || m.contains("upstream prematurely closed")
+        || m.contains("SSL_do_handshake() failed")
+        || m.contains("upstream sent invalid")
+        || m.contains("upstream sent too big header")
+        || m.contains("could not be resolved")
+        || m.contains("recv() failed")
+        || m.contains("peer closed connection in SSL handshake")
+    {
+        return Some((Some(502), "api_error"));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{parse_text, ScanOptions};
+    use super::*;
+
+    #[test]
+    fn combined_line_with_timings() {
+        let s = parse_text(
+            r#"198.51.100.23 - - [02/Oct/2025:16:20:11 +0000] "POST /v1/messages?beta=true HTTP/1.1" 529 97 "-" "Anthropic/Python 0.69.0" rt=2.310 uct="0.004" us="529""#,
+            &ScanOptions::default(),
+        );
+        let f = &s.failures[0];
+        assert_eq!(f.http_status, Some(529));
+        assert_eq!(f.endpoint.as_deref(), Some("/v1/messages"));
+        assert_eq!(f.latency_ms, Some(2310));
+        assert_eq!(f.provider.as_deref(), Some("anthropic"));
+        assert_eq!(f.line, Some(1));
+    }
+
+    #[test]
+    fn client_closed_and_successes() {
+        let s = parse_text(
+            "10.0.0.1 - - [02/Oct/2025:16:20:11 +0000] \"POST /v1/messages HTTP/1.1\" 499 0 \"-\" \"node\"\n10.0.0.1 - - [02/Oct/2025:16:20:12 +0000] \"POST /v1/messages HTTP/1.1\" 200 812 \"-\" \"node\"\n10.0.0.1 - - [02/Oct/2025:16:20:12 +0000] \"\\x16\\x03\\x01\" 400 157 \"-\" \"-\"\n",
+            &ScanOptions::default(),
+        );
+        assert_eq!(s.failures.len(), 1);
+        assert_eq!(s.failures[0].error_type.as_deref(), Some("client_closed"));
+        assert_eq!(s.failures[0].provider.as_deref(), Some("nginx"));
+        assert_eq!(s.successes.values().sum::<u64>(), 1);
+        assert_eq!(s.lines.noise, 1);
+    }
+
+    #[test]
+    fn error_log_upstream_timeout() {
+        let s = parse_text(
+            r#"2025/10/02 16:30:01 [error] 912#912: *48213 upstream timed out (110: Connection timed out) while reading response header from upstream, client: 198.51.100.23, server: llm.example.internal, request: "POST /v1/messages HTTP/1.1", upstream: "https://203.0.113.9:443/v1/messages", host: "llm.example.internal""#,
+            &ScanOptions::default(),
+        );
+        let f = &s.failures[0];
+        assert_eq!(f.effective_status(), Some(504));
+        assert_eq!(f.http_status, None);
+        assert_eq!(f.source_kind, SourceKind::NginxError);
+        assert!(f.message.as_deref().unwrap().starts_with("upstream timed out"));
+    }
+
+    #[test]
+    fn error_log_lines_about_other_paths_are_noise() {
+        let s = parse_text(
+            r#"2025/10/02 16:30:01 [error] 912#912: *1 open() "/usr/share/nginx/html/favicon.ico" failed (2: No such file or directory), client: 10.0.0.1, server: x, request: "GET /favicon.ico HTTP/1.1", host: "x""#,
+            &ScanOptions::default(),
+        );
+        assert!(s.failures.is_empty());
+        assert_eq!(s.lines.noise, 1);
+    }
+}

@@ -1,0 +1,134 @@
+//! Time stamps as logs write them, parsed into [`Stamp`]s, and their resolution to UTC.
+//!
+//! Zone-less stamps stay naive until [`resolve`] applies the `--tz` offset; the machine's own
+//! zone is never consulted, so output does not depend on where the tool runs.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+
+use crate::record::Stamp;
+
+/// RFC 3339 / ISO 8601 with or without a zone (`2025-10-02T16:31:12.408Z`,
+/// `2025-10-02T08:41:17.123456`, `2025-10-02 16:20:11+02:00`).
+pub fn iso(s: &str) -> Option<Stamp> {
+    let s = s.trim();
+    if s.len() < 19 || !s.as_bytes()[0].is_ascii_digit() {
+        return None;
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(Stamp::Utc(t.with_timezone(&Utc)));
+    }
+    let normalized = s.replacen(' ', "T", 1);
+    if let Ok(t) = DateTime::parse_from_rfc3339(&normalized) {
+        return Some(Stamp::Utc(t.with_timezone(&Utc)));
+    }
+    if let Ok(t) = DateTime::parse_from_str(&normalized, "%Y-%m-%dT%H:%M:%S%.f%z") {
+        return Some(Stamp::Utc(t.with_timezone(&Utc)));
+    }
+    NaiveDateTime::parse_from_str(&normalized, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .map(Stamp::Naive)
+}
+
+/// nginx `$time_local`: `02/Oct/2025:16:20:11 +0000`.
+pub fn nginx_local(s: &str) -> Option<Stamp> {
+    DateTime::parse_from_str(s.trim(), "%d/%b/%Y:%H:%M:%S %z")
+        .ok()
+        .map(|t| Stamp::Utc(t.with_timezone(&Utc)))
+}
+
+/// Zone-less `2025/10/02 16:30:01` (nginx error.log, Go `log`) or `2025/10/02 - 16:20:11` (Gin).
+pub fn slashed(s: &str) -> Option<Stamp> {
+    let s = s.trim();
+    for fmt in ["%Y/%m/%d %H:%M:%S", "%Y/%m/%d - %H:%M:%S", "%Y-%m-%d %H:%M:%S%.f"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Some(Stamp::Naive(t));
+        }
+    }
+    None
+}
+
+/// Seconds since the epoch (integer or fractional).
+pub fn epoch_seconds(v: f64) -> Option<Stamp> {
+    if !v.is_finite() || v <= 0.0 {
+        return None;
+    }
+    let ms = if v > 1e12 { v } else { v * 1000.0 };
+    DateTime::from_timestamp_millis(ms as i64).map(Stamp::Utc)
+}
+
+/// A `--tz` setting: `UTC`, `Z`, or a fixed offset such as `+02:00`, `-0530`.
+pub fn parse_offset(s: &str) -> Option<FixedOffset> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("utc") || s == "Z" || s.eq_ignore_ascii_case("gmt") {
+        return FixedOffset::east_opt(0);
+    }
+    let (sign, rest) = match s.as_bytes().first()? {
+        b'+' => (1, &s[1..]),
+        b'-' => (-1, &s[1..]),
+        _ => return None,
+    };
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    if !(digits.len() == 2 || digits.len() == 4) || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let h: i32 = digits[..2].parse().ok()?;
+    let m: i32 = if digits.len() == 4 { digits[2..].parse().ok()? } else { 0 };
+    if h > 23 || m > 59 {
+        return None;
+    }
+    FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+}
+
+/// The UTC instant of a stamp; naive stamps are read in `tz`.
+pub fn resolve(stamp: Stamp, tz: FixedOffset) -> Option<DateTime<Utc>> {
+    match stamp {
+        Stamp::Utc(t) => Some(t),
+        Stamp::Naive(n) => tz
+            .from_local_datetime(&n)
+            .single()
+            .map(|t| t.with_timezone(&Utc)),
+    }
+}
+
+/// RFC 3339 in UTC with millisecond precision only when the log had it.
+pub fn format_rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// A date without a time (for `--since 2025-10-02`).
+pub fn date_start(s: &str) -> Option<DateTime<Utc>> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .ok()
+        .map(|d| d.and_time(NaiveTime::MIN).and_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: Stamp) -> String {
+        format_rfc3339(resolve(s, FixedOffset::east_opt(0).unwrap()).unwrap())
+    }
+
+    #[test]
+    fn parses_the_stamps_logs_write() {
+        assert_eq!(utc(iso("2025-10-02T16:31:12.408Z").unwrap()), "2025-10-02T16:31:12.408Z");
+        assert_eq!(utc(iso("2025-10-02T08:41:17.123456").unwrap()), "2025-10-02T08:41:17.123456Z");
+        assert_eq!(utc(iso("2025-10-02T18:00:00+02:00").unwrap()), "2025-10-02T16:00:00Z");
+        assert_eq!(
+            utc(nginx_local("02/Oct/2025:16:20:11 +0200").unwrap()),
+            "2025-10-02T14:20:11Z"
+        );
+        assert_eq!(utc(slashed("2025/10/02 - 16:20:11").unwrap()), "2025-10-02T16:20:11Z");
+        assert!(iso("16:20:11").is_none());
+    }
+
+    #[test]
+    fn naive_stamps_use_the_given_zone_not_the_machine() {
+        let tz = parse_offset("+02:00").unwrap();
+        let t = resolve(slashed("2025/10/02 16:30:01").unwrap(), tz).unwrap();
+        assert_eq!(format_rfc3339(t), "2025-10-02T14:30:01Z");
+        assert_eq!(parse_offset("-0530").unwrap().local_minus_utc(), -(5 * 3600 + 30 * 60));
+        assert!(parse_offset("Europe/Paris").is_none());
+    }
+}
