@@ -44,36 +44,8 @@ pub const CLUSTERS: [&str; 22] = [
     "unknown",
 ];
 
-macro_rules! builtin {
-    ($($name:literal),* $(,)?) => {
-        &[$(($name, include_str!(concat!("../patterns/", $name, ".toml")))),*]
-    };
-}
-
-/// The catalog compiled into the binary: (file stem, TOML text).
-pub const BUILTIN: &[(&str, &str)] = builtin!(
-    "auth",
-    "permission",
-    "billing",
-    "model_not_found",
-    "request_validation",
-    "tool_use",
-    "context_length",
-    "request_size",
-    "rate_limit",
-    "overloaded",
-    "server_error",
-    "timeout",
-    "connection",
-    "streaming",
-    "bedrock_routing",
-    "vertex_routing",
-    "gateway",
-    "prompt_caching",
-    "content_policy",
-    "batch",
-    "sdk_environment",
-);
+/// The catalog compiled into the binary: (file stem, TOML text) of every `patterns/*.toml`.
+pub const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_patterns.rs"));
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -257,11 +229,10 @@ impl Conditions {
             return false;
         }
         if !self.provider_code.is_empty()
-            && !record.provider_code.as_deref().is_some_and(|c| {
-                self.provider_code
-                    .iter()
-                    .any(|p| p.eq_ignore_ascii_case(c))
-            })
+            && !record
+                .provider_code
+                .as_deref()
+                .is_some_and(|c| self.provider_code.iter().any(|p| p.eq_ignore_ascii_case(c)))
         {
             return false;
         }
@@ -436,7 +407,10 @@ fn read_dir_specs(dir: &Path) -> Result<Vec<Vec<Signature>>, CatalogError> {
         .collect();
     paths.sort();
     if paths.is_empty() {
-        return Err(invalid(&origin, "no *.toml signature files in this directory"));
+        return Err(invalid(
+            &origin,
+            "no *.toml signature files in this directory",
+        ));
     }
     let mut out = Vec::new();
     for path in paths {
@@ -510,8 +484,7 @@ fn compile(origin: &str, cluster: &str, spec: SignatureSpec) -> Result<Signature
         }
     }
     let m = spec.conditions;
-    if spec.keywords.is_empty() && m.status.is_empty() && m.error_type.is_empty() && !m.no_status
-    {
+    if spec.keywords.is_empty() && m.status.is_empty() && m.error_type.is_empty() && !m.no_status {
         return Err(invalid(
             origin,
             "a signature without keywords needs a `status`, `no_status` or `error_type` condition",
@@ -528,7 +501,8 @@ fn compile(origin: &str, cluster: &str, spec: SignatureSpec) -> Result<Signature
     let mut source_kind = Vec::new();
     for s in &m.source_kind {
         source_kind.push(
-            SourceKind::parse(s).ok_or_else(|| invalid(origin, format!("unknown source_kind `{s}`")))?,
+            SourceKind::parse(s)
+                .ok_or_else(|| invalid(origin, format!("unknown source_kind `{s}`")))?,
         );
     }
     let mut header = Vec::new();

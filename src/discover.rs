@@ -59,7 +59,14 @@ pub fn discover(paths: &[String]) -> (Vec<Input>, Vec<Problem>) {
             }),
             Ok(m) if m.is_dir() => {
                 let mut visited = BTreeSet::new();
-                walk(&path, &slashed(p), &mut visited, &mut seen_files, &mut inputs, &mut problems);
+                walk(
+                    &path,
+                    &slashed(p),
+                    &mut visited,
+                    &mut seen_files,
+                    &mut inputs,
+                    &mut problems,
+                );
             }
             Ok(_) => {
                 let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
@@ -185,7 +192,10 @@ mod tests {
         let root = dir.to_string_lossy().into_owned();
         let (inputs, problems) = discover(&[root.clone(), format!("{root}/missing")]);
         let names: Vec<_> = inputs.iter().map(|i| i.display().to_string()).collect();
-        assert_eq!(names, vec![format!("{root}/a.log"), format!("{root}/b/z.log")]);
+        assert_eq!(
+            names,
+            vec![format!("{root}/a.log"), format!("{root}/b/z.log")]
+        );
         assert_eq!(problems.len(), 1);
         assert!(problems[0].reason.contains("no such file"));
         std::fs::remove_dir_all(&dir).unwrap();

@@ -1,6 +1,405 @@
+//! claude-logscan: find every failed Claude API call in a folder of logs, classify it by
+//! status, error type, model and root cause, and say what to do about it.
+//!
+//! The pipeline runs one way, and each module only knows the ones before it:
+//!
+//! ```text
+//! discover (paths, gzip, stdin) -> input (detect format, parse into records)
+//!     -> classify (records + catalog -> failures with cluster, signature)
+//!     -> report (polars aggregation -> plain structs) -> render (table, markdown, csv, json)
+//! ```
+//!
+//! `input` and `catalog` never import each other: both speak [`record::Record`]. `render` never
+//! sees polars. Only the binary sees clap. Workers never print: files are scanned in parallel,
+//! results come back in input order and are merged on one thread, so output is byte-identical
+//! at any thread count.
 
+pub mod catalog;
+pub mod check;
+pub mod classify;
 pub mod discover;
 pub mod input;
+pub mod model;
 pub mod record;
 pub mod redact;
+pub mod render;
+pub mod report;
 pub mod time;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use rayon::prelude::*;
+
+use crate::catalog::Catalog;
+use crate::classify::Failure;
+use crate::discover::Input;
+use crate::input::{FileScan, ScanOptions};
+use crate::report::{CallCounts, Summary, Warning};
+
+/// The main output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Markdown,
+    Csv,
+    Json,
+    Ndjson,
+}
+
+/// Which failures a report covers.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub models: Vec<String>,
+    pub clusters: Vec<String>,
+    pub statuses: Vec<StatusFilter>,
+}
+
+/// `429`, `5xx`, or `none` (no response).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    Exact(u16),
+    Class(u16),
+    NoStatus,
+}
+
+impl StatusFilter {
+    pub fn parse(s: &str) -> Option<StatusFilter> {
+        let s = s.trim().to_ascii_lowercase();
+        if s == "none" || s == "null" {
+            return Some(StatusFilter::NoStatus);
+        }
+        if s.len() == 3 && s.ends_with("xx") {
+            let d = s.as_bytes()[0];
+            return (b'1'..=b'5')
+                .contains(&d)
+                .then(|| StatusFilter::Class(u16::from(d - b'0')));
+        }
+        s.parse()
+            .ok()
+            .filter(|n| (100..1000).contains(n))
+            .map(StatusFilter::Exact)
+    }
+
+    pub fn matches(self, status: Option<u16>) -> bool {
+        match (self, status) {
+            (StatusFilter::NoStatus, None) => true,
+            (StatusFilter::Exact(a), Some(b)) => a == b,
+            (StatusFilter::Class(c), Some(b)) => b / 100 == c,
+            _ => false,
+        }
+    }
+}
+
+impl Filters {
+    pub fn is_empty(&self) -> bool {
+        self.since.is_none()
+            && self.until.is_none()
+            && self.models.is_empty()
+            && self.clusters.is_empty()
+            && self.statuses.is_empty()
+    }
+
+    pub fn keep(&self, f: &Failure) -> bool {
+        if self.since.is_some() || self.until.is_some() {
+            let Some(t) = f.timestamp else { return false };
+            if self.since.is_some_and(|s| t < s) || self.until.is_some_and(|u| t >= u) {
+                return false;
+            }
+        }
+        if !self.models.is_empty() {
+            let key = f.model.as_deref().map(model::normalize_model);
+            let raw = f.model.as_deref().unwrap_or("");
+            if !self.models.iter().any(|m| {
+                let want = model::normalize_model(m);
+                key.as_deref().is_some_and(|k| k.contains(&want)) || raw.contains(m.as_str())
+            }) {
+                return false;
+            }
+        }
+        if !self.clusters.is_empty() && !self.clusters.contains(&f.cluster) {
+            return false;
+        }
+        if !self.statuses.is_empty() && !self.statuses.iter().any(|s| s.matches(f.status)) {
+            return false;
+        }
+        true
+    }
+}
+
+/// A `--fail-on` condition.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FailOn {
+    /// Any failure at all.
+    Any,
+    Status(StatusFilter),
+    /// A cluster or error type name (or signature id).
+    Name(String),
+    /// Failure rate above this fraction.
+    RateAbove(f64),
+}
+
+impl FailOn {
+    pub fn parse(s: &str) -> Result<FailOn, String> {
+        let t = s.trim();
+        if t.is_empty() {
+            return Err("empty --fail-on condition".into());
+        }
+        if t == "any" {
+            return Ok(FailOn::Any);
+        }
+        if let Some(rest) = t
+            .strip_prefix("rate>")
+            .or_else(|| t.strip_prefix("failure_rate>"))
+        {
+            let (num, pct) = match rest.strip_suffix('%') {
+                Some(n) => (n, true),
+                None => (rest, false),
+            };
+            let v: f64 = num
+                .trim()
+                .parse()
+                .map_err(|_| format!("`{t}`: expected a number after `rate>`"))?;
+            return Ok(FailOn::RateAbove(if pct { v / 100.0 } else { v }));
+        }
+        if let Some(st) = StatusFilter::parse(t) {
+            return Ok(FailOn::Status(st));
+        }
+        if t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        {
+            return Ok(FailOn::Name(t.to_string()));
+        }
+        Err(format!(
+            "`{t}`: expected `any`, a status (`429`, `5xx`, `none`), a cluster, an error type, a signature id, or `rate>0.05` / `rate>5%`"
+        ))
+    }
+
+    fn holds(&self, failures: &[Failure], rate: Option<f64>) -> bool {
+        match self {
+            FailOn::Any => !failures.is_empty(),
+            FailOn::Status(s) => failures.iter().any(|f| s.matches(f.status)),
+            FailOn::Name(n) => failures
+                .iter()
+                .any(|f| &f.cluster == n || &f.error_type == n || &f.signature == n),
+            FailOn::RateAbove(x) => rate.is_some_and(|r| r > *x),
+        }
+    }
+}
+
+/// Everything a run needs, resolved and validated.
+pub struct Config {
+    pub paths: Vec<String>,
+    pub format: Format,
+    pub events: bool,
+    pub threads: Option<usize>,
+    pub tz: FixedOffset,
+    pub catalog: Catalog,
+    pub scan: ScanOptions,
+    pub by: Vec<String>,
+    pub filters: Filters,
+    pub fail_on: Vec<FailOn>,
+    /// Table width when writing to a terminal; `None` gives the fixed width used for files
+    /// and pipes, so output does not depend on the terminal.
+    pub width: Option<u16>,
+}
+
+/// What the binary needs to know after a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOutcome {
+    pub failures: usize,
+    pub fail_on_held: bool,
+    /// No input could be read at all.
+    pub nothing_read: bool,
+    /// Per-file problems, `file: reason`, for stderr.
+    pub diagnostics: Vec<String>,
+}
+
+/// The result of scanning and classifying, before rendering.
+pub struct Analysis {
+    pub failures: Vec<Failure>,
+    pub report: report::Report,
+    pub nothing_read: bool,
+    pub diagnostics: Vec<String>,
+}
+
+/// Scan every input and build the report.
+pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
+    let (inputs, problems) = discover::discover(&cfg.paths);
+    let scan_one = |input: &Input| -> FileScan {
+        match discover::open(input) {
+            Ok(mut reader) => input::scan(input.display(), &mut *reader, &cfg.scan),
+            Err(e) => FileScan {
+                file: input.display().to_string(),
+                unreadable: Some(discover::io_reason(&e)),
+                ..FileScan::default()
+            },
+        }
+    };
+    let scans: Vec<FileScan> = match cfg.threads {
+        Some(1) => inputs.iter().map(scan_one).collect(),
+        threads => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads.unwrap_or(0))
+                .build()?;
+            pool.install(|| inputs.par_iter().map(scan_one).collect())
+        }
+    };
+
+    let mut summary = Summary {
+        files: inputs.len() as u64,
+        ..Summary::default()
+    };
+    let mut warnings: Vec<Warning> = Vec::new();
+    let mut diagnostics = Vec::new();
+    for p in &problems {
+        summary.files_unreadable += 1;
+        diagnostics.push(format!("{}: {}", p.file, p.reason));
+        warnings.push(Warning {
+            file: p.file.clone(),
+            message: p.reason.clone(),
+        });
+    }
+    let mut calls = CallCounts::default();
+    let mut rate_calls = 0u64;
+    let mut rate_failures = 0u64;
+    let mut span: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
+    let mut per_file = Vec::with_capacity(scans.len());
+    let mut readable = 0usize;
+    for s in scans {
+        if let Some(reason) = &s.unreadable {
+            summary.files_unreadable += 1;
+            diagnostics.push(format!("{}: {}", s.file, reason));
+            warnings.push(Warning {
+                file: s.file.clone(),
+                message: reason.clone(),
+            });
+        }
+        if s.unreadable.is_none() || s.lines.read > 0 {
+            readable += 1;
+        }
+        for w in &s.warnings {
+            diagnostics.push(format!("{}: {}", s.file, w));
+            warnings.push(Warning {
+                file: s.file.clone(),
+                message: w.clone(),
+            });
+        }
+        for (k, n) in &s.formats {
+            *summary.formats.entry(k.as_str().to_string()).or_default() += n;
+            *summary
+                .format_files
+                .entry(k.as_str().to_string())
+                .or_default() += 1;
+        }
+        let l = &s.lines;
+        summary.lines_read += l.read;
+        summary.lines_relevant += l.relevant;
+        summary.lines_noise += l.noise;
+        summary.lines_unparseable += l.unparseable;
+        summary.lines_invalid_utf8 += l.invalid_utf8;
+        summary.lines_truncated += l.truncated;
+        for (r, n) in &l.reasons {
+            *summary.unparseable_reasons.entry(r.clone()).or_default() += n;
+        }
+        let successes: u64 = s.successes.values().sum();
+        summary.successes += successes;
+        if successes > 0 {
+            rate_calls += successes + s.failures.len() as u64;
+            rate_failures += s.failures.len() as u64;
+            for (key, n) in &s.successes {
+                let dims = [
+                    ("model", key.model.as_deref().map(model::normalize_model)),
+                    ("provider", key.provider.clone()),
+                    ("endpoint", key.endpoint.clone()),
+                ];
+                for (d, v) in dims {
+                    *calls.calls.entry((d.to_string(), v)).or_default() += n;
+                }
+            }
+            for f in &s.failures {
+                let dims = [
+                    ("model", f.model.as_deref().map(model::normalize_model)),
+                    ("provider", f.provider.clone()),
+                    ("endpoint", f.endpoint.clone()),
+                ];
+                for (d, v) in dims {
+                    *calls.calls.entry((d.to_string(), v)).or_default() += 1;
+                }
+            }
+        }
+        if let Some((a, b)) = s.span {
+            if let (Some(a), Some(b)) = (time::resolve(a, cfg.tz), time::resolve(b, cfg.tz)) {
+                span = Some(match span {
+                    None => (a, b),
+                    Some((x, y)) => (x.min(a), y.max(b)),
+                });
+            }
+        }
+        per_file.push((s.file, s.failures));
+    }
+
+    let mut failures: Vec<Failure> = classify::join_across_files(per_file)
+        .into_iter()
+        .map(|(file, r)| classify::classify(&file, r, &cfg.catalog, cfg.tz))
+        .collect();
+    if !cfg.filters.is_empty() {
+        failures.retain(|f| cfg.filters.keep(f));
+    }
+    summary.failures = failures.len() as u64;
+    summary.calls = summary.successes + summary.failures;
+    summary.failure_rate = (rate_calls > 0).then(|| rate_failures as f64 / rate_calls as f64);
+    summary.first_seen = span.map(|s| s.0);
+    summary.last_seen = span.map(|s| s.1);
+    summary.coverage = (!failures.is_empty()).then(|| {
+        failures.iter().filter(|f| f.cluster != "unknown").count() as f64 / failures.len() as f64
+    });
+    let report = report::build(&failures, &cfg.by, &calls, summary, &cfg.catalog, warnings)?;
+    Ok(Analysis {
+        nothing_read: !inputs.is_empty() && readable == 0 || inputs.is_empty(),
+        failures,
+        report,
+        diagnostics,
+    })
+}
+
+/// Scan, classify and write the main output to `out` (and the events to `events_out` when
+/// asked for in the same pass).
+pub fn run(
+    cfg: &Config,
+    out: &mut dyn Write,
+    events_out: Option<(&mut dyn Write, Format)>,
+) -> anyhow::Result<RunOutcome> {
+    let analysis = analyze(cfg)?;
+    if cfg.events {
+        render::events(&analysis.failures, cfg.format, out)?;
+    } else {
+        render::report(&analysis.report, cfg.format, cfg.width, out)?;
+    }
+    if let Some((w, format)) = events_out {
+        render::events(&analysis.failures, format, w)?;
+    }
+    let rate = analysis.report.summary.failure_rate;
+    let fail_on_held = cfg
+        .fail_on
+        .iter()
+        .any(|c| c.holds(&analysis.failures, rate));
+    Ok(RunOutcome {
+        failures: analysis.failures.len(),
+        fail_on_held,
+        nothing_read: analysis.nothing_read,
+        diagnostics: analysis.diagnostics,
+    })
+}
+
+/// Counts of failures per dimension value, for tests and quick checks.
+pub fn count_by(failures: &[Failure], dim: &str) -> BTreeMap<Option<String>, usize> {
+    let mut m = BTreeMap::new();
+    for f in failures {
+        *m.entry(report::dimension(f, dim)).or_default() += 1;
+    }
+    m
+}

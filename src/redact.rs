@@ -26,7 +26,10 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
     };
     vec![
         // Anthropic keys: sk-ant-api03-..., sk-ant-oat01-..., sk-ant-admin01-...
-        rule(r"(?P<pre>sk-ant-[a-z]+[0-9]*-)[A-Za-z0-9_\-]+", "${pre}[REDACTED]"),
+        rule(
+            r"(?P<pre>sk-ant-[a-z]+[0-9]*-)[A-Za-z0-9_\-]+",
+            "${pre}[REDACTED]",
+        ),
         rule(r"(?P<pre>sk-ant-)[A-Za-z0-9_\-]{8,}", "${pre}[REDACTED]"),
         // Header values in any quoting: "x-api-key": "v", 'x-api-key': 'v', x-api-key: v,
         // {"name":"x-api-key","value":"v"} (HAR).
@@ -38,9 +41,15 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             r#"(?i)(?P<pre>"name"\s*:\s*"(?:x-api-key|api-key|authorization|proxy-authorization|cookie|set-cookie|x-goog-api-key|x-amz-security-token)"\s*,\s*"value"\s*:\s*")[^"]*"#,
             "${pre}[REDACTED]",
         ),
-        rule(r"(?i)(?P<pre>\bbearer\s+)[A-Za-z0-9_\-.~+/=]{8,}", "${pre}[REDACTED]"),
+        rule(
+            r"(?i)(?P<pre>\bbearer\s+)[A-Za-z0-9_\-.~+/=]{8,}",
+            "${pre}[REDACTED]",
+        ),
         // AWS: access key ids, secret keys, session tokens, SigV4 signatures.
-        rule(r"\b(?P<pre>(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{4})[A-Z0-9]{12}\b", "${pre}[REDACTED]"),
+        rule(
+            r"\b(?P<pre>(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{4})[A-Z0-9]{12}\b",
+            "${pre}[REDACTED]",
+        ),
         rule(
             r#"(?i)(?P<pre>(?:aws_secret_access_key|secretaccesskey|aws_session_token|sessiontoken|secret_key|x-amz-signature|signature)["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=]{16,}"#,
             "${pre}[REDACTED]",
@@ -63,9 +72,31 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
 /// Cheap check before running the regexes: every rule needs one of these substrings.
 fn may_hold_secret(s: &str) -> bool {
     const HINTS: &[&str] = &[
-        "sk-ant-", "key", "Key", "KEY", "uthoriz", "UTHORIZ", "ookie", "OOKIE", "earer", "EARER",
-        "AKIA", "ASIA", "AROA", "AIDA", "ecret", "ECRET", "oken", "OKEN", "ignature", "IGNATURE",
-        "ya29.", "PRIVATE", "assword", "ASSWORD", "security-token",
+        "sk-ant-",
+        "key",
+        "Key",
+        "KEY",
+        "uthoriz",
+        "UTHORIZ",
+        "ookie",
+        "OOKIE",
+        "earer",
+        "EARER",
+        "AKIA",
+        "ASIA",
+        "AROA",
+        "AIDA",
+        "ecret",
+        "ECRET",
+        "oken",
+        "OKEN",
+        "ignature",
+        "IGNATURE",
+        "ya29.",
+        "PRIVATE",
+        "assword",
+        "ASSWORD",
+        "security-token",
     ];
     HINTS.iter().any(|h| s.contains(h))
 }
@@ -91,7 +122,10 @@ pub fn truncate_chars(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         None => s.to_string(),
         Some((cut, _)) => {
-            let keep = s[..cut].char_indices().nth(max.saturating_sub(1)).map_or(cut, |(i, _)| i);
+            let keep = s[..cut]
+                .char_indices()
+                .nth(max.saturating_sub(1))
+                .map_or(cut, |(i, _)| i);
             format!("{}…", &s[..keep])
         }
     }
@@ -144,7 +178,10 @@ mod tests {
     fn leaves_ordinary_messages_alone() {
         let m = "This request would exceed the rate limit of 50,000 input tokens per minute.";
         assert!(matches!(redact(m), Cow::Borrowed(_)));
-        assert_eq!(redact("max_tokens: 100000 > 64000"), "max_tokens: 100000 > 64000");
+        assert_eq!(
+            redact("max_tokens: 100000 > 64000"),
+            "max_tokens: 100000 > 64000"
+        );
     }
 
     #[test]

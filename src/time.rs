@@ -39,7 +39,11 @@ pub fn nginx_local(s: &str) -> Option<Stamp> {
 /// Zone-less `2025/10/02 16:30:01` (nginx error.log, Go `log`) or `2025/10/02 - 16:20:11` (Gin).
 pub fn slashed(s: &str) -> Option<Stamp> {
     let s = s.trim();
-    for fmt in ["%Y/%m/%d %H:%M:%S", "%Y/%m/%d - %H:%M:%S", "%Y-%m-%d %H:%M:%S%.f"] {
+    for fmt in [
+        "%Y/%m/%d %H:%M:%S",
+        "%Y/%m/%d - %H:%M:%S",
+        "%Y-%m-%d %H:%M:%S%.f",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
             return Some(Stamp::Naive(t));
         }
@@ -72,7 +76,11 @@ pub fn parse_offset(s: &str) -> Option<FixedOffset> {
         return None;
     }
     let h: i32 = digits[..2].parse().ok()?;
-    let m: i32 = if digits.len() == 4 { digits[2..].parse().ok()? } else { 0 };
+    let m: i32 = if digits.len() == 4 {
+        digits[2..].parse().ok()?
+    } else {
+        0
+    };
     if h > 23 || m > 59 {
         return None;
     }
@@ -95,11 +103,27 @@ pub fn format_rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
-/// A date without a time (for `--since 2025-10-02`).
-pub fn date_start(s: &str) -> Option<DateTime<Utc>> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .ok()
-        .map(|d| d.and_time(NaiveTime::MIN).and_utc())
+/// `--since` / `--until`: RFC 3339 (a zone-less time is read in `tz`), a date, or a span
+/// back from `now` (`30m`, `2h`, `7d`, `1w`, `45s`).
+pub fn parse_when(s: &str, now: DateTime<Utc>, tz: FixedOffset) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if let Some(stamp) = iso(s) {
+        return resolve(stamp, tz);
+    }
+    if let Some(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok() {
+        return resolve(Stamp::Naive(d.and_time(NaiveTime::MIN)), tz);
+    }
+    let unit = s.chars().last()?;
+    let n: i64 = s[..s.len() - unit.len_utf8()].trim().parse().ok()?;
+    let secs = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        'w' => 7 * 86_400,
+        _ => return None,
+    };
+    now.checked_sub_signed(chrono::TimeDelta::try_seconds(n.checked_mul(secs)?)?)
 }
 
 #[cfg(test)]
@@ -112,14 +136,26 @@ mod tests {
 
     #[test]
     fn parses_the_stamps_logs_write() {
-        assert_eq!(utc(iso("2025-10-02T16:31:12.408Z").unwrap()), "2025-10-02T16:31:12.408Z");
-        assert_eq!(utc(iso("2025-10-02T08:41:17.123456").unwrap()), "2025-10-02T08:41:17.123456Z");
-        assert_eq!(utc(iso("2025-10-02T18:00:00+02:00").unwrap()), "2025-10-02T16:00:00Z");
+        assert_eq!(
+            utc(iso("2025-10-02T16:31:12.408Z").unwrap()),
+            "2025-10-02T16:31:12.408Z"
+        );
+        assert_eq!(
+            utc(iso("2025-10-02T08:41:17.123456").unwrap()),
+            "2025-10-02T08:41:17.123456Z"
+        );
+        assert_eq!(
+            utc(iso("2025-10-02T18:00:00+02:00").unwrap()),
+            "2025-10-02T16:00:00Z"
+        );
         assert_eq!(
             utc(nginx_local("02/Oct/2025:16:20:11 +0200").unwrap()),
             "2025-10-02T14:20:11Z"
         );
-        assert_eq!(utc(slashed("2025/10/02 - 16:20:11").unwrap()), "2025-10-02T16:20:11Z");
+        assert_eq!(
+            utc(slashed("2025/10/02 - 16:20:11").unwrap()),
+            "2025-10-02T16:20:11Z"
+        );
         assert!(iso("16:20:11").is_none());
     }
 
@@ -128,7 +164,31 @@ mod tests {
         let tz = parse_offset("+02:00").unwrap();
         let t = resolve(slashed("2025/10/02 16:30:01").unwrap(), tz).unwrap();
         assert_eq!(format_rfc3339(t), "2025-10-02T14:30:01Z");
-        assert_eq!(parse_offset("-0530").unwrap().local_minus_utc(), -(5 * 3600 + 30 * 60));
+        assert_eq!(
+            parse_offset("-0530").unwrap().local_minus_utc(),
+            -(5 * 3600 + 30 * 60)
+        );
         assert!(parse_offset("Europe/Paris").is_none());
+    }
+
+    #[test]
+    fn relative_and_absolute_since() {
+        let now = DateTime::parse_from_rfc3339("2025-10-02T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let utc = FixedOffset::east_opt(0).unwrap();
+        assert_eq!(
+            format_rfc3339(parse_when("2h", now, utc).unwrap()),
+            "2025-10-02T10:00:00Z"
+        );
+        assert_eq!(
+            format_rfc3339(parse_when("7d", now, utc).unwrap()),
+            "2025-09-25T12:00:00Z"
+        );
+        assert_eq!(
+            format_rfc3339(parse_when("2025-10-01", now, utc).unwrap()),
+            "2025-10-01T00:00:00Z"
+        );
+        assert!(parse_when("yesterday", now, utc).is_none());
     }
 }

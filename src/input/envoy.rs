@@ -78,7 +78,11 @@ impl LineParser for EnvoyParser {
         let failed = code == 0 || code >= 400 || stream_broke || client_left;
         let mut r = Record::new(
             SourceKind::Envoy,
-            if failed { Outcome::Failure } else { Outcome::Success },
+            if failed {
+                Outcome::Failure
+            } else {
+                Outcome::Success
+            },
         );
         r.line = Some(lineno);
         r.stamp = time::iso(&c["time"]);
@@ -90,7 +94,10 @@ impl LineParser for EnvoyParser {
         } else {
             let joined = flags.join(",");
             let described: Vec<&str> = flags.iter().map(|f| describe(f)).collect();
-            r.message = Some(format!("envoy response flags {joined}: {}", described.join("; ")));
+            r.message = Some(format!(
+                "envoy response flags {joined}: {}",
+                described.join("; ")
+            ));
             r.provider_code = Some(joined);
             r.provider = Some("envoy".into());
         }
@@ -129,7 +136,11 @@ mod tests {
         assert_eq!(f.provider_code.as_deref(), Some("UF"));
         assert_eq!(f.provider.as_deref(), Some("envoy"));
         assert_eq!(f.latency_ms, Some(30012));
-        assert!(f.message.as_deref().unwrap().starts_with("envoy response flags UF: "));
+        assert!(f
+            .message
+            .as_deref()
+            .unwrap()
+            .starts_with("envoy response flags UF: "));
     }
 
     #[test]

@@ -100,6 +100,14 @@ pub(crate) fn entry(value: Value, index: u64, sink: &mut Sink) -> Result<bool, S
     let Some(endpoint) = endpoint_of(&e.request.url, &sink.opts.api_paths) else {
         return Ok(false);
     };
+    // A CORS preflight is the browser's, not an API call.
+    if e.request
+        .method
+        .as_deref()
+        .is_some_and(|m| m.eq_ignore_ascii_case("OPTIONS"))
+    {
+        return Ok(false);
+    }
     let status = e.response.status.unwrap_or(0);
     let net_error = e
         .response
@@ -111,7 +119,10 @@ pub(crate) fn entry(value: Value, index: u64, sink: &mut Sink) -> Result<bool, S
     let mut r = Record::new(SourceKind::Har, Outcome::Success);
     r.entry = Some(index);
     r.stamp = e.started.as_deref().and_then(time::iso);
-    r.latency_ms = e.time.filter(|t| t.is_finite() && *t >= 0.0).map(|t| t.round() as u64);
+    r.latency_ms = e
+        .time
+        .filter(|t| t.is_finite() && *t >= 0.0)
+        .map(|t| t.round() as u64);
     r.provider = Some(provider_of_url(&e.request.url).to_string());
     r.model = e
         .request
@@ -133,7 +144,6 @@ pub(crate) fn entry(value: Value, index: u64, sink: &mut Sink) -> Result<bool, S
         .filter(|h| is_kept_header(&h.name))
         .map(|h| (h.name.to_ascii_lowercase(), h.value.clone()))
         .collect();
-    let _ = e.request.method;
 
     if status <= 0 || status > 999 {
         // No response at all: the browser tells why in `_error`.
@@ -178,7 +188,14 @@ pub(crate) fn entry(value: Value, index: u64, sink: &mut Sink) -> Result<bool, S
         } else if let Some(err) = net_error {
             // A 2xx whose body never finished arriving.
             r.outcome = Outcome::Failure;
-            r.error_type = Some(if err.contains("ABORTED") { "client_closed" } else { "stream_error" }.into());
+            r.error_type = Some(
+                if err.contains("ABORTED") {
+                    "client_closed"
+                } else {
+                    "stream_error"
+                }
+                .into(),
+            );
             r.message = Some(err.to_string());
         } else if let Some(b) = body.as_deref() {
             if b.contains("\"refusal\"") {
@@ -228,7 +245,9 @@ mod tests {
     use crate::record::Outcome;
 
     fn har(entries: &str) -> String {
-        format!(r#"{{"log":{{"version":"1.2","creator":{{"name":"WebInspector","version":"537.36"}},"pages":[],"entries":[{entries}]}}}}"#)
+        format!(
+            r#"{{"log":{{"version":"1.2","creator":{{"name":"WebInspector","version":"537.36"}},"pages":[],"entries":[{entries}]}}}}"#
+        )
     }
 
     const STREAM_ERROR: &str = r#"{"startedDateTime":"2025-10-02T16:40:03.125Z","time":812.4,"request":{"method":"POST","url":"https://api.anthropic.com/v1/messages","headers":[{"name":"x-stainless-retry-count","value":"1"}],"postData":{"mimeType":"application/json","text":"{\"model\":\"claude-haiku-4-5\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"secret prompt\"}]}"}},"response":{"status":200,"statusText":"","headers":[{"name":"request-id","value":"req_011CVd4Kp9Wm2Tx6Rb8Nq3Jh"}],"content":{"size":300,"mimeType":"text/event-stream","text":"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"claude-haiku-4-5-20251001\"}}\n\nevent: error\ndata: {\"type\":\"error\",\"error\":{\"details\":null,\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n"}},"timings":{"send":0,"wait":800,"receive":12}}"#;
@@ -254,14 +273,22 @@ mod tests {
             &base64::engine::general_purpose::STANDARD,
             r#"{"type":"error","error":{"type":"rate_limit_error","message":"Rate limited"}}"#,
         );
-        let e1 = format!(r#"{{"startedDateTime":"2025-10-02T16:40:03.125Z","time":10,"request":{{"method":"POST","url":"https://api.anthropic.com/v1/messages","headers":[]}},"response":{{"status":429,"headers":[],"content":{{"mimeType":"application/json","text":"{body}","encoding":"base64"}}}}}}"#);
+        let e1 = format!(
+            r#"{{"startedDateTime":"2025-10-02T16:40:03.125Z","time":10,"request":{{"method":"POST","url":"https://api.anthropic.com/v1/messages","headers":[]}},"response":{{"status":429,"headers":[],"content":{{"mimeType":"application/json","text":"{body}","encoding":"base64"}}}}}}"#
+        );
         let e2 = r#"{"startedDateTime":"2025-10-02T16:40:04Z","time":3,"request":{"method":"POST","url":"https://api.anthropic.com/v1/messages","headers":[]},"response":{"status":0,"statusText":"","headers":[],"content":{"size":0,"mimeType":"x-unknown"},"_error":"net::ERR_CONNECTION_RESET"}}"#;
         let e3 = r#"{"startedDateTime":"2025-10-02T16:40:05Z","time":3,"request":{"method":"GET","url":"https://example.com/app.js","headers":[]},"response":{"status":200,"headers":[],"content":{"size":0,"mimeType":"text/javascript"}}}"#;
         let s = parse_text(&har(&format!("{e1},{e2},{e3}")), &ScanOptions::default());
         assert_eq!(s.failures.len(), 2);
-        assert_eq!(s.failures[0].error_type.as_deref(), Some("rate_limit_error"));
+        assert_eq!(
+            s.failures[0].error_type.as_deref(),
+            Some("rate_limit_error")
+        );
         assert_eq!(s.failures[1].http_status, None);
-        assert_eq!(s.failures[1].error_type.as_deref(), Some("connection_error"));
+        assert_eq!(
+            s.failures[1].error_type.as_deref(),
+            Some("connection_error")
+        );
         assert_eq!(s.failures[1].entry, Some(1));
         assert_eq!(s.lines.read, 3);
         assert_eq!(s.lines.noise, 1);

@@ -5,7 +5,9 @@
 use std::fmt;
 use std::io::BufRead;
 
-use serde::de::{self, DeserializeSeed, Deserializer as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, DeserializeSeed, Deserializer as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde_json::Value;
 
 use super::api::{endpoint_of, error_body, error_body_text};
@@ -215,7 +217,12 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
             return claim;
         }
     }
-    if map.contains_key("tokens_in") || map.contains_key("tokens_out") || (map.contains_key("cached") && map.contains_key("duration") && map.contains_key("status_code")) {
+    if map.contains_key("tokens_in")
+        || map.contains_key("tokens_out")
+        || (map.contains_key("cached")
+            && map.contains_key("duration")
+            && map.contains_key("status_code"))
+    {
         return cloudflare(v, at, sink);
     }
     if map.contains_key("status")
@@ -266,9 +273,10 @@ fn nginx_json(v: &Value, at: Position, sink: &mut Sink) -> Claim {
             }
             if let Some(map) = v.as_object() {
                 for (k, val) in map {
-                    if let (Some(rest), Some(val)) =
-                        (k.strip_prefix("upstream_http_anthropic_ratelimit_"), val.as_str())
-                    {
+                    if let (Some(rest), Some(val)) = (
+                        k.strip_prefix("upstream_http_anthropic_ratelimit_"),
+                        val.as_str(),
+                    ) {
                         if val != "-" {
                             r.headers.push((
                                 format!("anthropic-ratelimit-{}", rest.replace('_', "-")),
@@ -288,25 +296,34 @@ fn nginx_json(v: &Value, at: Position, sink: &mut Sink) -> Claim {
 fn cloudflare(v: &Value, at: Position, sink: &mut Sink) -> Claim {
     let provider = str_field(v, &["provider"]).unwrap_or("");
     let model = str_field(v, &["model"]);
-    let is_claude = provider.contains("anthropic")
-        || model.is_some_and(|m| m.contains("claude"));
+    let is_claude = provider.contains("anthropic") || model.is_some_and(|m| m.contains("claude"));
     if !is_claude {
         return Claim::Noise;
     }
     let path = str_field(v, &["path"]).unwrap_or("v1/messages");
-    let path = if path.starts_with('/') { path.to_string() } else { format!("/{path}") };
+    let path = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("/{path}")
+    };
     let endpoint = endpoint_of(&path, &sink.opts.api_paths).unwrap_or(path);
     let status = num_field(v, &["status_code", "status"]).map(|s| s as u16);
     let success = v.get("success").and_then(Value::as_bool);
     let failed = success == Some(false) || status.is_some_and(|s| s >= 400 || s == 0);
     let mut r = Record::new(
         SourceKind::CloudflareAig,
-        if failed { Outcome::Failure } else { Outcome::Success },
+        if failed {
+            Outcome::Failure
+        } else {
+            Outcome::Success
+        },
     );
     at.place(&mut r);
     r.stamp = str_field(v, &["created_at", "timestamp"]).and_then(time::iso);
     r.http_status = status.filter(|s| *s != 0);
-    r.latency_ms = num_field(v, &["duration"]).filter(|d| *d >= 0.0).map(|d| d.round() as u64);
+    r.latency_ms = num_field(v, &["duration"])
+        .filter(|d| *d >= 0.0)
+        .map(|d| d.round() as u64);
     r.model = model.map(str::to_string);
     r.endpoint = Some(endpoint);
     r.provider = Some("cloudflare".into());
@@ -327,7 +344,8 @@ fn cloudflare(v: &Value, at: Position, sink: &mut Sink) -> Claim {
         r.message = body.message;
         r.request_id = body.request_id;
         if r.http_status.is_none() {
-            r.error_type.get_or_insert_with(|| "connection_error".into());
+            r.error_type
+                .get_or_insert_with(|| "connection_error".into());
         }
     }
     sink.push(r);
@@ -349,8 +367,14 @@ mod tests {
         let f = &s.failures[0];
         assert_eq!(f.http_status, Some(429));
         assert_eq!(f.latency_ms, Some(412));
-        assert_eq!(f.request_id.as_deref(), Some("req_011CUk2fQw8PzX4nR7tYb3Lm"));
-        assert_eq!(f.header("anthropic-ratelimit-output-tokens-remaining"), Some("0"));
+        assert_eq!(
+            f.request_id.as_deref(),
+            Some("req_011CUk2fQw8PzX4nR7tYb3Lm")
+        );
+        assert_eq!(
+            f.header("anthropic-ratelimit-output-tokens-remaining"),
+            Some("0")
+        );
         assert_eq!(s.failures[1].provider.as_deref(), Some("nginx"));
         assert_eq!(s.lines.noise, 1);
     }

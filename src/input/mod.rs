@@ -29,7 +29,7 @@ use regex::Regex;
 
 use crate::record::{Evidence, Outcome, Record, SourceKind, Stamp};
 
-pub use api::endpoint_of;
+pub use api::{endpoint_of, error_body_text, ErrorBody};
 
 /// Settings that change how inputs are read.
 #[derive(Debug, Clone)]
@@ -426,7 +426,7 @@ fn sniff(reader: &mut dyn BufRead) -> std::io::Result<Shape> {
             Regex::new(r#"^\{\s*"log"\s*:\s*\{"#).expect("static regex")
         });
         static CF: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
-            Regex::new(r#"^\{[^\n]{0,200}?"result"\s*:\s*\["#).expect("static regex")
+            Regex::new(r#"(?s)^\{.{0,400}?"result"\s*:\s*\["#).expect("static regex")
         });
         if HAR.is_match(trimmed) {
             return Ok(Shape::Har);
@@ -458,11 +458,12 @@ fn scan_lines(reader: &mut dyn BufRead, sink: &mut Sink) {
             Ok(None) => break,
             Err(e) => {
                 let n = reader.lineno();
-                sink.warn(format!("line {}: stopped reading: {}", n + 1, read_error(&e)));
-                sink.scan.unreadable = Some(format!(
-                    "stopped after line {n}: {}",
+                sink.warn(format!(
+                    "line {}: stopped reading: {}",
+                    n + 1,
                     read_error(&e)
                 ));
+                sink.scan.unreadable = Some(format!("stopped after line {n}: {}", read_error(&e)));
                 break;
             }
         };
@@ -583,7 +584,14 @@ mod tests {
         assert_eq!(shape("{\"log\": {\"version\":\"1.2\"}}"), Shape::Har);
         assert_eq!(shape("[\n  {\"id\": 1}\n]"), Shape::JsonArray);
         assert_eq!(shape("[GIN] 2025/10/02 - 16:20:11 | x"), Shape::Lines);
-        assert_eq!(shape("{\"status\": 200}\n{\"status\": 500}\n"), Shape::Lines);
+        assert_eq!(
+            shape("{\"status\": 200}\n{\"status\": 500}\n"),
+            Shape::Lines
+        );
         assert_eq!(shape(""), Shape::Empty);
+        assert_eq!(
+            shape("{\n  \"result\": [\n {\"id\": 1}], \"success\": true}"),
+            Shape::CloudflareResponse
+        );
     }
 }

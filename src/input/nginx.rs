@@ -40,16 +40,32 @@ pub(crate) struct Access<'a> {
 
 /// The record for an access log line, or `None` when the path is not a Claude API call.
 pub(crate) fn access_record(a: &Access, kind: SourceKind, sink: &Sink) -> Option<Record> {
+    // CORS preflights and HEAD probes touch API paths but are not API calls.
+    if a.method
+        .is_some_and(|m| m.eq_ignore_ascii_case("OPTIONS") || m.eq_ignore_ascii_case("HEAD"))
+    {
+        return None;
+    }
     let endpoint = endpoint_of(a.target, &sink.opts.api_paths)?;
     let failed = a.status >= 400;
-    let mut r = Record::new(kind, if failed { Outcome::Failure } else { Outcome::Success });
+    let mut r = Record::new(
+        kind,
+        if failed {
+            Outcome::Failure
+        } else {
+            Outcome::Success
+        },
+    );
     r.stamp = a.stamp;
     r.http_status = Some(a.status);
     r.latency_ms = a
         .request_time_s
         .filter(|s| s.is_finite() && *s >= 0.0)
         .map(|s| (s * 1000.0).round() as u64);
-    r.model = a.model.map(str::to_string).or_else(|| model_of_path(&endpoint));
+    r.model = a
+        .model
+        .map(str::to_string)
+        .or_else(|| model_of_path(&endpoint));
     r.request_id = a
         .request_id
         .filter(|id| id.starts_with("req_"))
@@ -181,11 +197,12 @@ impl LineParser for ErrorParser {
         else {
             return Claim::Noise;
         };
-        let level = &c["level"];
+        // Warnings ("an upstream response is buffered", "upstream server temporarily
+        // disabled") are about API calls but are not failures; only error levels are.
+        if !matches!(&c["level"], "error" | "crit" | "alert" | "emerg") {
+            return Claim::Noise;
+        }
         let Some((status, error_type)) = nginx_error_status(message) else {
-            // warnings like "an upstream response is buffered" are about an API call but no
-            // failure.
-            let _ = level;
             return Claim::Noise;
         };
         let mut r = Record::new(SourceKind::NginxError, Outcome::Failure);
@@ -273,7 +290,11 @@ mod tests {
         assert_eq!(f.effective_status(), Some(504));
         assert_eq!(f.http_status, None);
         assert_eq!(f.source_kind, SourceKind::NginxError);
-        assert!(f.message.as_deref().unwrap().starts_with("upstream timed out"));
+        assert!(f
+            .message
+            .as_deref()
+            .unwrap()
+            .starts_with("upstream timed out"));
     }
 
     #[test]

@@ -1,0 +1,230 @@
+//! From records to failures: resolve the effective status and error type, join the same
+//! attempt seen in several files (shared request id), redact and cut the message, and pick the
+//! catalog signature (or an `unknown.<hash>` of the message template).
+//!
+//! Invariants: every string a [`Failure`] holds is already redacted; the unknown signature of a
+//! message is the same on every machine and run.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use regex::Regex;
+use serde::Serialize;
+
+use crate::catalog::Catalog;
+use crate::record::{error_type_for_status, Record, SourceKind};
+use crate::redact::{redact, truncate_chars};
+use crate::time;
+
+/// Longest message kept, in characters (design.md section 8).
+pub const MESSAGE_MAX_CHARS: usize = 500;
+
+/// One failed attempt, classified. Field order is the event schema of design.md section 6.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Failure {
+    #[serde(serialize_with = "ser_time")]
+    pub timestamp: Option<DateTime<Utc>>,
+    pub file: String,
+    pub line: Option<u64>,
+    pub entry: Option<u64>,
+    pub source_kind: SourceKind,
+    pub provider: Option<String>,
+    pub endpoint: Option<String>,
+    pub status: Option<u16>,
+    pub http_status: Option<u16>,
+    pub error_type: String,
+    pub provider_code: Option<String>,
+    pub message: Option<String>,
+    pub model: Option<String>,
+    pub request_id: Option<String>,
+    pub cluster: String,
+    pub signature: String,
+    pub retryable: Option<bool>,
+    pub attempt: Option<u32>,
+    pub latency_ms: Option<u64>,
+}
+
+/// The event fields, in order (for CSV headers and tests).
+pub const EVENT_FIELDS: [&str; 19] = [
+    "timestamp",
+    "file",
+    "line",
+    "entry",
+    "source_kind",
+    "provider",
+    "endpoint",
+    "status",
+    "http_status",
+    "error_type",
+    "provider_code",
+    "message",
+    "model",
+    "request_id",
+    "cluster",
+    "signature",
+    "retryable",
+    "attempt",
+    "latency_ms",
+];
+
+fn ser_time<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&time::format_rfc3339(*t)),
+        None => s.serialize_none(),
+    }
+}
+
+/// Join failures that share a request id across files: one attempt seen by several sources.
+/// The first file (in input order) keeps the failure; later sightings fill its gaps.
+pub fn join_across_files(per_file: Vec<(String, Vec<Record>)>) -> Vec<(String, Record)> {
+    let mut out: Vec<(String, Record)> = Vec::new();
+    let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
+    for (file, records) in per_file {
+        for r in records {
+            if let Some(id) = r.request_id.clone() {
+                if let Some(&i) = by_id.get(&id) {
+                    if out[i].0 != file {
+                        out[i].1.absorb(r);
+                        continue;
+                    }
+                }
+                by_id.insert(id, out.len());
+            }
+            out.push((file.clone(), r));
+        }
+    }
+    out
+}
+
+/// Classify one failure record.
+pub fn classify(file: &str, record: Record, catalog: &Catalog, tz: FixedOffset) -> Failure {
+    let mut record = record;
+    let status = record.effective_status();
+    let error_type = record
+        .error_type
+        .clone()
+        .unwrap_or_else(|| status.map_or("unknown", error_type_for_status).to_string());
+    record.error_type = Some(error_type.clone());
+    let (cluster, signature, mut retryable) = match catalog.classify(&record) {
+        Some(sig) => (sig.cluster.clone(), sig.id.clone(), Some(sig.retryable)),
+        None => (
+            "unknown".to_string(),
+            unknown_signature(record.message.as_deref(), &error_type, status),
+            None,
+        ),
+    };
+    if let Some(v) = record.header("x-should-retry") {
+        match v.trim() {
+            "true" => retryable = Some(true),
+            "false" => retryable = Some(false),
+            _ => {}
+        }
+    }
+    let clean = |s: Option<String>| s.map(|s| redact(&s).into_owned());
+    Failure {
+        timestamp: record.stamp.and_then(|s| time::resolve(s, tz)),
+        file: file.to_string(),
+        line: record.line,
+        entry: record.entry,
+        source_kind: record.source_kind,
+        provider: record.provider,
+        endpoint: clean(record.endpoint),
+        status,
+        http_status: record.http_status,
+        error_type,
+        provider_code: clean(record.provider_code),
+        message: record
+            .message
+            .map(|m| truncate_chars(&redact(&m), MESSAGE_MAX_CHARS)),
+        model: clean(record.model),
+        request_id: clean(record.request_id),
+        cluster,
+        signature,
+        retryable,
+        attempt: record.attempt,
+        latency_ms: record.latency_ms,
+    }
+}
+
+/// The message with its variable parts masked, so one kind of error forms one group.
+pub fn template(message: &str) -> String {
+    static QUOTED: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"'[^']*'|"[^"]*"|`[^`]*`"#).expect("static regex"));
+    static ID: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\b[A-Za-z_]*[0-9][A-Za-z0-9_\-.:/]*\b|\b[0-9a-fA-F]{8,}\b")
+            .expect("static regex")
+    });
+    static SPACE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\s+").expect("static regex"));
+    let t = QUOTED.replace_all(message, "<q>");
+    let t = ID.replace_all(&t, "<n>");
+    SPACE.replace_all(t.trim(), " ").into_owned()
+}
+
+/// `unknown.<hash>`: FNV-1a over the template, error type and status; stable everywhere.
+pub fn unknown_signature(message: Option<&str>, error_type: &str, status: Option<u16>) -> String {
+    let key = format!(
+        "{}|{}|{}",
+        message.map(template).unwrap_or_default(),
+        error_type,
+        status.map(|s| s.to_string()).unwrap_or_default()
+    );
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("unknown.{:010x}", h >> 24)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Outcome;
+
+    #[test]
+    fn templates_mask_variable_parts() {
+        let a = template("Widget 'alpha' failed after 1234 ms on node-7 id=4f9a8b7c6d5e");
+        let b = template("Widget 'beta' failed after 99 ms on node-12 id=0a1b2c3d4e5f");
+        assert_eq!(a, b);
+        assert_eq!(
+            unknown_signature(
+                Some("Widget 'x' failed after 1 ms on node-1 id=aaaaaaaa1"),
+                "api_error",
+                Some(500)
+            ),
+            unknown_signature(
+                Some("Widget 'y' failed after 2 ms on node-2 id=bbbbbbbb2"),
+                "api_error",
+                Some(500)
+            ),
+        );
+        assert_ne!(
+            unknown_signature(Some("a thing broke"), "api_error", Some(500)),
+            unknown_signature(Some("another thing broke"), "api_error", Some(500)),
+        );
+    }
+
+    #[test]
+    fn unknown_signature_is_pinned() {
+        // The hash is part of the output contract: it must not change between releases.
+        assert_eq!(
+            unknown_signature(Some("Something new happened"), "api_error", Some(500)),
+            "unknown.7783d82809"
+        );
+    }
+
+    #[test]
+    fn same_request_id_in_two_files_is_one_failure() {
+        let mut a = Record::new(SourceKind::Nginx, Outcome::Failure);
+        a.request_id = Some("req_1".into());
+        a.http_status = Some(529);
+        let mut b = Record::new(SourceKind::SdkPython, Outcome::Failure);
+        b.request_id = Some("req_1".into());
+        b.message = Some("Overloaded".into());
+        let joined = join_across_files(vec![("a.log".into(), vec![a]), ("b.log".into(), vec![b])]);
+        assert_eq!(joined.len(), 1);
+        assert_eq!(joined[0].0, "a.log");
+        assert_eq!(joined[0].1.message.as_deref(), Some("Overloaded"));
+    }
+}

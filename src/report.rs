@@ -1,0 +1,322 @@
+//! Aggregation: failures and call counts become a [`Report`] of plain structs. polars does the
+//! grouping; everything it returns is copied into owned rows and sorted here (count
+//! descending, then key), so the renderers never see polars and the order never depends on
+//! hashing or threads.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::catalog::Catalog;
+use crate::classify::Failure;
+use crate::model::normalize_model;
+
+/// Version of the CSV/JSON schemas; bump on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Dimensions a report can be grouped by (`--by`).
+pub const DIMENSIONS: [&str; 13] = [
+    "status",
+    "http_status",
+    "error_type",
+    "cluster",
+    "signature",
+    "model",
+    "provider",
+    "endpoint",
+    "source_kind",
+    "file",
+    "minute",
+    "hour",
+    "day",
+];
+
+/// The value of one dimension for one failure.
+pub fn dimension(f: &Failure, dim: &str) -> Option<String> {
+    let fmt_time = |pattern: &str| f.timestamp.map(|t| t.format(pattern).to_string());
+    match dim {
+        "status" => f.status.map(|s| s.to_string()),
+        "http_status" => f.http_status.map(|s| s.to_string()),
+        "error_type" => Some(f.error_type.clone()),
+        "cluster" => Some(f.cluster.clone()),
+        "signature" => Some(f.signature.clone()),
+        "model" => f.model.as_deref().map(normalize_model),
+        "provider" => f.provider.clone(),
+        "endpoint" => f.endpoint.clone(),
+        "source_kind" => Some(f.source_kind.as_str().to_string()),
+        "file" => Some(f.file.clone()),
+        "minute" => fmt_time("%Y-%m-%dT%H:%M:00Z"),
+        "hour" => fmt_time("%Y-%m-%dT%H:00:00Z"),
+        "day" => fmt_time("%Y-%m-%d"),
+        _ => None,
+    }
+}
+
+/// Facts about the run that are not failures.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub files: u64,
+    pub files_unreadable: u64,
+    /// Records per detected format (source kind).
+    pub formats: BTreeMap<String, u64>,
+    /// Files in which each format was detected.
+    pub format_files: BTreeMap<String, u64>,
+    pub lines_read: u64,
+    pub lines_relevant: u64,
+    pub lines_noise: u64,
+    pub lines_unparseable: u64,
+    pub lines_invalid_utf8: u64,
+    pub lines_truncated: u64,
+    pub unparseable_reasons: BTreeMap<String, u64>,
+    /// API calls seen: successes plus failures.
+    pub calls: u64,
+    pub successes: u64,
+    pub failures: u64,
+    /// Failures over calls, counted only in inputs that show successful calls too.
+    pub failure_rate: Option<f64>,
+    #[serde(serialize_with = "ser_time")]
+    pub first_seen: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "ser_time")]
+    pub last_seen: Option<DateTime<Utc>>,
+    /// Share of failures matched by a known signature.
+    pub coverage: Option<f64>,
+}
+
+fn ser_time<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&crate::time::format_rfc3339(*t)),
+        None => s.serialize_none(),
+    }
+}
+
+/// One group of failures.
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    /// The value of each grouping dimension, in `--by` order.
+    pub keys: Vec<Option<String>>,
+    pub count: u64,
+    /// Fraction of all failures (0..1).
+    pub share: f64,
+    #[serde(serialize_with = "ser_time")]
+    pub first_seen: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "ser_time")]
+    pub last_seen: Option<DateTime<Utc>>,
+    /// Distinct effective statuses (`none` for no response), ascending.
+    pub statuses: Vec<String>,
+    pub error_types: Vec<String>,
+    /// Most frequent models first, at most five.
+    pub models: Vec<String>,
+    /// Calls seen for this group, when it is a dimension that successes have too.
+    pub calls: Option<u64>,
+    pub failure_rate: Option<f64>,
+}
+
+/// A signature row of the main table, with what to do about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignatureRow {
+    pub cluster: String,
+    pub signature: String,
+    pub title: String,
+    pub count: u64,
+    pub share: f64,
+    pub statuses: Vec<String>,
+    pub models: Vec<String>,
+    #[serde(serialize_with = "ser_time")]
+    pub first_seen: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "ser_time")]
+    pub last_seen: Option<DateTime<Utc>>,
+    pub retryable: Option<bool>,
+    pub fix: String,
+    pub docs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Warning {
+    pub file: String,
+    pub message: String,
+}
+
+/// The whole report: what every output format renders.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub summary: Summary,
+    /// The `--by` dimensions of `groups`.
+    pub by: Vec<String>,
+    pub groups: Vec<Group>,
+    pub signatures: Vec<SignatureRow>,
+    pub by_status: Vec<Group>,
+    pub by_error_type: Vec<Group>,
+    pub by_model: Vec<Group>,
+    pub by_provider: Vec<Group>,
+    pub by_endpoint: Vec<Group>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Successful and failed calls by the dimensions that successes know about.
+#[derive(Debug, Clone, Default)]
+pub struct CallCounts {
+    /// (dimension, value) -> calls seen (successes + failures) in inputs that show successes.
+    pub calls: BTreeMap<(String, Option<String>), u64>,
+}
+
+/// Group failures by `dims` with polars: (keys, count, first ms, last ms).
+fn polars_groups(
+    failures: &[Failure],
+    dims: &[String],
+) -> PolarsResult<Vec<(Vec<Option<String>>, u64, Option<i64>, Option<i64>)>> {
+    if failures.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut columns: Vec<Column> = Vec::with_capacity(dims.len() + 1);
+    for (i, d) in dims.iter().enumerate() {
+        let values: Vec<Option<String>> = failures.iter().map(|f| dimension(f, d)).collect();
+        columns.push(Column::new(format!("k{i}").into(), values));
+    }
+    let ts: Vec<Option<i64>> = failures
+        .iter()
+        .map(|f| f.timestamp.map(|t| t.timestamp_millis()))
+        .collect();
+    columns.push(Column::new("ts".into(), ts));
+    let df = DataFrame::new_infer_height(columns)?;
+    let keys: Vec<Expr> = (0..dims.len()).map(|i| col(format!("k{i}"))).collect();
+    let out = df
+        .lazy()
+        .group_by(keys)
+        .agg([
+            len().alias("count"),
+            col("ts").min().alias("first"),
+            col("ts").max().alias("last"),
+        ])
+        .collect()?;
+    let counts = out.column("count")?.cast(&DataType::UInt64)?;
+    let counts = counts.u64()?;
+    let first = out.column("first")?.i64()?;
+    let last = out.column("last")?.i64()?;
+    let key_cols: Vec<&StringChunked> = (0..dims.len())
+        .map(|i| out.column(&format!("k{i}")).and_then(|c| c.str()))
+        .collect::<PolarsResult<_>>()?;
+    let mut rows = Vec::with_capacity(out.height());
+    for r in 0..out.height() {
+        let keys = key_cols
+            .iter()
+            .map(|c| c.get(r).map(str::to_string))
+            .collect();
+        rows.push((keys, counts.get(r).unwrap_or(0), first.get(r), last.get(r)));
+    }
+    Ok(rows)
+}
+
+fn from_millis(ms: Option<i64>) -> Option<DateTime<Utc>> {
+    ms.and_then(DateTime::from_timestamp_millis)
+}
+
+/// Groups with their details, sorted by count descending then keys.
+fn groups(failures: &[Failure], dims: &[String], calls: &CallCounts) -> PolarsResult<Vec<Group>> {
+    let total = failures.len() as f64;
+    let mut details: BTreeMap<
+        Vec<Option<String>>,
+        (BTreeSet<String>, BTreeSet<String>, BTreeMap<String, u64>),
+    > = BTreeMap::new();
+    for f in failures {
+        let key: Vec<Option<String>> = dims.iter().map(|d| dimension(f, d)).collect();
+        let e = details.entry(key).or_default();
+        e.0.insert(
+            f.status
+                .map_or_else(|| "none".to_string(), |s| s.to_string()),
+        );
+        e.1.insert(f.error_type.clone());
+        if let Some(m) = f.model.as_deref() {
+            *e.2.entry(normalize_model(m)).or_default() += 1;
+        }
+    }
+    let mut out = Vec::new();
+    for (keys, count, first, last) in polars_groups(failures, dims)? {
+        let (statuses, error_types, models) = details.remove(&keys).unwrap_or_default();
+        let mut statuses: Vec<String> = statuses.into_iter().collect();
+        statuses.sort_by_key(|s| (s == "none", s.len(), s.clone()));
+        let mut models: Vec<(String, u64)> = models.into_iter().collect();
+        models.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let group_calls = if dims.len() == 1 {
+            calls
+                .calls
+                .get(&(dims[0].clone(), keys[0].clone()))
+                .copied()
+        } else {
+            None
+        };
+        out.push(Group {
+            share: if total > 0.0 {
+                count as f64 / total
+            } else {
+                0.0
+            },
+            first_seen: from_millis(first),
+            last_seen: from_millis(last),
+            statuses,
+            error_types: error_types.into_iter().collect(),
+            models: models.into_iter().take(5).map(|m| m.0).collect(),
+            failure_rate: group_calls
+                .filter(|c| *c > 0)
+                .map(|c| (count as f64 / c as f64).min(1.0)),
+            calls: group_calls,
+            count,
+            keys,
+        });
+    }
+    out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.keys.cmp(&b.keys)));
+    Ok(out)
+}
+
+/// Build the report. `by` are the dimensions of the main groups.
+pub fn build(
+    failures: &[Failure],
+    by: &[String],
+    calls: &CallCounts,
+    summary: Summary,
+    catalog: &Catalog,
+    warnings: Vec<Warning>,
+) -> PolarsResult<Report> {
+    let one = |d: &str| groups(failures, &[d.to_string()], calls);
+    let sig_groups = groups(failures, &["cluster".into(), "signature".into()], calls)?;
+    let signatures = sig_groups
+        .into_iter()
+        .map(|g| {
+            let cluster = g.keys[0].clone().unwrap_or_default();
+            let signature = g.keys[1].clone().unwrap_or_default();
+            let sig = catalog.get(&signature);
+            SignatureRow {
+                title: sig.map_or_else(|| "Unrecognised failure".to_string(), |s| s.title.clone()),
+                retryable: sig.map(|s| s.retryable),
+                fix: sig.map_or_else(
+                    || "No known signature matched. Look at the examples below; if this is a recurring API failure, add a signature (see patterns/README.md).".to_string(),
+                    |s| s.fix.clone(),
+                ),
+                docs: sig.map(|s| s.docs.clone()).unwrap_or_default(),
+                cluster,
+                signature,
+                count: g.count,
+                share: g.share,
+                statuses: g.statuses,
+                models: g.models,
+                first_seen: g.first_seen,
+                last_seen: g.last_seen,
+            }
+        })
+        .collect();
+    Ok(Report {
+        schema_version: SCHEMA_VERSION,
+        summary,
+        by: by.to_vec(),
+        groups: groups(failures, by, calls)?,
+        signatures,
+        by_status: one("status")?,
+        by_error_type: one("error_type")?,
+        by_model: one("model")?,
+        by_provider: one("provider")?,
+        by_endpoint: one("endpoint")?,
+        warnings,
+    })
+}

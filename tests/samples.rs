@@ -1,0 +1,123 @@
+//! Every sample yields exactly its expected failures, through the real binary.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Expected {
+    sample: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+struct Case {
+    file: String,
+    failures: usize,
+    successes: u64,
+    status: BTreeMap<String, usize>,
+    error_type: BTreeMap<String, usize>,
+}
+
+fn expected() -> Expected {
+    let text = std::fs::read_to_string(common::root().join("tests/samples.toml")).unwrap();
+    toml::from_str(&text).unwrap()
+}
+
+#[test]
+fn each_sample_yields_exactly_its_failures() {
+    for case in expected().sample {
+        let events = common::events(&[&case.file]);
+        assert_eq!(events.len(), case.failures, "{}: failures", case.file);
+        let mut status = BTreeMap::new();
+        let mut types = BTreeMap::new();
+        for e in &events {
+            let s = match &e["status"] {
+                serde_json::Value::Null => "none".to_string(),
+                v => v.to_string(),
+            };
+            *status.entry(s).or_insert(0) += 1;
+            *types
+                .entry(e["error_type"].as_str().unwrap().to_string())
+                .or_insert(0) += 1;
+        }
+        assert_eq!(status, case.status, "{}: statuses", case.file);
+        assert_eq!(types, case.error_type, "{}: error types", case.file);
+        let report = common::report(&[&case.file]);
+        assert_eq!(
+            report["summary"]["successes"].as_u64(),
+            Some(case.successes),
+            "{}: successes",
+            case.file
+        );
+    }
+}
+
+#[test]
+fn every_sample_file_has_expectations() {
+    let listed: Vec<String> = expected().sample.into_iter().map(|c| c.file).collect();
+    let mut missing = Vec::new();
+    let mut stack = vec![common::root().join("samples")];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let rel = p
+                .strip_prefix(common::root())
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if !rel.ends_with("README.md") && !listed.contains(&rel) {
+                missing.push(rel);
+            }
+        }
+    }
+    missing.sort();
+    assert!(
+        missing.is_empty(),
+        "samples without expectations in tests/samples.toml: {missing:?}"
+    );
+}
+
+#[test]
+fn har_stream_error_in_a_200_is_one_529_overloaded_failure() {
+    let events = common::events(&["samples/har/chat-app.har"]);
+    let mid: Vec<_> = events
+        .iter()
+        .filter(|e| e["http_status"] == 200 && e["error_type"] == "overloaded_error")
+        .collect();
+    assert_eq!(mid.len(), 1);
+    let e = mid[0];
+    assert_eq!(e["status"], 529);
+    assert_eq!(e["cluster"], "overloaded");
+    assert_eq!(e["signature"], "overloaded.mid_stream");
+    assert_eq!(e["entry"], 3);
+    assert_eq!(e["line"], serde_json::Value::Null);
+    assert_eq!(e["model"], "claude-sonnet-4-5");
+    assert_eq!(e["request_id"], "req_011CVd4Kp9Wm2Tx6Rb8Nq3Jh");
+}
+
+#[test]
+fn har_network_failure_has_null_status_not_zero() {
+    let events = common::events(&["samples/har/chat-app.har"]);
+    let reset = events
+        .iter()
+        .find(|e| e["message"] == "net::ERR_CONNECTION_RESET")
+        .expect("the reset entry is a failure");
+    assert_eq!(reset["status"], serde_json::Value::Null);
+    assert_eq!(reset["http_status"], serde_json::Value::Null);
+    assert_eq!(reset["cluster"], "connection");
+}
+
+#[test]
+fn har_retry_count_header_gives_the_attempt() {
+    let events = common::events(&["samples/har/chat-app.har"]);
+    let limited = events.iter().find(|e| e["status"] == 429).unwrap();
+    assert_eq!(limited["attempt"], 2);
+    assert_eq!(limited["signature"], "rate_limit.output_tokens");
+    assert_eq!(limited["retryable"], true);
+}
