@@ -235,7 +235,8 @@ counterexamples = [{ status = 400, message = "Your credit balance is too low" }]
     #[test]
     fn explain_classifies_a_pasted_body_and_refuses_unknown_ids() {
         let catalog = Catalog::load(&[] as &[&Path]).unwrap();
-        let pasted = r#"529 {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#;
+        let pasted =
+            r#"529 {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#;
         match explain(&catalog, pasted) {
             Explanation::Failures(list) => {
                 assert_eq!(list[0].0.status, Some(529));
@@ -243,6 +244,9 @@ counterexamples = [{ status = 400, message = "Your credit balance is too low" }]
             }
             _ => panic!("expected a classification"),
         }
-        assert!(matches!(explain(&catalog, "rate_limit.no_such_thing"), Explanation::Unknown));
+        assert!(matches!(
+            explain(&catalog, "rate_limit.no_such_thing"),
+            Explanation::Unknown
+        ));
     }
 }

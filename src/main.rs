@@ -49,7 +49,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Scan logs (the default when no subcommand is given).
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List or check the signature catalog.
     Patterns {
         #[command(subcommand)]
@@ -187,7 +187,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         None => scan(cli.scan),
-        Some(Command::Scan(args)) => scan(args),
+        Some(Command::Scan(args)) => scan(*args),
         Some(Command::Patterns { action }) => patterns(action),
         Some(Command::Explain { query, patterns }) => explain(query, patterns),
     };

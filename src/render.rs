@@ -301,7 +301,21 @@ fn table(r: &Report, width: u16, out: &mut dyn Write) -> io::Result<()> {
             for d in &s.docs {
                 writeln!(out, "    {d}")?;
             }
+            for e in &s.examples {
+                let id = e
+                    .request_id
+                    .as_deref()
+                    .map(|i| format!(" ({i})"))
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "    e.g. {}{id}: {}",
+                    e.location,
+                    one_line(&e.excerpt, 160)
+                )?;
+            }
         }
+        timeline_table(r, width, out)?;
         for (title, dim, groups) in [
             ("Failures by status", "Status", &r.by_status),
             ("Failures by error type", "Error type", &r.by_error_type),
@@ -321,6 +335,58 @@ fn table(r: &Report, width: u16, out: &mut dyn Write) -> io::Result<()> {
         if r.warnings.len() > 20 {
             writeln!(out, "  … {} more (see stderr)", r.warnings.len() - 20)?;
         }
+    }
+    Ok(())
+}
+
+fn one_line(s: &str, max: usize) -> String {
+    crate::redact::truncate_chars(&s.split_whitespace().collect::<Vec<_>>().join(" "), max)
+}
+
+fn cluster_list(clusters: &[(String, u64)]) -> String {
+    clusters
+        .iter()
+        .map(|(c, n)| format!("{c} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn timeline_table(r: &Report, width: u16, out: &mut dyn Write) -> io::Result<()> {
+    let tl = &r.timeline;
+    if tl.rows.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\nTimeline (failures per {}, UTC)", tl.bucket)?;
+    let mut t = new_table(width);
+    t.set_header(vec!["Bucket", "Failures", "Clusters"]);
+    for row in tl.rows.iter().take(200) {
+        t.add_row(vec![
+            Cell::new(&row.start),
+            Cell::new(row.total).set_alignment(CellAlignment::Right),
+            Cell::new(cluster_list(&row.clusters)),
+        ]);
+    }
+    writeln!(out, "{t}")?;
+    if tl.rows.len() > 200 {
+        writeln!(
+            out,
+            "  … {} more buckets (use --format json)",
+            tl.rows.len() - 200
+        )?;
+    }
+    if let Some(p) = &tl.peak {
+        writeln!(
+            out,
+            "Peak: {} failures in the {} starting {}",
+            p.total, tl.bucket, p.start
+        )?;
+    }
+    for b in &tl.bursts {
+        writeln!(
+            out,
+            "Burst: {} {} failures in the {} starting {} (baseline {:.1} per {})",
+            b.count, b.cluster, tl.bucket, b.start, b.baseline, tl.bucket
+        )?;
     }
     Ok(())
 }
@@ -387,6 +453,15 @@ fn count_table(dim: &str, groups: &[Group], width: u16) -> Table {
     t
 }
 
+/// Inline code that survives backticks in the text.
+fn md_code(s: &str) -> String {
+    if s.contains('`') {
+        format!("`` {} ``", s.replace('|', "\\|"))
+    } else {
+        format!("`{}`", s.replace('|', "\\|"))
+    }
+}
+
 /// Escape text for a Markdown table cell.
 fn md(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
@@ -435,6 +510,62 @@ fn markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             let links: Vec<String> = s.docs.iter().map(|d| format!("<{d}>")).collect();
             writeln!(out, "Docs: {}\n", links.join(", "))?;
         }
+        if !s.examples.is_empty() {
+            writeln!(out, "Examples:\n")?;
+            for e in &s.examples {
+                let id = e
+                    .request_id
+                    .as_deref()
+                    .map(|i| format!(" (`{i}`)"))
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "- `{}`{id}: {}",
+                    md(&e.location),
+                    md_code(&one_line(&e.excerpt, 300))
+                )?;
+            }
+            writeln!(out)?;
+        }
+    }
+    let tl = &r.timeline;
+    if !tl.rows.is_empty() {
+        writeln!(out, "## Timeline\n")?;
+        if let Some(p) = &tl.peak {
+            writeln!(
+                out,
+                "Peak: **{} failures** in the {} starting {} (UTC).\n",
+                p.total, tl.bucket, p.start
+            )?;
+        }
+        for b in &tl.bursts {
+            writeln!(
+                out,
+                "- Burst: {} `{}` failures in the {} starting {} (baseline {:.1} per {}).",
+                b.count, b.cluster, tl.bucket, b.start, b.baseline, tl.bucket
+            )?;
+        }
+        if !tl.bursts.is_empty() {
+            writeln!(out)?;
+        }
+        writeln!(
+            out,
+            "| {} (UTC) | Failures | Clusters |\n|---|--:|---|",
+            tl.bucket
+        )?;
+        for row in tl.rows.iter().take(500) {
+            writeln!(
+                out,
+                "| {} | {} | {} |",
+                row.start,
+                row.total,
+                md(&cluster_list(&row.clusters))
+            )?;
+        }
+        if tl.undated > 0 {
+            writeln!(out, "\n{} failures had no time stamp.", tl.undated)?;
+        }
+        writeln!(out)?;
     }
     for (title, dim, groups) in [
         ("By status", "Status", &r.by_status),

@@ -130,6 +130,47 @@ pub struct SignatureRow {
     pub retryable: Option<bool>,
     pub fix: String,
     pub docs: Vec<String>,
+    /// Up to three failures of this signature, in input order.
+    pub examples: Vec<Example>,
+}
+
+/// One failure shown as an example: where it is and what it said (already redacted).
+#[derive(Debug, Clone, Serialize)]
+pub struct Example {
+    /// `file:line`, or `file#entry` for JSON array documents.
+    pub location: String,
+    pub request_id: Option<String>,
+    pub excerpt: String,
+}
+
+/// Failures per time bucket and cluster, with the peak and the bursts.
+#[derive(Debug, Clone, Serialize)]
+pub struct Timeline {
+    /// `minute`, `hour` or `day`, chosen from the time span.
+    pub bucket: String,
+    pub rows: Vec<TimelineRow>,
+    pub peak: Option<TimelineRow>,
+    pub bursts: Vec<Burst>,
+    /// Failures without a time stamp (not in the rows).
+    pub undated: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineRow {
+    pub start: String,
+    pub total: u64,
+    /// Clusters in this bucket, most failures first.
+    pub clusters: Vec<(String, u64)>,
+}
+
+/// A bucket where a cluster ran far above its own baseline.
+#[derive(Debug, Clone, Serialize)]
+pub struct Burst {
+    pub cluster: String,
+    pub start: String,
+    pub count: u64,
+    /// The cluster's mean per bucket over the whole span.
+    pub baseline: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -152,6 +193,7 @@ pub struct Report {
     pub by_model: Vec<Group>,
     pub by_provider: Vec<Group>,
     pub by_endpoint: Vec<Group>,
+    pub timeline: Timeline,
     pub warnings: Vec<Warning>,
 }
 
@@ -162,11 +204,14 @@ pub struct CallCounts {
     pub calls: BTreeMap<(String, Option<String>), u64>,
 }
 
+/// One polars group: (keys, count, first ms, last ms).
+type RawGroup = (Vec<Option<String>>, u64, Option<i64>, Option<i64>);
+
+/// Statuses, error types and model counts of one group.
+type GroupDetail = (BTreeSet<String>, BTreeSet<String>, BTreeMap<String, u64>);
+
 /// Group failures by `dims` with polars: (keys, count, first ms, last ms).
-fn polars_groups(
-    failures: &[Failure],
-    dims: &[String],
-) -> PolarsResult<Vec<(Vec<Option<String>>, u64, Option<i64>, Option<i64>)>> {
+fn polars_groups(failures: &[Failure], dims: &[String]) -> PolarsResult<Vec<RawGroup>> {
     if failures.is_empty() {
         return Ok(Vec::new());
     }
@@ -216,10 +261,7 @@ fn from_millis(ms: Option<i64>) -> Option<DateTime<Utc>> {
 /// Groups with their details, sorted by count descending then keys.
 fn groups(failures: &[Failure], dims: &[String], calls: &CallCounts) -> PolarsResult<Vec<Group>> {
     let total = failures.len() as f64;
-    let mut details: BTreeMap<
-        Vec<Option<String>>,
-        (BTreeSet<String>, BTreeSet<String>, BTreeMap<String, u64>),
-    > = BTreeMap::new();
+    let mut details: BTreeMap<Vec<Option<String>>, GroupDetail> = BTreeMap::new();
     for f in failures {
         let key: Vec<Option<String>> = dims.iter().map(|d| dimension(f, d)).collect();
         let e = details.entry(key).or_default();
@@ -303,6 +345,7 @@ pub fn build(
                 models: g.models,
                 first_seen: g.first_seen,
                 last_seen: g.last_seen,
+                examples: examples_of(failures, &g.keys),
             }
         })
         .collect();
@@ -317,6 +360,136 @@ pub fn build(
         by_model: one("model")?,
         by_provider: one("provider")?,
         by_endpoint: one("endpoint")?,
+        timeline: timeline(failures, calls)?,
         warnings,
     })
+}
+
+fn examples_of(failures: &[Failure], keys: &[Option<String>]) -> Vec<Example> {
+    let signature = keys.get(1).cloned().flatten().unwrap_or_default();
+    failures
+        .iter()
+        .filter(|f| f.signature == signature)
+        .take(3)
+        .map(|f| Example {
+            location: match (f.line, f.entry) {
+                (Some(l), _) => format!("{}:{l}", f.file),
+                (None, Some(e)) => format!("{}#{e}", f.file),
+                _ => f.file.clone(),
+            },
+            request_id: f.request_id.clone(),
+            excerpt: f.message.clone().unwrap_or_else(|| {
+                format!(
+                    "HTTP {} {}",
+                    f.http_status
+                        .map_or("(no response)".into(), |s| s.to_string()),
+                    f.endpoint.as_deref().unwrap_or("")
+                )
+            }),
+        })
+        .collect()
+}
+
+/// The bucket size for a span: minutes up to two hours, hours up to three days, then days.
+fn bucket_for(failures: &[Failure]) -> &'static str {
+    let times = failures.iter().filter_map(|f| f.timestamp);
+    let (lo, hi) = times.fold(
+        (None, None),
+        |(lo, hi): (Option<DateTime<Utc>>, Option<DateTime<Utc>>), t| {
+            (
+                Some(lo.map_or(t, |x| x.min(t))),
+                Some(hi.map_or(t, |x| x.max(t))),
+            )
+        },
+    );
+    match (lo, hi) {
+        (Some(a), Some(b)) if (b - a).num_minutes() <= 120 => "minute",
+        (Some(a), Some(b)) if (b - a).num_hours() <= 72 => "hour",
+        _ => "day",
+    }
+}
+
+/// A burst: at least 5 failures in a bucket and at least three times the cluster's mean
+/// per bucket over the span (a count_tokens probe storm, a 529 wave).
+const BURST_MIN: u64 = 5;
+const BURST_FACTOR: f64 = 3.0;
+
+fn timeline(failures: &[Failure], calls: &CallCounts) -> PolarsResult<Timeline> {
+    let bucket = bucket_for(failures);
+    let dated: Vec<Failure> = failures
+        .iter()
+        .filter(|f| f.timestamp.is_some())
+        .cloned()
+        .collect();
+    let undated = (failures.len() - dated.len()) as u64;
+    let cells = groups(&dated, &[bucket.to_string(), "cluster".to_string()], calls)?;
+    let mut rows: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for g in &cells {
+        let (Some(start), Some(cluster)) = (g.keys[0].clone(), g.keys[1].clone()) else {
+            continue;
+        };
+        rows.entry(start).or_default().insert(cluster, g.count);
+    }
+    let n_buckets = bucket_count(&dated, bucket).max(1) as f64;
+    let mut totals: BTreeMap<String, u64> = BTreeMap::new();
+    for g in &cells {
+        if let Some(c) = g.keys[1].clone() {
+            *totals.entry(c).or_default() += g.count;
+        }
+    }
+    let mut bursts = Vec::new();
+    let rows: Vec<TimelineRow> = rows
+        .into_iter()
+        .map(|(start, clusters)| {
+            for (c, n) in &clusters {
+                let baseline = totals.get(c).copied().unwrap_or(0) as f64 / n_buckets;
+                if *n >= BURST_MIN && (*n as f64) >= BURST_FACTOR * baseline {
+                    bursts.push(Burst {
+                        cluster: c.clone(),
+                        start: start.clone(),
+                        count: *n,
+                        baseline: (baseline * 100.0).round() / 100.0,
+                    });
+                }
+            }
+            let mut clusters: Vec<(String, u64)> = clusters.into_iter().collect();
+            clusters.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            TimelineRow {
+                total: clusters.iter().map(|c| c.1).sum(),
+                start,
+                clusters,
+            }
+        })
+        .collect();
+    let peak = rows
+        .iter()
+        .max_by(|a, b| a.total.cmp(&b.total).then(b.start.cmp(&a.start)))
+        .cloned();
+    bursts.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then(a.start.cmp(&b.start))
+            .then(a.cluster.cmp(&b.cluster))
+    });
+    Ok(Timeline {
+        bucket: bucket.to_string(),
+        rows,
+        peak,
+        bursts,
+        undated,
+    })
+}
+
+/// How many buckets the span of the dated failures covers (empty ones included).
+fn bucket_count(dated: &[Failure], bucket: &str) -> i64 {
+    let times: Vec<DateTime<Utc>> = dated.iter().filter_map(|f| f.timestamp).collect();
+    let (Some(lo), Some(hi)) = (times.iter().min(), times.iter().max()) else {
+        return 0;
+    };
+    let span = *hi - *lo;
+    1 + match bucket {
+        "minute" => span.num_minutes(),
+        "hour" => span.num_hours(),
+        _ => span.num_days(),
+    }
 }

@@ -110,7 +110,7 @@ pub fn parse_when(s: &str, now: DateTime<Utc>, tz: FixedOffset) -> Option<DateTi
     if let Some(stamp) = iso(s) {
         return resolve(stamp, tz);
     }
-    if let Some(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok() {
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         return resolve(Stamp::Naive(d.and_time(NaiveTime::MIN)), tz);
     }
     let unit = s.chars().last()?;

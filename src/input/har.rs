@@ -309,7 +309,7 @@ mod tests {
         let cut = &text[..text.len() - 40];
         let full_entry_then_cut = format!("{},{cut}", &text[..text.len() - 3]);
         let s = parse_text(&full_entry_then_cut, &ScanOptions::default());
-        assert!(s.failures.len() >= 1);
+        assert!(!s.failures.is_empty());
         assert!(s.lines.unparseable >= 1, "{:?}", s.lines);
         assert!(!s.warnings.is_empty());
     }

@@ -184,6 +184,7 @@ impl<'a> Sink<'a> {
 
     /// Lines already counted as relevant turned out not to be about an API call (a
     /// traceback that ended in an unrelated exception): count them as noise instead.
+    #[allow(dead_code)] // used by the multi-line SDK parsers
     pub fn relevant_lines_were_noise(&mut self, n: u64) {
         let n = n.min(self.scan.lines.relevant);
         self.scan.lines.relevant -= n;
@@ -314,6 +315,7 @@ impl<'a> Sink<'a> {
 
     /// The model named by a later line (`Request options`, `message_start`) for the most
     /// recent attempt that lacks one.
+    #[allow(dead_code)] // used by the SDK parsers
     pub fn attach_model(&mut self, model: &str) {
         match self.last {
             Some(Last::Failure(i, _)) => {
@@ -411,7 +413,7 @@ fn sniff(reader: &mut dyn BufRead) -> std::io::Result<Shape> {
         // A JSON array document, unless the first line is a complete value of its own
         // (JSON lines whose lines happen to be arrays) or a log line like `[GIN] ...`.
         let first = trimmed.lines().next().unwrap_or("");
-        let after = trimmed[1..].trim_start();
+        let after = trimmed.strip_prefix('[').unwrap_or(trimmed).trim_start();
         let opens_value = after.starts_with('{') || after.starts_with(']') || after.is_empty();
         if opens_value && serde_json::from_str::<serde_json::Value>(first).is_err() {
             return Ok(Shape::JsonArray);

@@ -92,16 +92,14 @@ fn dispatch(name: Option<&str>, data: &str, out: &mut StreamSummary) {
             }
         }
         "message_stop" => out.message_stop = true,
-        "error" => {
-            if out.error.is_none() {
-                out.error = Some(match &value {
-                    Some(v) => error_body(v),
-                    None => ErrorBody {
-                        message: Some(data.trim().to_string()).filter(|m| !m.is_empty()),
-                        ..ErrorBody::default()
-                    },
-                });
-            }
+        "error" if out.error.is_none() => {
+            out.error = Some(match &value {
+                Some(v) => error_body(v),
+                None => ErrorBody {
+                    message: Some(data.trim().to_string()).filter(|m| !m.is_empty()),
+                    ..ErrorBody::default()
+                },
+            });
         }
         _ => {}
     }
