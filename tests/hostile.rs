@@ -1,0 +1,264 @@
+//! Hostile input: the run never panics, every problem is a warning with the file and the
+//! reason, the counts add up, and no secret reaches any output. The corpus is generated here,
+//! in a temporary directory, so nothing large or binary is committed.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::Stdio;
+
+const ACCESS_529: &str =
+    "10.0.0.1 - - [02/Oct/2025:16:20:11 +0000] \"POST /v1/messages HTTP/1.1\" 529 97 \"-\" \"x\"\n";
+
+fn report_of(dir: &Path) -> (serde_json::Value, String, Option<i32>) {
+    let o = common::run(&["--format", "json", dir.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    let v = serde_json::from_str(&common::stdout(&o))
+        .unwrap_or_else(|e| panic!("report is JSON ({e}); stderr: {stderr}"));
+    (v, stderr, o.status.code())
+}
+
+#[test]
+fn hostile_corpus_runs_without_panic_and_counts_add_up() {
+    let dir = common::temp_dir("hostile");
+    std::fs::write(dir.join("empty.log"), b"").unwrap();
+    let mut bad_utf8 = b"caf\xe9 \xff\xfe broken\n".to_vec();
+    bad_utf8.extend_from_slice(b"10.0.0.1 - - [02/Oct/2025:16:20:12 +0000] \"POST /v1/messages HTTP/1.1\" 429 97 \"-\" \"\xff\"\n");
+    std::fs::write(dir.join("latin1.log"), bad_utf8).unwrap();
+    std::fs::write(
+        dir.join("program.bin"),
+        [0x7f, b'E', b'L', b'F', 0, 0, 0, 1, 2, 3],
+    )
+    .unwrap();
+    // One 12 MB line, then a failure that must still be found.
+    let mut long = vec![b'x'; 12 << 20];
+    long.push(b'\n');
+    long.extend_from_slice(ACCESS_529.as_bytes());
+    std::fs::write(dir.join("long-line.log"), long).unwrap();
+    std::fs::write(
+        dir.join("cut.har"),
+        br#"{"log":{"version":"1.2","creator":{"name":"x","version":"1"},"entries":[{"startedDateTime":"2025-10-02T16:40:03Z","time":1,"request":{"method":"POST","url":"https://api.anthropic.com/v1/messages","headers":[]},"response":{"status":529,"headers":[],"content":{"mimeType":"application/json","text":"{}"}}},{"startedDateTime":"2025-10-02T16:40:04Z","request":{"method":"PO"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("not-json.har"),
+        b"{\"log\": {\"entries\": [ this is not json",
+    )
+    .unwrap();
+    let deep = format!(
+        "{}{}\n{}",
+        "[".repeat(200_000),
+        "]".repeat(200_000),
+        ACCESS_529
+    );
+    std::fs::write(dir.join("deep.log"), deep).unwrap();
+    let deep_har = format!(
+        "{{\"log\":{{\"entries\":[{{\"x\":{}1{}}}]}}}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    std::fs::write(dir.join("deep.har"), deep_har).unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&dir, dir.join("loop")).unwrap();
+        std::os::unix::fs::symlink(dir.join("missing-target"), dir.join("dangling.log")).unwrap();
+    }
+
+    let (r, stderr, code) = report_of(&dir);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let s = &r["summary"];
+    let n = |k: &str| s[k].as_u64().unwrap();
+    assert_eq!(
+        n("lines_read"),
+        n("lines_relevant") + n("lines_noise") + n("lines_unparseable"),
+        "{s}"
+    );
+    // 529 (cut.har entry 0) + 429 (latin1) + 529 (after the long line) + 529 (after deep JSON).
+    assert_eq!(n("failures"), 4, "{s}");
+    assert_eq!(n("lines_invalid_utf8"), 2, "{s}");
+    assert_eq!(n("lines_truncated"), 1, "{s}");
+    for (file, reason) in [
+        ("program.bin", "binary"),
+        ("cut.har", "malformed HAR"),
+        ("not-json.har", "malformed HAR"),
+        ("deep.har", "malformed HAR"),
+        ("long-line.log", "longer than"),
+        ("latin1.log", "invalid UTF-8"),
+    ] {
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.contains(file) && l.contains(reason)),
+            "no warning for {file} ({reason}):\n{stderr}"
+        );
+    }
+    #[cfg(unix)]
+    {
+        assert!(stderr.contains("symlink loop"), "{stderr}");
+        assert!(stderr.contains("dangling.log"), "{stderr}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn many_small_files() {
+    let dir = common::temp_dir("many");
+    for i in 0..5_000 {
+        let sub = dir.join(format!("d{}", i % 50));
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(sub.join(format!("f{i}.log")), ACCESS_529).unwrap();
+    }
+    let (r, stderr, code) = report_of(&dir);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(r["summary"]["files"], 5_000);
+    assert_eq!(r["summary"]["failures"], 5_000);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn closed_output_pipe_exits_quietly_with_zero() {
+    let dir = common::temp_dir("pipe");
+    let mut text = String::new();
+    for _ in 0..20_000 {
+        text.push_str(ACCESS_529);
+    }
+    std::fs::write(dir.join("a.log"), text).unwrap();
+    let mut child = common::bin()
+        .args(["--events", "-q", dir.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // The read end is dropped here: the next writes hit a closed pipe.
+    let o = child.wait_with_output().unwrap();
+    assert!(first.starts_with('{'));
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn stdin_closed_early_is_an_empty_input() {
+    let mut child = common::bin()
+        .args(["-", "--format", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdin.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["summary"]["failures"], 0);
+}
+
+/// Every kind of secret, each planted where the parsers take the message from.
+const SECRETS: [&str; 7] = [
+    "sk-ant-api03-PLANTEDsecretPLANTEDsecretPLANTEDsecret_0000",
+    "sk-ant-oat01-PLANTEDoauthPLANTEDoauthPLANTEDoauth",
+    "sk-ant-admin01-PLANTEDadminPLANTEDadminPLANTED",
+    "AKIAPLANTEDKEY123456",
+    "ya29.PLANTEDgoogleTOKENvalue",
+    "PLANTEDbearerTOKEN0123456789",
+    "PLANTEDrawApiKeyValue42",
+];
+
+fn plant(dir: &Path) {
+    let [api, oat, admin, aws, google, bearer, raw] = SECRETS;
+    let har_body = format!(
+        r#"{{"type":"error","error":{{"type":"authentication_error","message":"invalid x-api-key {api} (also tried Bearer {bearer})"}}}}"#
+    );
+    let har = serde_json::json!({"log": {"version": "1.2", "creator": {"name": "x", "version": "1"}, "entries": [{
+        "startedDateTime": "2025-10-02T16:40:03Z", "time": 5,
+        "request": {"method": "POST", "url": format!("https://api.anthropic.com/v1/messages?key={raw}"),
+            "headers": [{"name": "x-api-key", "value": raw}, {"name": "authorization", "value": format!("Bearer {oat}")}],
+            "postData": {"mimeType": "application/json", "text": format!("{{\"model\":\"claude-haiku-4-5\",\"messages\":[{{\"role\":\"user\",\"content\":\"my key is {admin}\"}}]}}")}},
+        "response": {"status": 401, "headers": [{"name": "request-id", "value": "req_011CZtestOnly"}],
+            "content": {"mimeType": "application/json", "text": har_body}}}]}});
+    std::fs::write(
+        dir.join("secrets.har"),
+        serde_json::to_string(&har).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("nginx-error.log"),
+        format!("2025/10/02 16:22:12 [error] 9#9: *1 upstream timed out (110: Connection timed out) while reading response header from upstream x-api-key: {raw} Authorization: Bearer {bearer} {aws} {google} {admin}, client: 10.0.0.1, server: s, request: \"POST /v1/messages?api_key={raw} HTTP/1.1\", upstream: \"https://203.0.113.9:443/v1/messages\", host: \"h\"\n"),
+    )
+    .unwrap();
+    let cf = serde_json::json!([{"id": "1", "created_at": "2025-10-02T16:50:00Z", "provider": "anthropic",
+        "model": "claude-sonnet-4-5", "path": "v1/messages", "status_code": 401, "success": false,
+        "cached": false, "duration": 3, "tokens_in": 0, "tokens_out": 0,
+        "response": {"type": "error", "error": {"type": "authentication_error",
+            "message": format!("bad key {api} {oat} aws_secret_access_key={aws}PLANTEDsecretKEYvalue ya29.{google}")}}}]);
+    std::fs::write(
+        dir.join("cloudflare.json"),
+        serde_json::to_string(&cf).unwrap(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn planted_secrets_never_reach_any_output() {
+    let dir = common::temp_dir("secrets");
+    plant(&dir);
+    let d = dir.to_str().unwrap();
+    let runs: Vec<Vec<&str>> = vec![
+        vec![d],
+        vec![d, "--format", "markdown"],
+        vec![d, "--format", "csv"],
+        vec![d, "--format", "json"],
+        vec![d, "--format", "csv", "--by", "error_type,model,endpoint"],
+        vec![d, "--events"],
+        vec![d, "--events", "--format", "csv"],
+    ];
+    let mut seen_failures = false;
+    for args in runs {
+        let o = common::run(&args);
+        let out = format!(
+            "{}{}",
+            common::stdout(&o),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {out}");
+        seen_failures |= out.contains("authentication_error");
+        for s in SECRETS {
+            assert!(!out.contains(s), "{args:?} leaks {s}:\n{out}");
+        }
+        assert!(
+            !out.contains("PLANTED"),
+            "{args:?} leaks a planted value:\n{out}"
+        );
+        assert!(
+            !out.contains("my key is"),
+            "{args:?} leaks prompt text:\n{out}"
+        );
+    }
+    assert!(seen_failures, "the planted failures must be found");
+    let explain = common::bin()
+        .args(["explain", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(format!("401 {{\"type\":\"error\",\"error\":{{\"type\":\"authentication_error\",\"message\":\"invalid x-api-key {}\"}}}}", SECRETS[0]).as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    let text = common::stdout(&explain);
+    assert!(text.contains("auth"), "{text}");
+    assert!(!text.contains("PLANTED"), "{text}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
