@@ -28,6 +28,7 @@ pub mod time;
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use chrono::{DateTime, FixedOffset, Utc};
 use rayon::prelude::*;
@@ -205,6 +206,8 @@ pub struct Config {
     /// Table width when writing to a terminal; `None` gives the fixed width used for files
     /// and pipes, so output does not depend on the terminal.
     pub width: Option<u16>,
+    /// Show progress on stderr (the binary sets this only when stderr is a terminal).
+    pub progress: bool,
 }
 
 /// What the binary needs to know after a run.
@@ -229,25 +232,36 @@ pub struct Analysis {
 /// Scan every input and build the report.
 pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
     let (inputs, problems) = discover::discover(&cfg.paths);
+    let done = AtomicUsize::new(0);
     let scan_one = |input: &Input| -> FileScan {
-        match discover::open(input) {
+        let scan = match discover::open(input) {
             Ok(mut reader) => input::scan(input.display(), &mut *reader, &cfg.scan),
             Err(e) => FileScan {
                 file: input.display().to_string(),
                 unreadable: Some(discover::io_reason(&e)),
                 ..FileScan::default()
             },
-        }
+        };
+        done.fetch_add(1, Ordering::Relaxed);
+        scan
     };
-    let scans: Vec<FileScan> = match cfg.threads {
-        Some(1) => inputs.iter().map(scan_one).collect(),
-        threads => {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads.unwrap_or(0))
-                .build()?;
-            pool.install(|| inputs.par_iter().map(scan_one).collect())
+    let finished = AtomicBool::new(false);
+    let scans: Vec<FileScan> = std::thread::scope(|scope| -> anyhow::Result<Vec<FileScan>> {
+        if cfg.progress {
+            scope.spawn(|| progress(&done, inputs.len(), &finished));
         }
-    };
+        let scans = match cfg.threads {
+            Some(1) => inputs.iter().map(scan_one).collect(),
+            threads => {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads.unwrap_or(0))
+                    .build()?;
+                pool.install(|| inputs.par_iter().map(scan_one).collect())
+            }
+        };
+        finished.store(true, Ordering::Relaxed);
+        Ok(scans)
+    })?;
 
     let mut summary = Summary {
         files: inputs.len() as u64,
@@ -364,6 +378,28 @@ pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
         report,
         diagnostics,
     })
+}
+
+/// A files-done counter on stderr, redrawn in place; silent for runs under a second.
+fn progress(done: &AtomicUsize, total: usize, finished: &AtomicBool) {
+    let started = std::time::Instant::now();
+    let mut shown = false;
+    while !finished.load(Ordering::Relaxed) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        if started.elapsed().as_millis() < 1000 {
+            continue;
+        }
+        shown = true;
+        eprint!(
+            "\rclaude-logscan: scanned {}/{} files ({:.0}s)",
+            done.load(Ordering::Relaxed),
+            total,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    if shown {
+        eprint!("\r\x1b[2K");
+    }
 }
 
 /// Scan, classify and write the main output to `out` (and the events to `events_out` when

@@ -343,6 +343,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<Exit> {
         filters,
         fail_on,
         width,
+        progress: !args.quiet && io::stderr().is_terminal(),
     };
 
     let mut out: Box<dyn Write> = match &args.output {
