@@ -250,7 +250,9 @@ fn table(r: &Report, width: u16, out: &mut dyn Write) -> io::Result<()> {
     if r.signatures.is_empty() {
         writeln!(out, "\nNo failed Claude API calls found.")?;
     } else {
-        writeln!(out, "\nFailures by cluster and signature")?;
+        writeln!(out, "\nFailures by cluster")?;
+        writeln!(out, "{}", count_table("Cluster", &r.by_cluster, width))?;
+        writeln!(out, "\nFailures by signature")?;
         let mut t = new_table(width);
         // Signature ids begin with their cluster, so the id alone names both.
         t.set_header(vec![
@@ -477,6 +479,17 @@ fn markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     if r.signatures.is_empty() {
         writeln!(out, "\nNo failed Claude API calls found.")?;
         return Ok(());
+    }
+    writeln!(out, "\n## Top clusters\n")?;
+    writeln!(out, "| Cluster | Count | Share |\n|---|--:|--:|")?;
+    for g in &r.by_cluster {
+        writeln!(
+            out,
+            "| {} | {} | {} |",
+            md(&key_label(g)),
+            g.count,
+            percent(g.share)
+        )?;
     }
     writeln!(out, "\n## Failures by root cause\n")?;
     writeln!(

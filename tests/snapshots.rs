@@ -1,0 +1,69 @@
+//! Snapshots of every output format on the proxy and HAR samples, and of `--help`, so that any
+//! change to what users see shows up in review. Update with `INSTA_UPDATE=always cargo test`
+//! (or `cargo insta review`) and read the diff before committing.
+
+mod common;
+
+fn output(args: &[&str]) -> String {
+    let o = common::run(args);
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    common::stdout(&o).replace("\r\n", "\n")
+}
+
+const INPUTS: [&str; 2] = ["samples/proxy", "samples/har"];
+
+fn with_inputs<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v: Vec<&str> = INPUTS.to_vec();
+    v.push("-q");
+    v.extend_from_slice(extra);
+    v
+}
+
+#[test]
+fn table() {
+    insta::assert_snapshot!(output(&with_inputs(&[])));
+}
+
+#[test]
+fn markdown() {
+    insta::assert_snapshot!(output(&with_inputs(&["--format", "markdown"])));
+}
+
+#[test]
+fn csv() {
+    insta::assert_snapshot!(output(&with_inputs(&["--format", "csv"])));
+}
+
+#[test]
+fn csv_by_model_and_hour() {
+    insta::assert_snapshot!(output(&with_inputs(&[
+        "--format",
+        "csv",
+        "--by",
+        "model,hour"
+    ])));
+}
+
+#[test]
+fn json() {
+    insta::assert_snapshot!(output(&with_inputs(&["--format", "json"])));
+}
+
+#[test]
+fn events_ndjson() {
+    insta::assert_snapshot!(output(&with_inputs(&["--events"])));
+}
+
+#[test]
+fn events_csv() {
+    insta::assert_snapshot!(output(&with_inputs(&["--events", "--format", "csv"])));
+}
+
+#[test]
+fn help() {
+    insta::assert_snapshot!(output(&["--help"]));
+}
