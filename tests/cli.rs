@@ -199,3 +199,65 @@ fn csv_report_has_schema_version_first_and_loads_as_rfc4180() {
     );
     assert!(text.ends_with("\r\n"));
 }
+
+#[test]
+fn explain_names_the_cluster_of_a_pasted_error_for_every_cluster() {
+    let cases = std::fs::read_to_string(common::root().join("tests/explain_cases.txt")).unwrap();
+    let mut clusters = std::collections::BTreeSet::new();
+    for line in cases
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let (want, text) = line.split_once('|').unwrap();
+        let o = common::run(&["explain", text]);
+        assert_eq!(o.status.code(), Some(0), "{text}");
+        let out = common::stdout(&o);
+        assert!(
+            out.contains(&format!("cluster: {want} ")),
+            "{text}\n=> {out}"
+        );
+        assert!(out.contains("fix: "), "{out}");
+        clusters.insert(want.to_string());
+    }
+    let all: std::collections::BTreeSet<String> = claude_logscan::catalog::CLUSTERS
+        .iter()
+        .filter(|c| **c != "unknown")
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(
+        clusters, all,
+        "tests/explain_cases.txt must cover every cluster"
+    );
+}
+
+#[test]
+fn explain_of_an_unknown_id_exits_2_and_a_known_id_shows_the_fix() {
+    let o = common::run(&["explain", "rate_limit.no_such_signature"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = common::run(&["explain", "auth.wrong_header"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(common::stdout(&o).contains("fix: "));
+}
+
+#[test]
+fn patterns_check_fails_on_a_broken_example_and_list_lists() {
+    let dir = common::temp_dir("patterns");
+    std::fs::write(
+        dir.join("billing.toml"),
+        "cluster = \"billing\"\n[[signature]]\nid = \"billing.x\"\ntitle = \"t\"\nretryable = false\nkeywords = [\"credit\"]\nmatch = { message = ['credit balance'] }\nfix = \"f\"\nexamples = [{ status = 400, message = \"no match here\" }]\n",
+    )
+    .unwrap();
+    let o = common::run(&["patterns", "check", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(common::stdout(&o).contains("MISS billing.x"));
+    std::fs::write(
+        dir.join("billing.toml"),
+        "cluster = \"billing\"\n[[signature]]\nid = \"nope\"\n",
+    )
+    .unwrap();
+    let o = common::run(&["patterns", "check", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = common::run(&["patterns", "list"]);
+    assert!(common::stdout(&o).lines().count() >= 80);
+    std::fs::remove_dir_all(dir).unwrap();
+}
