@@ -36,6 +36,10 @@ pub fn path_of(target: &str) -> &str {
 /// The endpoint (URL path) when `target` is a Claude API call, else `None`.
 pub fn endpoint_of(target: &str, extra: &[Regex]) -> Option<String> {
     let path = path_of(target);
+    // Most calls are exactly this; skip the regex for them.
+    if path == "/v1/messages" {
+        return Some(path.to_string());
+    }
     let decoded;
     let path = if path.contains('%') {
         decoded = path.replace("%3A", ":").replace("%3a", ":");
