@@ -29,11 +29,41 @@ pub fn iso(s: &str) -> Option<Stamp> {
         .map(Stamp::Naive)
 }
 
-/// nginx `$time_local`: `02/Oct/2025:16:20:11 +0000`.
+/// nginx `$time_local`: `02/Oct/2025:16:20:11 +0000`. Read by position (this runs once per
+/// access log line); anything off the fixed layout falls back to chrono's parser.
 pub fn nginx_local(s: &str) -> Option<Stamp> {
-    DateTime::parse_from_str(s.trim(), "%d/%b/%Y:%H:%M:%S %z")
-        .ok()
-        .map(|t| Stamp::Utc(t.with_timezone(&Utc)))
+    let s = s.trim();
+    let b = s.as_bytes();
+    let fast = (|| {
+        if b.len() != 26 || b[2] != b'/' || b[6] != b'/' || b[11] != b':' || b[20] != b' ' {
+            return None;
+        }
+        let num = |r: std::ops::Range<usize>| -> Option<u32> {
+            s.get(r)?.bytes().try_fold(0u32, |acc, d| {
+                d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
+            })
+        };
+        const MONTHS: [&[u8; 3]; 12] = [
+            b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+            b"Dec",
+        ];
+        let month = MONTHS.iter().position(|m| m[..] == b[3..6])? as u32 + 1;
+        let date = NaiveDate::from_ymd_opt(num(7..11)? as i32, month, num(0..2)?)?;
+        let t = date.and_hms_opt(num(12..14)?, num(15..17)?, num(18..20)?)?;
+        let sign = match b[21] {
+            b'+' => 1,
+            b'-' => -1,
+            _ => return None,
+        };
+        let offset = sign * (num(22..24)? as i32 * 3600 + num(24..26)? as i32 * 60);
+        let utc = t - chrono::TimeDelta::try_seconds(i64::from(offset))?;
+        Some(Stamp::Utc(utc.and_utc()))
+    })();
+    fast.or_else(|| {
+        DateTime::parse_from_str(s, "%d/%b/%Y:%H:%M:%S %z")
+            .ok()
+            .map(|t| Stamp::Utc(t.with_timezone(&Utc)))
+    })
 }
 
 /// Zone-less `2025/10/02 16:30:01` (nginx error.log, Go `log`) or `2025/10/02 - 16:20:11` (Gin).
@@ -157,6 +187,12 @@ mod tests {
             "2025-10-02T16:20:11Z"
         );
         assert!(iso("16:20:11").is_none());
+        assert_eq!(
+            utc(nginx_local("31/Dec/2025:23:30:00 -0130").unwrap()),
+            "2026-01-01T01:00:00Z"
+        );
+        assert!(nginx_local("32/Oct/2025:16:20:11 +0000").is_none());
+        assert!(nginx_local("02/Okt/2025:16:20:11 +0000").is_none());
     }
 
     #[test]

@@ -56,17 +56,30 @@ pub fn endpoint_of(target: &str, extra: &[Regex]) -> Option<String> {
 
 /// The provider a URL points at: the host or the path tell.
 pub fn provider_of_url(url: &str) -> &'static str {
-    let lower = url.to_ascii_lowercase();
-    if lower.contains("gateway.ai.cloudflare.com") {
-        "cloudflare"
-    } else if lower.contains("bedrock-runtime")
-        || lower.contains("/model/") && lower.contains("/invoke")
-    {
+    // One case-insensitive pass, no allocation: this runs for every access log line.
+    static MARKERS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build([
+                "gateway.ai.cloudflare.com",
+                "bedrock-runtime",
+                "/invoke",
+                "aiplatform.googleapis.com",
+                "/publishers/anthropic/",
+            ])
+            .expect("static automaton")
+    });
+    let mut invoke = false;
+    for m in MARKERS.find_overlapping_iter(url) {
+        match m.pattern().as_usize() {
+            0 => return "cloudflare",
+            1 => return "bedrock",
+            2 => invoke = true,
+            _ => return "vertex",
+        }
+    }
+    if invoke && url.contains("/model/") {
         "bedrock"
-    } else if lower.contains("aiplatform.googleapis.com")
-        || lower.contains("/publishers/anthropic/")
-    {
-        "vertex"
     } else {
         "anthropic"
     }
