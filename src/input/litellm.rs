@@ -14,3 +14,7 @@ pub(crate) fn parsers() -> Vec<Box<dyn LineParser>> {
 pub(crate) fn object(_v: &Value, _at: Position, _sink: &mut Sink) -> Claim {
     Claim::NotMine
 }
+
+pub(crate) fn exception_record(_text: &str) -> Option<crate::record::Record> {
+    None
+}
