@@ -282,15 +282,8 @@ fn from_exception_text(class: Option<&str>, text: &str, ctx: Context) -> Option<
         } else {
             text.to_string()
         };
-        // A proxy's HTML page (`502 Bad Gateway`) names the real status.
         if i.status == Some(500) {
-            if let Some(s) = message
-                .get(..3)
-                .and_then(|d| d.parse::<u16>().ok())
-                .filter(|s| (500..600).contains(s))
-            {
-                r.http_status = Some(s);
-            }
+            r.http_status = page_status(&message).or(r.http_status);
         }
         r.message = Some(message).filter(|m| !m.is_empty());
     }
@@ -330,6 +323,21 @@ fn from_exception_text(class: Option<&str>, text: &str, ctx: Context) -> Option<
         return None;
     }
     Some((r, specific))
+}
+
+/// A proxy's HTML error page names the real status in its title (`502 Bad Gateway`); the SDK
+/// files every 5xx it cannot name under `InternalServerError`.
+fn page_status(message: &str) -> Option<u16> {
+    message
+        .get(..3)
+        .and_then(|d| d.parse::<u16>().ok())
+        .filter(|s| (500..600).contains(s))
+}
+
+/// An HTML page that goes on in the next lines (the SDK prints a non-JSON body raw).
+fn open_html(text: &str) -> bool {
+    (text.contains("<html") || text.contains("<!DOCTYPE") || text.contains("<!doctype"))
+        && !text.contains("</html>")
 }
 
 /// A Claude model named in an error text (Vertex paths and base-model names, Bedrock ids).
@@ -608,7 +616,8 @@ impl Traceback {
                     self.state = TbState::Frames;
                     TbStep::Took(Claim::Relevant)
                 } else if self.state == TbState::AfterException
-                    && (trimmed.starts_with("For more information check:")
+                    && (self.exceptions.last().is_some_and(|e| open_html(e))
+                        || trimmed.starts_with("For more information check:")
                         || trimmed.starts_with("Available Model Group Fallbacks")
                         || trimmed.starts_with("LiteLLM Retried"))
                 {
@@ -745,6 +754,15 @@ pub(crate) struct PythonParser {
     expect_internal: Option<u64>,
     /// The stamp of the previous line (a traceback's own lines have none).
     prev_stamp: Option<(u64, Stamp)>,
+    /// An exception string whose HTML body goes on in the next lines.
+    html: Option<HtmlBody>,
+}
+
+#[derive(Debug)]
+struct HtmlBody {
+    record: Record,
+    text: String,
+    lines: u64,
 }
 
 impl LineParser for PythonParser {
@@ -755,6 +773,11 @@ impl LineParser for PythonParser {
             match tb.feed(line) {
                 TbStep::Took(claim) => return claim,
                 TbStep::Ended => self.end_traceback(sink),
+            }
+        }
+        if self.html.is_some() {
+            if let Some(claim) = self.html_line(line, sink) {
+                return claim;
             }
         }
         if let Some(p) = &self.pending {
@@ -772,13 +795,14 @@ impl LineParser for PythonParser {
     }
 
     fn busy(&self) -> bool {
-        self.traceback.is_some()
+        self.traceback.is_some() || self.html.is_some()
     }
 
     fn finish(&mut self, sink: &mut Sink) {
         if self.traceback.is_some() {
             self.end_traceback(sink);
         }
+        self.end_html(sink);
         self.flush_pending(sink);
     }
 }
@@ -1143,8 +1167,51 @@ impl PythonParser {
         r.line = Some(lineno);
         r.stamp = leading_stamp(line);
         r.evidence = Evidence::Summary;
+        if open_html(line) {
+            let from = line.find('<').unwrap_or(0);
+            self.html = Some(HtmlBody {
+                record: r,
+                text: line[from..].to_string(),
+                lines: 1,
+            });
+            return Claim::Relevant;
+        }
         self.push_exception(r, lineno, sink);
         Claim::Relevant
+    }
+
+    /// The next line of a held HTML body; `None` when the line is not part of it.
+    fn html_line(&mut self, line: &str, sink: &mut Sink) -> Option<Claim> {
+        let body = self.html.as_mut()?;
+        let b = line.as_bytes();
+        let new_record = leading_stamp(line).is_some()
+            || line.starts_with("Traceback")
+            || b.first().is_some_and(|c| c.is_ascii_digit());
+        if new_record || body.lines >= 60 || body.text.len() + line.len() > 64 * 1024 {
+            self.end_html(sink);
+            return None;
+        }
+        body.text.push(' ');
+        body.text.push_str(line.trim());
+        body.lines += 1;
+        if line.contains("</html>") {
+            self.end_html(sink);
+        }
+        Some(Claim::Relevant)
+    }
+
+    fn end_html(&mut self, sink: &mut Sink) {
+        let Some(body) = self.html.take() else {
+            return;
+        };
+        let mut r = body.record;
+        let message = plain_text(&body.text);
+        if r.http_status == Some(500) {
+            r.http_status = page_status(&message).or(r.http_status);
+        }
+        r.message = Some(message).filter(|m| !m.is_empty());
+        let at = r.line.unwrap_or(0);
+        self.push_exception(r, at, sink);
     }
 
     /// An exception record: the end of a held transport failure when it is the same kind
@@ -1809,6 +1876,89 @@ anthropic.RateLimitError: Error code: 429 - {'type': 'error', 'error': {'type': 
             s.failures[0].model.as_deref(),
             Some("claude-sonnet-4-5-20250929")
         );
+        assert_eq!(s.lines.unparseable, 0);
+    }
+
+    #[test]
+    fn sample_worker_log() {
+        let s = scan(include_str!("../../samples/app/worker.log"));
+        type Row<'a> = (
+            Option<u16>,
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<&'a str>,
+        );
+        let got: Vec<Row> = s
+            .failures
+            .iter()
+            .map(|f| {
+                (
+                    f.effective_status(),
+                    f.error_type.as_deref(),
+                    f.request_id.as_deref(),
+                    f.provider.as_deref(),
+                )
+            })
+            .collect();
+        let a = Some("anthropic");
+        let want: Vec<Row> = vec![
+            (
+                Some(429),
+                Some("rate_limit_error"),
+                Some("req_011CWa9dVh2KsLm4Tq8yPz1N"),
+                a,
+            ),
+            (
+                Some(529),
+                Some("overloaded_error"),
+                Some("req_011CWaA2Lk9Pq3Rs5Tu7Vw1X"),
+                a,
+            ),
+            (
+                Some(529),
+                Some("overloaded_error"),
+                Some("req_011CWaA3Mn0Qr4St6Uv8Wx2Y"),
+                a,
+            ),
+            (Some(502), None, None, a),
+            (Some(503), None, None, a),
+            (
+                Some(400),
+                Some("invalid_request_error"),
+                Some("req_011CVb3Xq8Lm2Nw5Rt7Yz9Kd"),
+                a,
+            ),
+            (Some(429), Some("rate_limit_error"), None, a),
+            (Some(429), None, None, Some("bedrock")),
+            (Some(503), None, None, Some("bedrock")),
+            (Some(429), Some("rate_limit_error"), None, Some("vertex")),
+            (Some(404), Some("not_found_error"), None, Some("vertex")),
+            (None, Some("connection_error"), None, a),
+            (None, Some("client_timeout"), None, a),
+            (None, Some("client_timeout"), None, a),
+            (None, Some("stream_error"), None, a),
+            (None, Some("sdk_error"), None, a),
+            (Some(529), Some("overloaded_error"), None, a),
+            (
+                Some(401),
+                Some("authentication_error"),
+                Some("req_011CVd5Zs0Nn4Py7Tv9Ab1Mf"),
+                a,
+            ),
+            (None, Some("sdk_error"), None, a),
+        ];
+        assert_eq!(got, want, "{:#?}", s.failures);
+        assert_eq!(s.failures[3].message.as_deref(), Some("502 Bad Gateway"));
+        assert_eq!(s.failures[3].line, Some(7));
+        assert_eq!(
+            s.failures[9].provider_code.as_deref(),
+            Some("RESOURCE_EXHAUSTED")
+        );
+        assert_eq!(
+            s.failures[10].model.as_deref(),
+            Some("claude-3-5-sonnet-v2@20241022")
+        );
+        assert_eq!(s.failures[17].line, Some(30));
         assert_eq!(s.lines.unparseable, 0);
     }
 }
