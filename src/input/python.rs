@@ -341,7 +341,7 @@ fn open_html(text: &str) -> bool {
 }
 
 /// A Claude model named in an error text (Vertex paths and base-model names, Bedrock ids).
-fn model_in_text(text: &str) -> Option<String> {
+pub(crate) fn model_in_text(text: &str) -> Option<String> {
     static MODEL: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"publishers/anthropic/models/(?P<v>[\w.@-]+)|base model: (?P<b>anthropic-claude[\w.-]*\w)|(?P<m>(?:(?:us|eu|apac|jp|au|global)\.)?anthropic\.claude-[\w.-]+(?::\d+)?)")
             .expect("static regex")
@@ -1235,7 +1235,7 @@ impl PythonParser {
         }
         self.flush_pending(sink);
         let _ = lineno;
-        sink.push(r);
+        push_told(sink, r);
     }
 
     fn flush_pending(&mut self, sink: &mut Sink) {
@@ -1279,12 +1279,38 @@ impl PythonParser {
 /// before, although having no status it agrees with any (the sink joins adjacent records that
 /// do not disagree). Closing that failure is the sink's own bookkeeping, done here because
 /// only this parser knows the attempts apart.
-fn close_last_failure(sink: &mut Sink) {
+pub(crate) fn close_last_failure(sink: &mut Sink) {
     if let Some(super::Last::Failure(i, _)) = sink.last {
         if let Some(mask) = sink.evidence.get_mut(i) {
             *mask = u32::MAX;
         }
     }
+}
+
+/// Push an exception told by a log line or traceback. The sink joins it to the failure just
+/// before unless they disagree on status, endpoint or request id, and a missing value agrees
+/// with any. What else tells two failures apart, as far as these lines know: a status on one
+/// side only (a stream cut after a 429), two errors without a status but of different kinds,
+/// two different messages. (Models are not compared: one failure spells its model in several
+/// ways, `claude-sonnet-4@20250514` in the URL, `anthropic-claude-sonnet-4` in the quota text.)
+pub(crate) fn push_told(sink: &mut Sink, r: Record) {
+    if let Some(super::Last::Failure(i, _)) = sink.last {
+        if let Some(f) = sink.scan.failures.get(i) {
+            let differ = |a: &Option<String>, b: &Option<String>| match (a, b) {
+                (Some(a), Some(b)) => !a.contains(b.as_str()) && !b.contains(a.as_str()),
+                _ => false,
+            };
+            let distinct = match (f.effective_status(), r.effective_status()) {
+                (Some(_), Some(_)) => false,
+                (None, None) => f.error_type != r.error_type,
+                _ => true,
+            } || differ(&f.message, &r.message);
+            if distinct {
+                close_last_failure(sink);
+            }
+        }
+    }
+    sink.push(r);
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -1493,7 +1519,7 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
     at.place(&mut r);
     r.stamp = stamp;
     r.evidence = Evidence::Exception;
-    sink.push(r);
+    push_told(sink, r);
     Claim::Relevant
 }
 
