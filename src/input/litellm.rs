@@ -291,14 +291,10 @@ fn exception(text: &str) -> Option<Result<Record, ()>> {
 /// of the model id.
 fn without_route(model: &str) -> String {
     match model.split_once('/') {
-        Some((route, id))
-            if matches!(
-                route,
-                "anthropic" | "bedrock" | "vertex_ai" | "vertex_ai_beta" | "converse" | "invoke"
-            ) =>
-        {
-            without_route(id)
-        }
+        Some((
+            "anthropic" | "bedrock" | "vertex_ai" | "vertex_ai_beta" | "converse" | "invoke",
+            id,
+        )) => without_route(id),
         _ => model.to_string(),
     }
 }

@@ -30,23 +30,9 @@ pub(crate) enum ReprError {
     Syntax { at: usize },
     #[error("a Python literal nested deeper than {MAX_DEPTH} levels")]
     TooDeep,
-    #[error("text after the Python literal (at byte {at})")]
-    Trailing { at: usize },
 }
 
 type Res<'a, T> = IResult<&'a str, T>;
-
-/// Parse `text` as exactly one literal (surrounding whitespace allowed).
-pub(crate) fn parse(text: &str) -> Result<Value, ReprError> {
-    let (value, rest) = parse_prefix(text)?;
-    if rest.trim().is_empty() {
-        Ok(value)
-    } else {
-        Err(ReprError::Trailing {
-            at: text.len() - rest.len(),
-        })
-    }
-}
 
 /// The literal at the start of `text` (after whitespace) and the text after it.
 pub(crate) fn parse_prefix(text: &str) -> Result<(Value, &str), ReprError> {
@@ -535,6 +521,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// Exactly one literal, nothing after it.
+    fn parse(text: &str) -> Result<Value, ReprError> {
+        let (value, rest) = parse_prefix(text)?;
+        assert!(rest.trim().is_empty(), "text after the literal: {rest:?}");
+        Ok(value)
+    }
+
     #[test]
     fn reads_an_sdk_error_body() {
         let v = parse(r#"{'type': 'error', 'error': {'type': 'rate_limit_error', 'message': "This request would exceed your account's rate limit. Please try again later."}, 'request_id': 'req_011CWa9dVh2KsLm4Tq8yPz1N'}"#).unwrap();
@@ -613,10 +606,7 @@ mod tests {
             parse_prefix("{'a': 1}. Handle with `litellm.InternalServerError`").unwrap();
         assert_eq!(v, json!({"a": 1}));
         assert_eq!(rest, ". Handle with `litellm.InternalServerError`");
-        assert!(matches!(
-            parse("{'a': 1} x"),
-            Err(ReprError::Trailing { at: 8 })
-        ));
+        assert_eq!(parse_prefix("{'a': 1} x").map(|(_, r)| r), Ok(" x"));
         assert_eq!(
             string_literal(" 'a\\'b' rest"),
             Some(("a'b".to_string(), " rest"))
@@ -680,13 +670,13 @@ mod tests {
             let s: String = (0..len)
                 .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
                 .collect();
-            let _ = parse(&s);
+            let _ = parse_prefix(&s);
             let _ = parse_lenient(&s);
             let _ = string_literal(&s);
         }
         for sample in samples {
             for (cut, _) in sample.char_indices() {
-                let _ = parse(&sample[..cut]);
+                let _ = parse_prefix(&sample[..cut]);
                 let _ = parse_lenient(&sample[..cut]);
                 let _ = parse_prefix(&sample[cut..]);
             }

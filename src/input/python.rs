@@ -255,10 +255,7 @@ fn from_exception_text(class: Option<&str>, text: &str, ctx: Context) -> Option<
     } else if text.starts_with('{') {
         let (p, v) = read_body(text);
         parsed = p;
-        body_value = v;
-        if body_value.is_none() {
-            return None;
-        }
+        body_value = Some(v?);
         // A mid-stream `error` event: the class follows the stream's status, 200.
         r.http_status = match &info {
             Some(i) if i.status.is_some() => i.status,
@@ -1841,7 +1838,8 @@ anthropic.RateLimitError: Error code: 429 - {'type': 'error', 'error': {'type': 
     #[test]
     fn sample_python_sdk_log() {
         let s = scan(include_str!("../../samples/app/python-sdk.log"));
-        let got: Vec<(Option<u16>, Option<&str>, Option<&str>, Option<u32>)> = s
+        type Row<'a> = (Option<u16>, Option<&'a str>, Option<&'a str>, Option<u32>);
+        let got: Vec<Row> = s
             .failures
             .iter()
             .map(|f| {
@@ -1853,7 +1851,7 @@ anthropic.RateLimitError: Error code: 429 - {'type': 'error', 'error': {'type': 
                 )
             })
             .collect();
-        let want: Vec<(Option<u16>, Option<&str>, Option<&str>, Option<u32>)> = vec![
+        let want: Vec<Row> = vec![
             (
                 Some(529),
                 None,
