@@ -749,10 +749,35 @@ pub(crate) struct PythonParser {
     last_transport: Option<(u64, bool)>,
     /// `Encountered ...` announced the SDK's own traceback of a failed attempt.
     expect_internal: Option<u64>,
-    /// The stamp of the previous line (a traceback's own lines have none).
-    prev_stamp: Option<(u64, Stamp)>,
+    /// The start of the previous line, whose stamp a traceback after it takes (its own
+    /// lines have none). Copied, not parsed: parsing a stamp per line would cost more than
+    /// everything else this parser does with a line it does not claim.
+    prev_head: PrevHead,
     /// An exception string whose HTML body goes on in the next lines.
     html: Option<HtmlBody>,
+}
+
+#[derive(Debug, Default)]
+struct PrevHead {
+    lineno: u64,
+    /// Reused: no allocation per line once it has grown.
+    bytes: Vec<u8>,
+}
+
+const PREV_HEAD: usize = 72;
+
+impl PrevHead {
+    fn stamp_before(&self, lineno: u64) -> Option<Stamp> {
+        if self.lineno + 1 != lineno || self.bytes.is_empty() {
+            return None;
+        }
+        let head = &self.bytes[..];
+        let text = match std::str::from_utf8(head) {
+            Ok(t) => t,
+            Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or(""),
+        };
+        leading_stamp(text)
+    }
 }
 
 #[derive(Debug)]
@@ -812,18 +837,17 @@ impl PythonParser {
             b.len() > i + 10 && b[i].is_ascii_digit() && b[i + 4] == b'-' && b[i + 7] == b'-'
         };
         if dated(0) || dated(1) {
-            if let Some(s) = leading_stamp(line) {
-                self.prev_stamp = Some((lineno, s));
-            }
+            self.prev_head.bytes.clear();
+            self.prev_head
+                .bytes
+                .extend_from_slice(&b[..b.len().min(PREV_HEAD)]);
+            self.prev_head.lineno = lineno;
         }
     }
 
     fn line(&mut self, line: &str, lineno: u64, sink: &mut Sink) -> Claim {
         if let Some(at) = line.find("Traceback (most recent call last):") {
-            let stamp = self
-                .prev_stamp
-                .filter(|(l, _)| *l + 1 == lineno)
-                .map(|(_, s)| s);
+            let stamp = self.prev_head.stamp_before(lineno);
             let mut tb = Traceback::new(line, at, lineno, stamp);
             if self.expect_internal.is_some_and(|l| lineno <= l + 2) {
                 tb.internal = true;
