@@ -26,7 +26,7 @@ use serde_json::Value;
 
 use super::api::{
     endpoint_of, error_body, google_status_error_type, leading_stamp, mentions_claude,
-    model_of_path, plain_text, provider_of_url, strip_ansi, ErrorBody,
+    model_of_path, path_of, plain_text, provider_of_url, strip_ansi, ErrorBody,
 };
 use super::json::Position;
 use super::{clouds, har, litellm, pyrepr, Claim, LineParser, Sink};
@@ -375,16 +375,30 @@ pub(crate) fn anthropic_exception(text: &str, ctx: Context) -> Option<Record> {
             continue;
         }
         let after = c.get(0).map_or(text.len(), |m| m.end());
-        let found = if c.name("sep").is_some_and(|s| s.as_str() == "(") {
+        let message = if c.name("sep").is_some_and(|s| s.as_str() == "(") {
             let inner = text.get(after..).unwrap_or("");
             let Some((message, _)) = pyrepr::string_literal(inner) else {
                 continue;
             };
-            from_exception_text(Some(class), &message, ctx)
+            std::borrow::Cow::Owned(message)
         } else {
-            from_exception_text(Some(class), text.get(after..).unwrap_or(""), ctx)
+            std::borrow::Cow::Borrowed(text.get(after..).unwrap_or(""))
         };
-        match found {
+        // Without the module, only the SDK's own message shapes say it is the SDK's (other
+        // libraries have a `NotFoundError` too).
+        let m = message.trim_start();
+        if ![
+            "Error code: ",
+            "{",
+            "Connection error.",
+            "Request timed out",
+        ]
+        .iter()
+        .any(|p| m.starts_with(p))
+        {
+            continue;
+        }
+        match from_exception_text(Some(class), m, ctx) {
             Some((r, specific)) if specific || context_ok => return Some(r),
             _ => {}
         }
@@ -884,9 +898,7 @@ impl PythonParser {
         if line.contains("Sending HTTP Request") {
             if let Some(c) = SENDING_LINE.captures(line) {
                 let url = &c["url"];
-                let Some(endpoint) =
-                    endpoint_of(url, &sink.opts.api_paths).filter(|_| !foreign_host(url))
-                else {
+                let Some(endpoint) = claude_endpoint(url, &sink.opts.api_paths) else {
                     return Claim::Noise;
                 };
                 self.flush_pending(sink);
@@ -982,8 +994,7 @@ impl PythonParser {
         lineno: u64,
         sink: &mut Sink,
     ) -> Claim {
-        let Some(endpoint) = endpoint_of(url, &sink.opts.api_paths).filter(|_| !foreign_host(url))
-        else {
+        let Some(endpoint) = claude_endpoint(url, &sink.opts.api_paths) else {
             self.last_transport = Some((lineno, false));
             return Claim::Noise;
         };
@@ -1026,8 +1037,7 @@ impl PythonParser {
         lineno: u64,
         sink: &mut Sink,
     ) -> Claim {
-        let Some(endpoint) = endpoint_of(url, &sink.opts.api_paths).filter(|_| !foreign_host(url))
-        else {
+        let Some(endpoint) = claude_endpoint(url, &sink.opts.api_paths) else {
             self.last_transport = Some((lineno, false));
             return Claim::Noise;
         };
@@ -1377,6 +1387,20 @@ fn floor_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
+/// The endpoint of a URL the SDK called when it is a Claude API call: an API path on any host
+/// but other providers', or any path on Anthropic's own host (its OpenAI-compatible
+/// `/v1/chat/completions` serves Claude only).
+fn claude_endpoint(url: &str, extra: &[regex::Regex]) -> Option<String> {
+    if foreign_host(url) {
+        return None;
+    }
+    endpoint_of(url, extra).or_else(|| {
+        let host = url.split("://").nth(1)?.split(['/', ':']).next()?;
+        host.ends_with("anthropic.com")
+            .then(|| path_of(url).to_string())
+    })
+}
+
 /// Hosts of other providers whose paths look like the Claude API's (`/v1/models`).
 fn foreign_host(url: &str) -> bool {
     let host = url
@@ -1494,9 +1518,7 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
     if let Some(m) = message {
         if let Some(c) = HTTPX_LINE.captures(m) {
             let url = &c["url"];
-            let Some(endpoint) =
-                endpoint_of(url, &sink.opts.api_paths).filter(|_| !foreign_host(url))
-            else {
+            let Some(endpoint) = claude_endpoint(url, &sink.opts.api_paths) else {
                 return Claim::Noise;
             };
             let status: u16 = c["status"].parse().unwrap_or(0);
@@ -1564,6 +1586,7 @@ mod tests {
             "[2025-11-03 09:14:04 - httpx:1025 - INFO] HTTP Request: POST https://api.anthropic.com/v1/messages?beta=true \"HTTP/1.1 200 OK\"\n",
             "[2025-11-03 09:14:05 - httpx:1025 - INFO] HTTP Request: POST https://api.openai.com/v1/chat/completions \"HTTP/1.1 429 Too Many Requests\"\n",
             "[2025-11-03 09:14:05 - httpx:1025 - INFO] HTTP Request: GET https://api.openai.com/v1/models \"HTTP/1.1 500 Internal Server Error\"\n",
+            "[2025-11-03 09:14:06 - httpx:1025 - INFO] HTTP Request: POST https://api.anthropic.com/v1/chat/completions \"HTTP/1.1 200 OK\"\n",
         ));
         assert_eq!(s.failures.len(), 1);
         let f = &s.failures[0];
@@ -1571,8 +1594,8 @@ mod tests {
         assert_eq!(f.endpoint.as_deref(), Some("/v1/messages"));
         assert_eq!(f.attempt, Some(1));
         assert!(matches!(f.stamp, Some(Stamp::Naive(_))));
-        assert_eq!(successes(&s), 1);
-        assert_eq!(s.lines.relevant, 2);
+        assert_eq!(successes(&s), 2);
+        assert_eq!(s.lines.relevant, 3);
         assert_eq!(s.lines.noise, 2);
     }
 
@@ -1691,6 +1714,8 @@ anthropic.OverloadedError: Error code: 529 - {'type': 'error', 'error': {'type':
             "[2025-11-03 09:14:03 - openai._base_client:1330 - DEBUG] 2 retries left\n",
             "[2025-11-03 09:14:03 - openai._base_client:1333 - INFO] Retrying request to /chat/completions in 0.438127 seconds\n",
             "[2025-11-03 09:14:03 - openai._base_client:1319 - DEBUG] request_id: req_abc\n",
+            "[claude-worker] es lookup failed: NotFoundError('index [docs] not found')\n",
+            "[claude-worker] cache: ConflictError: version conflict, document already exists\n",
         ));
         assert!(s.failures.is_empty(), "{:#?}", s.failures);
         assert_eq!(s.lines.relevant, 0);
