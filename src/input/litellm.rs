@@ -299,6 +299,17 @@ fn without_route(model: &str) -> String {
     }
 }
 
+/// The lines LiteLLM's exception message goes on with after `Received Model Group=...`.
+pub(crate) fn is_continuation(line: &str) -> bool {
+    [
+        "Available Model Group Fallbacks",
+        "Error doing the fallback",
+        "LiteLLM Retried",
+    ]
+    .iter()
+    .any(|p| line.starts_with(p))
+}
+
 /// A LiteLLM exception ending a Python traceback.
 pub(crate) fn exception_record(text: &str) -> Option<Record> {
     exception(text).and_then(Result::ok)
@@ -309,6 +320,7 @@ pub(crate) struct LitellmParser {
     /// An exception line whose message goes on in the next line
     /// (`Available Model Group Fallbacks=None LiteLLM Retried: 2 times`).
     held: Option<Record>,
+    held_lines: u32,
     /// The failure an access line already reported (index in the sink).
     reported: Option<usize>,
     /// The last exception text pushed, to join the proxy's second telling of it.
@@ -320,12 +332,17 @@ impl LineParser for LitellmParser {
         if let Some(mut held) = self.held.take() {
             let clean = strip_ansi(line);
             let t = clean.trim_start();
-            if t.starts_with("Available Model Group Fallbacks") || t.starts_with("LiteLLM Retried")
-            {
+            if is_continuation(t) && self.held_lines < 3 {
                 if let Some(m) = RETRIED.captures(t) {
                     held.attempt = m["n"].parse::<u32>().ok().map(|n| n + 1);
                 }
-                self.push(held, sink);
+                if held.attempt.is_some() {
+                    self.push(held, sink);
+                } else {
+                    // `Error doing the fallback: ... LiteLLM Retried: 1 times` may follow.
+                    self.held = Some(held);
+                    self.held_lines += 1;
+                }
                 return Claim::Relevant;
             }
             self.push(held, sink);
@@ -358,6 +375,7 @@ impl LineParser for LitellmParser {
                 self.last_text = Some((lineno, key));
                 if r.attempt.is_none() && line.contains("Received Model Group=") {
                     self.held = Some(r);
+                    self.held_lines = 0;
                 } else {
                     self.push(r, sink);
                 }
@@ -655,6 +673,30 @@ mod tests {
             assert_eq!(f.provider.as_deref(), Some(*provider), "{line}");
             assert_eq!(f.source_kind, SourceKind::Litellm);
         }
+    }
+
+    #[test]
+    fn message_continues_over_three_lines() {
+        let s = scan(concat!(
+            "litellm.RateLimitError: BedrockException - {\"message\":\"Too many tokens, please wait before trying again.\"}. Received Model Group=anthropic.claude-sonnet-4-20250514-v1:0\n",
+            "Available Model Group Fallbacks=None\n",
+            "Error doing the fallback: list index out of range LiteLLM Retried: 1 times, LiteLLM Max Retries: 2\n",
+            "16:43:14 - LiteLLM Router:INFO: router.py:1644 - litellm.acompletion(model=anthropic/claude-3-5-haiku-20241022) Exception litellm.RateLimitError: RateLimitError: AnthropicException - Rate limited LiteLLM Retried: 10 times\n",
+        ));
+        assert_eq!(s.failures.len(), 2, "{:#?}", s.failures);
+        assert_eq!(s.failures[0].attempt, Some(2));
+        assert_eq!(s.failures[0].provider.as_deref(), Some("bedrock"));
+        assert_eq!(
+            s.failures[0].model.as_deref(),
+            Some("anthropic.claude-sonnet-4-20250514-v1:0")
+        );
+        assert_eq!(s.failures[1].attempt, Some(11));
+        assert_eq!(s.failures[1].http_status, Some(429));
+        assert_eq!(
+            s.failures[1].model.as_deref(),
+            Some("claude-3-5-haiku-20241022")
+        );
+        assert_eq!(s.lines.relevant, 4);
     }
 
     #[test]

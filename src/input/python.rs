@@ -130,8 +130,10 @@ impl Context {
     fn of_text(text: &str) -> Context {
         Context {
             anthropic: mentions_claude(text),
-            bedrock: text.contains("Bedrock") || text.contains("bedrock"),
-            vertex: text.contains("Vertex") || text.contains("aiplatform"),
+            // The client or the host, not any word: a `[bedrock-worker]` thread name says
+            // little.
+            bedrock: text.contains("AnthropicBedrock") || text.contains("bedrock-runtime"),
+            vertex: text.contains("AnthropicVertex") || text.contains("aiplatform.googleapis.com"),
             seen_anthropic: false,
         }
     }
@@ -406,11 +408,9 @@ pub(crate) fn anthropic_exception(text: &str, ctx: Context) -> Option<Record> {
     // `Error code: 529 - {...}` without a class.
     if let Some(c) = ERROR_CODE.captures(text) {
         let start = c.get(0).map_or(0, |m| m.start());
-        let from = if text[start..].starts_with("Error") {
-            start
-        } else {
-            start + 1
-        };
+        let from = text[start..]
+            .find("Error code: ")
+            .map_or(start, |i| start + i);
         if let Some((r, specific)) = from_exception_text(None, &text[from..], ctx) {
             if specific || context_ok {
                 return Some(r);
@@ -629,8 +629,7 @@ impl Traceback {
                 } else if self.state == TbState::AfterException
                     && (self.exceptions.last().is_some_and(|e| open_html(e))
                         || trimmed.starts_with("For more information check:")
-                        || trimmed.starts_with("Available Model Group Fallbacks")
-                        || trimmed.starts_with("LiteLLM Retried"))
+                        || litellm::is_continuation(trimmed))
                 {
                     if let Some(last) = self.exceptions.last_mut() {
                         last.push(' ');
@@ -2033,5 +2032,51 @@ anthropic.RateLimitError: Error code: 429 - {'type': 'error', 'error': {'type': 
         );
         assert_eq!(s.failures[17].line, Some(30));
         assert_eq!(s.lines.unparseable, 0);
+    }
+
+    /// Whatever the lines, nothing panics and every line is counted once.
+    #[test]
+    fn fuzz_mixed_fragments_of_every_sample() {
+        let samples = [
+            include_str!("../../samples/app/python-sdk.log"),
+            include_str!("../../samples/app/worker.log"),
+            include_str!("../../samples/bedrock/boto3.log"),
+            include_str!("../../samples/bedrock/invocation.jsonl"),
+            include_str!("../../samples/vertex/vertex.log"),
+            include_str!("../../samples/litellm/proxy.log"),
+            include_str!("../../samples/litellm/proxy-json.log"),
+        ];
+        let lines: Vec<&str> = samples.iter().flat_map(|s| s.lines()).collect();
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..300 {
+            let mut text = String::new();
+            let n = 1 + next() % 40;
+            for _ in 0..n {
+                let line = lines[(next() % lines.len() as u64) as usize];
+                let mut cut = (next() % (line.len() as u64 + 1)) as usize;
+                if next() % 3 != 0 {
+                    cut = line.len();
+                }
+                while !line.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                let prefix =
+                    ["", "→ ", "2025-10-02T16:20:11.5Z stderr F ", "é"][(next() % 4) as usize];
+                text.push_str(prefix);
+                text.push_str(&line[..cut]);
+                text.push('\n');
+            }
+            let s = scan(&text);
+            let l = &s.lines;
+            assert_eq!(l.relevant + l.noise + l.unparseable, l.read, "{text}");
+        }
+        let s = scan("→Error code: 529 - {'type': 'error', 'error': {'type': 'overloaded_error'}}");
+        assert_eq!(s.failures.len(), 1);
     }
 }
