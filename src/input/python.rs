@@ -108,12 +108,6 @@ static ERROR_CODE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|[^\w])Error code: (?P<status>\d{3})(?: - (?P<body>.*))?$")
         .expect("static regex")
 });
-/// The class and message of one exception line in a traceback chain.
-static EXCEPTION_HEAD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?P<class>[A-Za-z_][\w.]*(?:Error|Exception|Timeout|Exit|Interrupt|Warning|Exceeded|Exhausted|Found|Denied|Unavailable|Argument|Precondition|Cancelled|Aborted|Unknown)|[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+)(?:: (?P<message>.*))?$")
-        .expect("static regex")
-});
-
 /// What a record's surroundings say about it.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Context {
@@ -452,12 +446,15 @@ fn client_side_failure(text: &str, ctx: Context, anthropic_frames: bool) -> Opti
     if !ours {
         return None;
     }
-    if text.contains("RemoteProtocolError")
-        && (text.contains("incomplete chunked read")
-            || text.contains("peer closed connection")
-            || text.contains("Server disconnected"))
-    {
-        r.error_type = Some("stream_error".into());
+    if text.contains("RemoteProtocolError") {
+        // Cut mid-body is a broken stream; cut before any response, a connection error.
+        if text.contains("incomplete chunked read") || text.contains("peer closed connection") {
+            r.error_type = Some("stream_error".into());
+        } else if text.contains("Server disconnected without sending a response") {
+            r.error_type = Some("connection_error".into());
+        } else {
+            return None;
+        }
         r.message = Some(exception_message(text));
         return Some(r);
     }
@@ -495,14 +492,6 @@ fn exception_line_record(text: &str, ctx: Context, anthropic_frames: bool) -> Op
         return clouds::exception_record(text, ctx.anthropic);
     }
     anthropic_exception(text, ctx).or_else(|| client_side_failure(text, ctx, anthropic_frames))
-}
-
-/// The class and message of an exception line (`httpx.ConnectError: [Errno 111] ...`).
-fn exception_parts(line: &str) -> Option<(&str, &str)> {
-    let c = EXCEPTION_HEAD.captures(line.trim_end())?;
-    let class = c.name("class")?.as_str();
-    let message = c.name("message").map_or("", |m| m.as_str());
-    Some((class, message))
 }
 
 fn is_timeout_class(class: &str) -> bool {
@@ -721,12 +710,8 @@ fn root_cause(chain: &[String]) -> Option<String> {
         .find(|t| t.starts_with("httpx."))
         .or_else(|| chain.iter().rev().find(|t| t.starts_with("httpcore.")))
         .or_else(|| chain.first())?;
-    let (class, message) = exception_parts(pick)?;
-    Some(if message.is_empty() {
-        class.to_string()
-    } else {
-        format!("{class}: {message}")
-    })
+    let pick = pick.trim();
+    Some(pick.strip_suffix(':').unwrap_or(pick).to_string()).filter(|p| !p.is_empty())
 }
 
 /// A failed attempt without a response, held until its end is known.
@@ -1206,7 +1191,7 @@ impl PythonParser {
             });
             return Claim::Relevant;
         }
-        self.push_exception(r, lineno, sink);
+        self.push_exception(r, sink);
         Claim::Relevant
     }
 
@@ -1240,13 +1225,12 @@ impl PythonParser {
             r.http_status = page_status(&message).or(r.http_status);
         }
         r.message = Some(message).filter(|m| !m.is_empty());
-        let at = r.line.unwrap_or(0);
-        self.push_exception(r, at, sink);
+        self.push_exception(r, sink);
     }
 
     /// An exception record: the end of a held transport failure when it is the same kind
     /// of failure, else an attempt of its own.
-    fn push_exception(&mut self, mut r: Record, lineno: u64, sink: &mut Sink) {
+    fn push_exception(&mut self, mut r: Record, sink: &mut Sink) {
         let transport = r.http_status.is_none()
             && matches!(
                 r.error_type.as_deref(),
@@ -1264,7 +1248,6 @@ impl PythonParser {
             }
         }
         self.flush_pending(sink);
-        let _ = lineno;
         push_told(sink, r);
     }
 
@@ -1298,7 +1281,7 @@ impl PythonParser {
                 if r.source_kind == SourceKind::SdkPython {
                     self.seen_anthropic = true;
                 }
-                self.push_exception(r, end, sink);
+                self.push_exception(r, sink);
             }
             None => sink.relevant_lines_were_noise(tb.relevant_lines),
         }
