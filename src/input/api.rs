@@ -327,17 +327,32 @@ mod log_line_helper_tests {
             Some(Stamp::Naive(t)) => t.to_string(),
             other => format!("{other:?}"),
         };
-        assert_eq!(naive("[2025-11-03 09:14:02 - httpx:1025 - INFO] x"), "2025-11-03 09:14:02");
-        assert_eq!(naive("2025-10-02 16:20:11,123 ERROR [w] x"), "2025-10-02 16:20:11.123");
-        assert!(matches!(leading_stamp("2025-10-02T16:20:11.5Z stderr F x"), Some(Stamp::Utc(_))));
+        assert_eq!(
+            naive("[2025-11-03 09:14:02 - httpx:1025 - INFO] x"),
+            "2025-11-03 09:14:02"
+        );
+        assert_eq!(
+            naive("2025-10-02 16:20:11,123 ERROR [w] x"),
+            "2025-10-02 16:20:11.123"
+        );
+        assert!(matches!(
+            leading_stamp("2025-10-02T16:20:11.5Z stderr F x"),
+            Some(Stamp::Utc(_))
+        ));
         assert!(leading_stamp("10:14:02 - LiteLLM Proxy:ERROR").is_none());
-        assert!(leading_stamp("a long message text that eventually mentions 2025-10-02 16:20:11 here").is_none());
+        assert!(leading_stamp(
+            "a long message text that eventually mentions 2025-10-02 16:20:11 here"
+        )
+        .is_none());
         assert!(leading_stamp("ééééééééééééééééééééééééééééééééééééééé").is_none());
     }
 
     #[test]
     fn ansi_codes_and_claude_mentions() {
-        assert_eq!(strip_ansi("\x1b[92m10:14:02 - LiteLLM\x1b[0m: x"), "10:14:02 - LiteLLM: x");
+        assert_eq!(
+            strip_ansi("\x1b[92m10:14:02 - LiteLLM\x1b[0m: x"),
+            "10:14:02 - LiteLLM: x"
+        );
         assert!(matches!(strip_ansi("plain"), std::borrow::Cow::Borrowed(_)));
         assert!(mentions_claude("model=Claude-Sonnet"));
         assert!(!mentions_claude("gemini-1.5-pro"));
