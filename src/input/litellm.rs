@@ -382,7 +382,13 @@ impl LineParser for LitellmParser {
                 Claim::Relevant
             }
             Some(Err(())) => Claim::Noise,
-            None if line.contains("LiteLLM") || line.contains("litellm") => Claim::Noise,
+            // LiteLLM's own chatter; other lines that merely name it are left to others.
+            None if line.contains("- LiteLLM")
+                || line.starts_with("LiteLLM.Info")
+                || line.starts_with("Give Feedback / Get Help") =>
+            {
+                Claim::Noise
+            }
             None => Claim::NotMine,
         }
     }
