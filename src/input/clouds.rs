@@ -477,7 +477,8 @@ impl CloudsParser {
     }
 }
 
-fn str_at<'v>(v: &'v Value, pointer: &str) -> Option<&'v str> {
+/// A non-empty string at a JSON pointer.
+pub(crate) fn str_at<'v>(v: &'v Value, pointer: &str) -> Option<&'v str> {
     v.pointer(pointer)
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())

@@ -26,6 +26,7 @@ use super::api::{
     endpoint_of, error_body, google_status_error_type, mentions_claude, plain_text, strip_ansi,
     ErrorBody,
 };
+use super::clouds::str_at;
 use super::json::Position;
 use super::python::{model_in_text, push_told};
 use super::{pyrepr, Claim, LineParser, Sink};
@@ -481,12 +482,6 @@ fn reports_last_failure(status: u16, endpoint: &str, lineno: u64, sink: &mut Sin
         f.endpoint = Some(endpoint.to_string());
     }
     true
-}
-
-fn str_at<'v>(v: &'v Value, pointer: &str) -> Option<&'v str> {
-    v.pointer(pointer)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
 }
 
 /// JSON objects: proxy JSON logs, the error the proxy returns, callback payloads.
