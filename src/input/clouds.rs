@@ -141,6 +141,7 @@ static RUST_ERROR: LazyLock<Regex> = LazyLock::new(|| {
 static TRIGGERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::new([
         "An error occurred (",
+        "endpoint URL",
         "google.api_core.exceptions.",
         "Exception: ",
         "aws_request_id",
@@ -178,6 +179,34 @@ fn apply_bedrock_code(r: &mut Record, code: &str) {
     } else {
         r.http_status = status;
     }
+}
+
+/// botocore's transport errors on a Bedrock runtime URL: `Read timeout on endpoint URL:
+/// "https://bedrock-runtime.../model/.../invoke"` and the like. No response arrived.
+fn boto_transport(text: &str) -> Option<Record> {
+    static TRANSPORT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?P<what>Read timeout|Connect timeout|Could not connect to the endpoint URL|Connection was closed before we received a valid response from endpoint URL)(?: on endpoint URL)?: ?"(?P<url>[^"]+)""#)
+            .expect("static regex")
+    });
+    let c = TRANSPORT.captures(text)?;
+    let url = &c["url"];
+    if !url.contains("bedrock-runtime") {
+        return None;
+    }
+    let mut r = bedrock_record(Evidence::Summary);
+    r.error_type = Some(
+        if c["what"].ends_with("timeout") {
+            "client_timeout"
+        } else {
+            "connection_error"
+        }
+        .into(),
+    );
+    r.endpoint = endpoint_of(url, &[]);
+    r.model = r.endpoint.as_deref().and_then(super::api::model_of_path);
+    let from = c.get(0).map_or(0, |m| m.start());
+    r.message = Some(text[from..].trim().to_string());
+    Some(r)
 }
 
 /// A botocore `ClientError` / `EventStreamError` string anywhere in the text.
@@ -260,6 +289,7 @@ pub(crate) fn exception_record(text: &str, claude: bool) -> Option<Record> {
     boto_record(text)
         .or_else(|| google_record(text, claude))
         .and_then(Result::ok)
+        .or_else(|| boto_transport(text))
 }
 
 /// Google's error envelope (`{"error":{"code":429,...,"status":"RESOURCE_EXHAUSTED"}}`, also
@@ -346,7 +376,9 @@ impl LineParser for CloudsParser {
             return Claim::NotMine;
         }
         let stamp = leading_stamp(line);
-        let found = boto_record(line).or_else(|| google_record(line, false));
+        let found = boto_record(line)
+            .or_else(|| google_record(line, false))
+            .or_else(|| boto_transport(line).map(Ok));
         match found {
             Some(Ok(mut r)) => {
                 r.line = Some(lineno);
@@ -631,6 +663,26 @@ mod tests {
             (Some(200), Some(429))
         );
         assert_eq!(s.lines.noise, 2);
+    }
+
+    #[test]
+    fn botocore_transport_errors_on_bedrock_urls() {
+        let s = scan(concat!(
+            "botocore.exceptions.ReadTimeoutError: Read timeout on endpoint URL: \"https://bedrock-runtime.us-east-1.amazonaws.com/model/us.anthropic.claude-sonnet-4-20250514-v1%3A0/invoke\"\n",
+            "botocore.exceptions.EndpointConnectionError: Could not connect to the endpoint URL: \"https://bedrock-runtime.eu-west-9.amazonaws.com/model/anthropic.claude-3-haiku-20240307-v1:0/converse\"\n",
+            "botocore.exceptions.ReadTimeoutError: Read timeout on endpoint URL: \"https://s3.amazonaws.com/bucket/key\"\n",
+        ));
+        assert_eq!(s.failures.len(), 2, "{:#?}", s.failures);
+        let t = &s.failures[0];
+        assert_eq!(t.error_type.as_deref(), Some("client_timeout"));
+        assert_eq!(
+            t.model.as_deref(),
+            Some("us.anthropic.claude-sonnet-4-20250514-v1:0")
+        );
+        assert_eq!(
+            s.failures[1].error_type.as_deref(),
+            Some("connection_error")
+        );
     }
 
     #[test]

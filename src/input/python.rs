@@ -458,6 +458,13 @@ fn client_side_failure(text: &str, ctx: Context, anthropic_frames: bool) -> Opti
         r.message = Some(exception_message(text));
         return Some(r);
     }
+    if anthropic_frames && text.contains("google.auth.exceptions.") {
+        // AnthropicVertex could not get a Google token.
+        r.error_type = Some("sdk_error".into());
+        r.provider = Some("vertex".into());
+        r.message = Some(text.trim().to_string());
+        return Some(r);
+    }
     if (anthropic_frames || mentions_claude(text))
         && text.contains("unexpected keyword argument 'proxies'")
     {
@@ -488,6 +495,7 @@ fn exception_line_record(text: &str, ctx: Context, anthropic_frames: bool) -> Op
     if text.contains("An error occurred (")
         || text.contains("google.api_core")
         || text.contains("botocore")
+        || text.contains("endpoint URL")
     {
         return clouds::exception_record(text, ctx.anthropic);
     }
@@ -1850,6 +1858,9 @@ anthropic.RateLimitError: Error code: 429 - {'type': 'error', 'error': {'type': 
         assert_eq!(s.failures[0].error_type.as_deref(), Some("sdk_error"));
         let s = scan("httpx.RemoteProtocolError: peer closed connection without sending complete message body (incomplete chunked read)\n");
         assert!(s.failures.is_empty(), "no Anthropic context");
+        let s = scan("Traceback (most recent call last):\n  File \"/venv/lib/python3.12/site-packages/anthropic/lib/vertex/_client.py\", line 88, in _ensure_access_token\n    self.credentials, project = load_auth(project_id=self.project_id)\ngoogle.auth.exceptions.DefaultCredentialsError: Your default credentials were not found. To set up Application Default Credentials, see https://cloud.google.com/docs/authentication/external/set-up-adc for more information.\n");
+        assert_eq!(s.failures[0].error_type.as_deref(), Some("sdk_error"));
+        assert_eq!(s.failures[0].provider.as_deref(), Some("vertex"));
     }
 
     #[test]
