@@ -366,7 +366,8 @@ impl LineParser for LitellmParser {
             Some(Ok(mut r)) => {
                 r.line = Some(lineno);
                 r.stamp = super::api::leading_stamp(line);
-                let key = line[line.find("litellm.").unwrap_or(0)..].to_string();
+                let from = CLASS.find(line).map_or(0, |m| m.start());
+                let key = cut_tail(&line[from..]).to_string();
                 if let Some((at, text)) = &self.last_text {
                     if lineno.saturating_sub(*at) <= 10 && *text == key {
                         // The proxy tells the same exception twice (router, then proxy).
@@ -698,6 +699,17 @@ mod tests {
             Some("claude-3-5-haiku-20241022")
         );
         assert_eq!(s.lines.relevant, 4);
+    }
+
+    #[test]
+    fn router_and_proxy_telling_one_failure_join() {
+        let s = scan(concat!(
+            "10:15:20 - LiteLLM Router:INFO: router.py:2932 - litellm.acompletion(model=anthropic/claude-opus-4-1) Exception litellm.InternalServerError: AnthropicException - Overloaded. Handle with `litellm.InternalServerError`.\n",
+            "10:15:20 - LiteLLM Proxy:ERROR: proxy_server.py:3012 - litellm.proxy.proxy_server.anthropic_response(): Exception occured - litellm.InternalServerError: AnthropicException - Overloaded. Handle with `litellm.InternalServerError`.. Received Model Group=claude-opus-4-1\n",
+            "Available Model Group Fallbacks=None\n",
+        ));
+        assert_eq!(s.failures.len(), 1, "{:#?}", s.failures);
+        assert_eq!(s.failures[0].effective_status(), Some(529));
     }
 
     #[test]
