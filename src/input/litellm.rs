@@ -30,7 +30,7 @@ use super::clouds::str_at;
 use super::json::Position;
 use super::python::{model_in_text, push_told};
 use super::{pyrepr, Claim, LineParser, Sink};
-use crate::record::{status_for_error_type, Evidence, Outcome, Record, SourceKind};
+use crate::record::{status_for_error_type, Evidence, Outcome, Record, SourceKind, Stamp};
 
 /// Lines an access line may follow the exception it reports.
 const ACCESS_JOIN: u64 = 40;
@@ -360,7 +360,9 @@ impl LineParser for LitellmParser {
         }
         let line = clean.as_ref();
         if let Some(c) = ACCESS.captures(line) {
-            return self.access(&c["target"], c["status"].parse().unwrap_or(0), lineno, sink);
+            let status = c["status"].parse().unwrap_or(0);
+            let at = Position::Line(lineno);
+            return access_line(&c["target"], status, at, None, &mut self.reported, sink);
         }
         match exception(line) {
             Some(Ok(mut r)) => {
@@ -414,35 +416,46 @@ impl LitellmParser {
             push_told(sink, r);
         }
     }
+}
 
-    /// `INFO:     10.0.0.7:51522 - "POST /v1/messages HTTP/1.1" 429 Too Many Requests`.
-    fn access(&mut self, target: &str, status: u16, lineno: u64, sink: &mut Sink) -> Claim {
-        let Some(endpoint) = endpoint_of(target, &sink.opts.api_paths) else {
-            return Claim::Noise;
-        };
-        if status >= 400
-            && self.reported != last_failure(sink)
-            && reports_last_failure(status, &endpoint, lineno, sink)
-        {
-            self.reported = last_failure(sink);
+/// A uvicorn access line of the proxy
+/// (`INFO:     10.0.0.7:51522 - "POST /v1/messages HTTP/1.1" 429 Too Many Requests`).
+/// `reported` is the failure an earlier access line already reported, when known.
+fn access_line(
+    target: &str,
+    status: u16,
+    at: Position,
+    stamp: Option<Stamp>,
+    reported: &mut Option<usize>,
+    sink: &mut Sink,
+) -> Claim {
+    let Some(endpoint) = endpoint_of(target, &sink.opts.api_paths) else {
+        return Claim::Noise;
+    };
+    let failed = status >= 400;
+    if failed {
+        let last = last_failure(sink);
+        let (Position::Line(line) | Position::Entry(line)) = at;
+        if *reported != last && reports_last_failure(status, &endpoint, line, sink) {
+            *reported = last;
             return Claim::Relevant;
         }
-        let failed = status >= 400;
-        let mut r = Record::new(
-            SourceKind::Litellm,
-            if failed {
-                Outcome::Failure
-            } else {
-                Outcome::Success
-            },
-        );
-        r.line = Some(lineno);
-        r.provider = Some("litellm".into());
-        r.http_status = Some(status);
-        r.endpoint = Some(endpoint);
-        sink.push(r);
-        Claim::Relevant
     }
+    let mut r = Record::new(
+        SourceKind::Litellm,
+        if failed {
+            Outcome::Failure
+        } else {
+            Outcome::Success
+        },
+    );
+    at.place(&mut r);
+    r.stamp = stamp;
+    r.provider = Some("litellm".into());
+    r.http_status = Some(status);
+    r.endpoint = Some(endpoint);
+    sink.push(r);
+    Claim::Relevant
 }
 
 fn last_failure(sink: &Sink) -> Option<usize> {
@@ -469,6 +482,10 @@ fn reports_last_failure(status: u16, endpoint: &str, lineno: u64, sink: &mut Sin
         .as_deref()
         .filter(|c| class_info(c).is_some());
     if f.source_kind != SourceKind::Litellm && class.is_none() {
+        return false;
+    }
+    // A LiteLLM record gets its endpoint from an access line only: this one was reported.
+    if f.source_kind == SourceKind::Litellm && f.endpoint.is_some() {
         return false;
     }
     let effective = f.effective_status();
@@ -528,36 +545,8 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
     }
     let stamp = str_at(v, "/timestamp").and_then(crate::time::iso);
     if let Some(c) = access {
-        let Some(endpoint) = endpoint_of(&c["target"], &sink.opts.api_paths) else {
-            return Claim::Noise;
-        };
-        let status: u16 = c["status"].parse().unwrap_or(0);
-        let line = match at {
-            Position::Line(n) | Position::Entry(n) => n,
-        };
-        // Without the parser's memory, a failure already given an endpoint was reported.
-        let fresh = last_failure(sink)
-            .and_then(|i| sink.scan.failures.get(i))
-            .is_some_and(|f| f.endpoint.is_none());
-        if status >= 400 && fresh && reports_last_failure(status, &endpoint, line, sink) {
-            return Claim::Relevant;
-        }
-        let failed = status >= 400;
-        let mut r = Record::new(
-            SourceKind::Litellm,
-            if failed {
-                Outcome::Failure
-            } else {
-                Outcome::Success
-            },
-        );
-        at.place(&mut r);
-        r.stamp = stamp;
-        r.provider = Some("litellm".into());
-        r.http_status = Some(status);
-        r.endpoint = Some(endpoint);
-        sink.push(r);
-        return Claim::Relevant;
+        let status = c["status"].parse().unwrap_or(0);
+        return access_line(&c["target"], status, at, stamp, &mut None, sink);
     }
     let from_message = exception(message);
     let from_trace = stacktrace.and_then(|t| super::python::traceback_record(t, false));

@@ -180,6 +180,24 @@ fn new_record(outcome: Outcome, evidence: Evidence) -> Record {
     r
 }
 
+/// The record of an HTTP exchange the SDK logged (httpx line, debug response line).
+fn http_record(url: &str, endpoint: String, status: u16, evidence: Evidence) -> Record {
+    let ok = (200..300).contains(&status);
+    let mut r = new_record(
+        if ok {
+            Outcome::Success
+        } else {
+            Outcome::Failure
+        },
+        evidence,
+    );
+    r.http_status = Some(status).filter(|s| *s > 0);
+    r.provider = Some(provider_of_url(url).into());
+    r.model = model_of_path(&endpoint);
+    r.endpoint = Some(endpoint);
+    r
+}
+
 /// Read a body the SDK printed after `Error code: N - ` (or alone, mid-stream): a dict repr,
 /// sometimes JSON, sometimes cut short; anything else (an HTML page) is plain text.
 fn read_body(body: &str) -> (ErrorBody, Option<Value>) {
@@ -996,23 +1014,12 @@ impl PythonParser {
         // `[2025-11-03 09:14:03 - httpx:1025 - INFO]`: ANTHROPIC_LOG set, so retries are logged.
         let sdk_format = line.starts_with('[') && line.contains(" - httpx:");
         let (attempt, model) = self.next_attempt(sdk_format);
-        let failed = !(200..300).contains(&status);
-        let mut r = new_record(
-            if failed {
-                Outcome::Failure
-            } else {
-                Outcome::Success
-            },
-            Evidence::Transport,
-        );
+        let mut r = http_record(url, endpoint, status, Evidence::Transport);
         r.line = Some(lineno);
         r.stamp = leading_stamp(line);
-        r.http_status = Some(status).filter(|s| *s > 0);
-        r.provider = Some(provider_of_url(url).into());
-        r.model = model_of_path(&endpoint).or(model);
-        r.endpoint = Some(endpoint);
+        r.model = r.model.or(model);
         r.attempt = attempt;
-        if failed {
+        if r.outcome == Outcome::Failure {
             // httpx logs an attempt first, before any other line about it.
             close_last_failure(sink);
         }
@@ -1036,21 +1043,9 @@ impl PythonParser {
         self.last_transport = Some((lineno, true));
         self.sdk_logger = true;
         self.seen_anthropic = true;
-        let failed = !(200..300).contains(&status);
-        let mut r = new_record(
-            if failed {
-                Outcome::Failure
-            } else {
-                Outcome::Success
-            },
-            Evidence::ResponseDump,
-        );
+        let mut r = http_record(url, endpoint, status, Evidence::ResponseDump);
         r.line = Some(lineno);
         r.stamp = leading_stamp(line);
-        r.http_status = Some(status).filter(|s| *s > 0);
-        r.provider = Some(provider_of_url(url).into());
-        r.model = model_of_path(&endpoint);
-        r.endpoint = Some(endpoint);
         if let Some(h) = headers {
             let (kept, request_id) = read_headers(h);
             r.headers = kept;
@@ -1512,21 +1507,9 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
                 return Claim::Noise;
             };
             let status: u16 = c["status"].parse().unwrap_or(0);
-            let failed = !(200..300).contains(&status);
-            let mut r = new_record(
-                if failed {
-                    Outcome::Failure
-                } else {
-                    Outcome::Success
-                },
-                Evidence::Transport,
-            );
+            let mut r = http_record(url, endpoint, status, Evidence::Transport);
             at.place(&mut r);
             r.stamp = stamp;
-            r.http_status = Some(status).filter(|s| *s > 0);
-            r.provider = Some(provider_of_url(url).into());
-            r.model = model_of_path(&endpoint);
-            r.endpoint = Some(endpoint);
             sink.push(r);
             return Claim::Relevant;
         }
