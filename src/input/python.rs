@@ -978,7 +978,9 @@ impl PythonParser {
         self.seen_anthropic = true;
     }
 
-    /// The attempt number of an attempt that just ended, and its model.
+    /// The attempt number of an attempt that just ended, and its model. `Request options`
+    /// names the model before an attempt; retries resend the same body, so it holds for the
+    /// whole chain (newer SDKs log the options once per call, older ones per attempt).
     fn next_attempt(&mut self, knows_retries: bool) -> (Option<u32>, Option<String>) {
         let n = if self.chain.retry_announced {
             self.chain.attempts + 1
