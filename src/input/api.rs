@@ -286,3 +286,116 @@ mod tests {
         );
     }
 }
+
+// ---- Helpers for log lines that embed SDK and cloud text (Python SDK, Bedrock, Vertex,
+// LiteLLM parsers). Self-contained: each brings its own imports.
+
+/// A line without its ANSI colour and style codes (`\x1b[92m...\x1b[0m`); borrowed when it
+/// has none.
+pub fn strip_ansi(line: &str) -> std::borrow::Cow<'_, str> {
+    static ANSI: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]").expect("static regex")
+    });
+    if memchr::memchr(0x1b, line.as_bytes()).is_none() {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    ANSI.replace_all(line, "")
+}
+
+/// The date and time a log line starts with, in the shapes Python logging, syslog-less
+/// container runtimes and most app loggers write (`[2025-11-03 09:14:02 - ...`,
+/// `2025-10-02 16:20:11,123 ERROR ...`, `2025-10-02T16:20:11.123456789Z stderr F ...`).
+/// A time without a date gives nothing.
+pub fn leading_stamp(line: &str) -> Option<crate::record::Stamp> {
+    static STAMP: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?")
+            .expect("static regex")
+    });
+    let mut end = line.len().min(72);
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    let m = STAMP.find(&line[..end])?;
+    if m.start() > 40 {
+        return None;
+    }
+    let text = m.as_str();
+    if text.contains(',') {
+        crate::time::iso(&text.replacen(',', ".", 1))
+    } else {
+        crate::time::iso(text)
+    }
+}
+
+/// Whether a text names Anthropic or Claude (any case): the test that keeps other
+/// providers' errors out when a format is shared (Vertex, Bedrock, LiteLLM).
+pub fn mentions_claude(text: &str) -> bool {
+    static WORDS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(["claude", "anthropic"])
+            .expect("static automaton")
+    });
+    WORDS.is_match(text)
+}
+
+/// The error type a Google status word stands for (Vertex AI envelopes, gRPC codes).
+pub fn google_status_error_type(status: &str) -> Option<&'static str> {
+    Some(match status {
+        "RESOURCE_EXHAUSTED" => "rate_limit_error",
+        "NOT_FOUND" => "not_found_error",
+        "PERMISSION_DENIED" => "permission_error",
+        "UNAUTHENTICATED" => "authentication_error",
+        "INVALID_ARGUMENT" | "FAILED_PRECONDITION" | "OUT_OF_RANGE" => "invalid_request_error",
+        // Vertex answers 503 when the model has no capacity: the overloaded family.
+        "UNAVAILABLE" => "overloaded_error",
+        "DEADLINE_EXCEEDED" => "timeout_error",
+        "INTERNAL" | "UNKNOWN" | "DATA_LOSS" => "api_error",
+        "ABORTED" | "ALREADY_EXISTS" => "conflict_error",
+        "CANCELLED" => "client_closed",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod log_line_helper_tests {
+    use super::*;
+    use crate::record::Stamp;
+
+    #[test]
+    fn stamps_at_the_start_of_log_lines() {
+        let naive = |s: &str| match leading_stamp(s) {
+            Some(Stamp::Naive(t)) => t.to_string(),
+            other => format!("{other:?}"),
+        };
+        assert_eq!(
+            naive("[2025-11-03 09:14:02 - httpx:1025 - INFO] x"),
+            "2025-11-03 09:14:02"
+        );
+        assert_eq!(
+            naive("2025-10-02 16:20:11,123 ERROR [w] x"),
+            "2025-10-02 16:20:11.123"
+        );
+        assert!(matches!(
+            leading_stamp("2025-10-02T16:20:11.5Z stderr F x"),
+            Some(Stamp::Utc(_))
+        ));
+        assert!(leading_stamp("10:14:02 - LiteLLM Proxy:ERROR").is_none());
+        assert!(leading_stamp(
+            "a long message text that eventually mentions 2025-10-02 16:20:11 here"
+        )
+        .is_none());
+        assert!(leading_stamp("ééééééééééééééééééééééééééééééééééééééé").is_none());
+    }
+
+    #[test]
+    fn ansi_codes_and_claude_mentions() {
+        assert_eq!(
+            strip_ansi("\x1b[92m10:14:02 - LiteLLM\x1b[0m: x"),
+            "10:14:02 - LiteLLM: x"
+        );
+        assert!(matches!(strip_ansi("plain"), std::borrow::Cow::Borrowed(_)));
+        assert!(mentions_claude("model=Claude-Sonnet"));
+        assert!(!mentions_claude("gemini-1.5-pro"));
+    }
+}

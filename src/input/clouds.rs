@@ -1,16 +1,982 @@
-//! Bedrock (boto3/botocore, AWS SDK for JS v3, invocation logs) and Vertex AI (google.api_core, Google error envelopes) (formats.md sections 6 and 7).
+//! Claude on the clouds (formats.md sections 6 and 7): Bedrock errors as boto3/botocore,
+//! the AWS SDK for JavaScript v3 and the Rust SDK print them, Bedrock model invocation logs,
+//! and Vertex AI errors as `google.api_core.exceptions` and Google's JSON error envelope.
 //!
-//! Not written yet: no parser claims these lines.
+//! Provider wrappers keep their own name in `provider_code` and get the error type of their
+//! meaning (ThrottlingException and RESOURCE_EXHAUSTED are `rate_limit_error`). Decisions:
+//! Bedrock's 503 `ServiceUnavailableException` ("Bedrock is unable to process your request")
+//! and Vertex's `UNAVAILABLE` are capacity, so `overloaded_error`; an error event inside a
+//! Bedrock response stream (botocore's lowerCamel codes, `throttlingException`) is a failure
+//! inside a 200 response whose effective status is the code's, and
+//! `modelStreamErrorException` (the stream broke after it began) has no status and is a
+//! `stream_error`.
+//!
+//! Only Claude traffic counts: Bedrock runtime operations unless the line names another
+//! vendor's model, Vertex errors only when the line names Anthropic or Claude (Gemini shares
+//! the same errors), invocation logs of Anthropic models.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+use regex::Regex;
 use serde_json::Value;
 
+use super::api::{
+    endpoint_of, error_body, google_status_error_type, leading_stamp, mentions_claude, strip_ansi,
+};
 use super::json::Position;
+use super::python::{model_in_text, push_told};
 use super::{Claim, LineParser, Sink};
+use crate::record::{Evidence, Outcome, Record, SourceKind};
+
+/// Bounds of an AWS SDK for JavaScript error dump.
+const MAX_DUMP_LINES: u64 = 80;
 
 pub(crate) fn parsers() -> Vec<Box<dyn LineParser>> {
-    Vec::new()
+    vec![Box::new(CloudsParser::default())]
 }
 
-pub(crate) fn object(_v: &Value, _at: Position, _sink: &mut Sink) -> Claim {
-    Claim::NotMine
+/// Bedrock's exception names (HTTP and event-stream spellings): the status they stand for
+/// and their meaning.
+fn bedrock_code(code: &str) -> Option<(Option<u16>, &'static str)> {
+    let mut chars = code.chars();
+    let first = chars.next()?;
+    let upper: String = first.to_ascii_uppercase().to_string() + chars.as_str();
+    Some(match upper.as_str() {
+        "ThrottlingException" | "TooManyRequestsException" | "ModelNotReadyException" => {
+            (Some(429), "rate_limit_error")
+        }
+        // A quota, not a malformed request, although AWS answers 400.
+        "ServiceQuotaExceededException" => (Some(400), "rate_limit_error"),
+        "ValidationException" => (Some(400), "invalid_request_error"),
+        "AccessDeniedException" => (Some(403), "permission_error"),
+        "UnrecognizedClientException" | "InvalidSignatureException" => {
+            (Some(403), "authentication_error")
+        }
+        "ExpiredTokenException" => (Some(400), "authentication_error"),
+        "ResourceNotFoundException" => (Some(404), "not_found_error"),
+        "ServiceUnavailableException" => (Some(503), "overloaded_error"),
+        "ModelTimeoutException" => (Some(408), "timeout_error"),
+        "ModelErrorException" => (Some(424), "api_error"),
+        "InternalServerException" | "InternalFailure" => (Some(500), "api_error"),
+        "ModelStreamErrorException" => (None, "stream_error"),
+        _ => return None,
+    })
+}
+
+/// The REST path of a Bedrock runtime operation on a model.
+fn bedrock_path(operation: &str, model: &str) -> Option<String> {
+    let action = match operation {
+        "InvokeModel" => "invoke",
+        "InvokeModelWithResponseStream" => "invoke-with-response-stream",
+        "Converse" => "converse",
+        "ConverseStream" => "converse-stream",
+        "CountTokens" => "count-tokens",
+        _ => return None,
+    };
+    Some(format!("/model/{model}/{action}"))
+}
+
+const BEDROCK_RUNTIME_OPERATIONS: [&str; 7] = [
+    "InvokeModel",
+    "InvokeModelWithResponseStream",
+    "InvokeModelWithBidirectionalStream",
+    "Converse",
+    "ConverseStream",
+    "CountTokens",
+    "StartAsyncInvoke",
+];
+
+/// Messages only Bedrock writes: they tell a dump without other context is Bedrock's.
+fn bedrock_message(text: &str) -> bool {
+    [
+        "Too many requests, please wait before trying again",
+        "Too many tokens, please wait before trying again",
+        "Bedrock is unable to process your request",
+        "with on-demand throughput isn",
+        "You don't have access to the model with the specified model ID",
+        "The provided model identifier is invalid",
+        "Model use case details have not been submitted",
+    ]
+    .iter()
+    .any(|m| text.contains(m))
+}
+
+static BEDROCK_MODEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?:arn:aws[\w-]*:bedrock:[\w-]*:\d*:(?:foundation-model|inference-profile|application-inference-profile)/)?",
+        r"(?:(?:us|eu|apac|jp|au|global|us-gov)\.)?anthropic\.claude-[a-z0-9.-]*[a-z0-9](?::\d+)?"
+    ))
+    .expect("static regex")
+});
+
+/// Another vendor's Bedrock model id: the error is not about Claude.
+static OTHER_BEDROCK_MODEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:amazon|meta|mistral|cohere|ai21|stability|deepseek|openai|qwen|writer|twelvelabs|luma)\.[a-z0-9-]+")
+        .expect("static regex")
+});
+
+static BOTO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"An error occurred \((?P<code>[\w.:#-]+)\) when calling the (?P<op>\w+) operation(?: \(reached max retries: (?P<retries>\d+)\))?(?::\s?(?P<msg>.*))?$")
+        .expect("static regex")
+});
+
+static GOOGLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"google\.api_core\.exceptions\.(?P<class>\w+): (?:(?P<code>\d{3}) )?(?P<msg>.*)$")
+        .expect("static regex")
+});
+
+/// `ThrottlingException: Too many requests...` opening an AWS SDK for JavaScript error dump.
+static JS_ERROR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[\s:])(?P<name>[A-Z][A-Za-z]+Exception): (?P<msg>.*?)(?: \{)?$")
+        .expect("static regex")
+});
+
+/// `Error { code: "ThrottlingException", message: "...", aws_request_id: "..." }` (Rust SDK).
+static RUST_ERROR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"code: (?:Some\()?"(?P<code>\w+)"\)?, message: (?:Some\()?"(?P<msg>(?:[^"\\]|\\.)*)"\)?.*?aws_request_id: (?:Some\()?"(?P<id>[\w-]+)""#)
+        .expect("static regex")
+});
+
+static TRIGGERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::new([
+        "An error occurred (",
+        "endpoint URL",
+        "google.api_core.exceptions.",
+        "Exception: ",
+        "aws_request_id",
+        "\"RESOURCE_EXHAUSTED\"",
+        "\"NOT_FOUND\"",
+        "\"PERMISSION_DENIED\"",
+        "\"FAILED_PRECONDITION\"",
+        "\"INVALID_ARGUMENT\"",
+        "\"UNAVAILABLE\"",
+        "\"DEADLINE_EXCEEDED\"",
+        "\"UNAUTHENTICATED\"",
+        "\"INTERNAL\"",
+    ])
+    .expect("static automaton")
+});
+
+fn bedrock_record(evidence: Evidence) -> Record {
+    let mut r = Record::new(SourceKind::Bedrock, Outcome::Failure);
+    r.provider = Some("bedrock".into());
+    r.evidence = evidence;
+    r
+}
+
+/// Fill status and type from a Bedrock exception name. Event-stream spellings (lowerCamel)
+/// arrive inside a 200 response.
+fn apply_bedrock_code(r: &mut Record, code: &str) {
+    r.provider_code = Some(code.to_string());
+    let Some((status, error_type)) = bedrock_code(code) else {
+        return;
+    };
+    r.error_type = Some(error_type.into());
+    if code.starts_with(|c: char| c.is_ascii_lowercase()) {
+        r.http_status = Some(200);
+        r.status = status;
+    } else {
+        r.http_status = status;
+    }
+}
+
+/// botocore's transport errors on a Bedrock runtime URL: `Read timeout on endpoint URL:
+/// "https://bedrock-runtime.../model/.../invoke"` and the like. No response arrived.
+fn boto_transport(text: &str) -> Option<Record> {
+    static TRANSPORT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?P<what>Read timeout|Connect timeout|Could not connect to the endpoint URL|Connection was closed before we received a valid response from endpoint URL)(?: on endpoint URL)?: ?"(?P<url>[^"]+)""#)
+            .expect("static regex")
+    });
+    let c = TRANSPORT.captures(text)?;
+    let url = &c["url"];
+    if !url.contains("bedrock-runtime") {
+        return None;
+    }
+    let mut r = bedrock_record(Evidence::Summary);
+    r.error_type = Some(
+        if c["what"].ends_with("timeout") {
+            "client_timeout"
+        } else {
+            "connection_error"
+        }
+        .into(),
+    );
+    r.endpoint = endpoint_of(url, &[]);
+    r.model = r.endpoint.as_deref().and_then(super::api::model_of_path);
+    let from = c.get(0).map_or(0, |m| m.start());
+    r.message = Some(text[from..].trim().to_string());
+    Some(r)
+}
+
+/// A botocore `ClientError` / `EventStreamError` string anywhere in the text.
+fn boto_record(text: &str) -> Option<Result<Record, ()>> {
+    let c = BOTO.captures(text)?;
+    let op = c.name("op").map_or("", |m| m.as_str());
+    if !BEDROCK_RUNTIME_OPERATIONS.contains(&op) {
+        return Some(Err(()));
+    }
+    let model = BEDROCK_MODEL.find(text).map(|m| m.as_str().to_string());
+    if model.is_none() && OTHER_BEDROCK_MODEL.is_match(text) {
+        return Some(Err(()));
+    }
+    let mut r = bedrock_record(Evidence::Summary);
+    apply_bedrock_code(&mut r, &c["code"]);
+    r.message = c
+        .name("msg")
+        .map(|m| m.as_str().trim().to_string())
+        .filter(|m| !m.is_empty());
+    r.attempt = c
+        .name("retries")
+        .and_then(|m| m.as_str().parse::<u32>().ok())
+        .map(|n| n + 1);
+    r.endpoint = model.as_deref().and_then(|m| bedrock_path(op, m));
+    r.model = model;
+    Some(Ok(r))
+}
+
+/// A `google.api_core.exceptions.X: 429 ...` string; `claude` says whether the record
+/// around it names Claude.
+fn google_record(text: &str, claude: bool) -> Option<Result<Record, ()>> {
+    let c = GOOGLE.captures(text)?;
+    if !(claude || mentions_claude(text)) {
+        return Some(Err(()));
+    }
+    let class = &c["class"];
+    let mut msg = c.name("msg").map_or("", |m| m.as_str()).trim();
+    let mut code: Option<u16> = c.name("code").and_then(|m| m.as_str().parse().ok());
+    if class == "RetryError" {
+        // `Timeout of 600.0s exceeded, last exception: 429 Quota exceeded ...`
+        if let Some(i) = msg.find("last exception: ") {
+            let inner = &msg[i + "last exception: ".len()..];
+            code = inner.get(..3).and_then(|d| d.parse().ok());
+            msg = inner.get(4..).unwrap_or(inner).trim();
+        }
+    }
+    let (status, error_type) = match class {
+        "ResourceExhausted" | "TooManyRequests" => (Some(429), Some("rate_limit_error")),
+        "NotFound" => (Some(404), Some("not_found_error")),
+        "PermissionDenied" | "Forbidden" => (Some(403), Some("permission_error")),
+        "Unauthenticated" | "Unauthorized" => (Some(401), Some("authentication_error")),
+        "InvalidArgument" | "BadRequest" | "FailedPrecondition" | "OutOfRange" => {
+            (Some(400), Some("invalid_request_error"))
+        }
+        "ServiceUnavailable" => (Some(503), Some("overloaded_error")),
+        "DeadlineExceeded" | "GatewayTimeout" => (Some(504), Some("timeout_error")),
+        "InternalServerError" | "Unknown" | "BadGateway" | "DataLoss" => {
+            (Some(500), Some("api_error"))
+        }
+        "Aborted" | "Conflict" | "AlreadyExists" => (Some(409), Some("conflict_error")),
+        "Cancelled" => (Some(499), Some("client_closed")),
+        _ => (None, None),
+    };
+    let mut r = Record::new(SourceKind::Vertex, Outcome::Failure);
+    r.provider = Some("vertex".into());
+    r.evidence = Evidence::Summary;
+    r.provider_code = Some(class.to_string());
+    r.http_status = code.or(status).filter(|s| *s != 499);
+    r.error_type = error_type.map(str::to_string);
+    if r.http_status.is_none() && r.error_type.is_none() {
+        return Some(Err(()));
+    }
+    r.message = Some(msg.to_string()).filter(|m| !m.is_empty());
+    r.model = model_in_text(msg);
+    Some(Ok(r))
+}
+
+/// A botocore or google.api_core exception line (alone or ending a Python traceback).
+pub(crate) fn exception_record(text: &str, claude: bool) -> Option<Record> {
+    boto_record(text)
+        .or_else(|| google_record(text, claude))
+        .and_then(Result::ok)
+        .or_else(|| boto_transport(text))
+}
+
+/// Google's error envelope (`{"error":{"code":429,...,"status":"RESOURCE_EXHAUSTED"}}`, also
+/// inside `[...]`) somewhere in a line.
+fn google_envelope(line: &str) -> Option<Record> {
+    let finder = memchr::memmem::find_iter(line.as_bytes(), b"\"error\"");
+    for at in finder {
+        let before = line[..at].trim_end();
+        let Some(open) = before.strip_suffix('{') else {
+            continue;
+        };
+        let start = match open.trim_end().strip_suffix('[') {
+            Some(outer) => outer.len(),
+            None => open.len(),
+        };
+        let Some(Ok(value)) = serde_json::Deserializer::from_str(&line[start..])
+            .into_iter::<Value>()
+            .next()
+        else {
+            continue;
+        };
+        let body = error_body(&value);
+        let (Some(code), Some(status)) = (body.status, body.provider_code.as_deref()) else {
+            continue;
+        };
+        let mut r = Record::new(SourceKind::Vertex, Outcome::Failure);
+        r.provider = Some("vertex".into());
+        r.evidence = Evidence::Summary;
+        r.http_status = Some(code);
+        r.error_type = body
+            .error_type
+            .clone()
+            .or_else(|| google_status_error_type(status).map(str::to_string));
+        r.provider_code = Some(status.to_string());
+        r.message = body.message.clone();
+        r.model = model_in_text(line);
+        if let Some(url) = line
+            .split_whitespace()
+            .find(|w| w.contains("aiplatform.googleapis.com"))
+        {
+            r.endpoint = endpoint_of(url.trim_matches(|c| c == '"' || c == '\''), &[]);
+        }
+        return Some(r);
+    }
+    None
+}
+
+/// An AWS SDK for JavaScript v3 error printed by `console.error(err)`: the `Name: message`
+/// line, the stack, then `{ '$fault': ..., '$metadata': { httpStatusCode, requestId,
+/// attempts, ... } }`.
+#[derive(Debug)]
+struct JsDump {
+    record: Record,
+    lines: u64,
+    metadata: bool,
+    bedrock: bool,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct CloudsParser {
+    dump: Option<JsDump>,
+}
+
+impl LineParser for CloudsParser {
+    fn feed(&mut self, line: &str, lineno: u64, sink: &mut Sink) -> Claim {
+        if self.dump.is_some() {
+            if let Some(claim) = self.dump_line(line, sink) {
+                return claim;
+            }
+        }
+        if !TRIGGERS.is_match(line) {
+            return Claim::NotMine;
+        }
+        let clean = strip_ansi(line);
+        let line = clean.as_ref();
+        // Lines other parsers read better: LiteLLM wraps cloud errors, the Python SDK prints
+        // Vertex bodies as `Error code: N - {...}`, Claude Code as `API Error (429 {...})`.
+        if line.contains("litellm")
+            || line.contains("LiteLLM")
+            || line.contains("Exception - ")
+            || line.contains("Error code: ")
+            || line.contains("API Error")
+        {
+            return Claim::NotMine;
+        }
+        let stamp = leading_stamp(line);
+        let found = boto_record(line)
+            .or_else(|| google_record(line, false))
+            .or_else(|| boto_transport(line).map(Ok));
+        match found {
+            Some(Ok(mut r)) => {
+                r.line = Some(lineno);
+                r.stamp = stamp;
+                push_told(sink, r);
+                return Claim::Relevant;
+            }
+            Some(Err(())) => return Claim::Noise,
+            None => {}
+        }
+        if let Some(c) = RUST_ERROR.captures(line) {
+            if bedrock_code(&c["code"]).is_some()
+                && (bedrock_message(line) || mentions_claude(line) || line.contains("bedrock"))
+            {
+                let mut r = bedrock_record(Evidence::Summary);
+                r.line = Some(lineno);
+                r.stamp = stamp;
+                apply_bedrock_code(&mut r, &c["code"]);
+                r.message = Some(c["msg"].to_string());
+                r.request_id = Some(c["id"].to_string());
+                r.model = BEDROCK_MODEL.find(line).map(|m| m.as_str().to_string());
+                push_told(sink, r);
+                return Claim::Relevant;
+            }
+        }
+        if let Some(c) = JS_ERROR.captures(line) {
+            let name = &c["name"];
+            if bedrock_code(name).is_some() && !line.contains("botocore") {
+                let mut r = bedrock_record(Evidence::Exception);
+                r.line = Some(lineno);
+                r.stamp = stamp;
+                apply_bedrock_code(&mut r, name);
+                r.message = Some(c["msg"].trim().to_string()).filter(|m| !m.is_empty());
+                r.model = BEDROCK_MODEL.find(line).map(|m| m.as_str().to_string());
+                self.dump = Some(JsDump {
+                    bedrock: bedrock_message(line) || mentions_claude(line),
+                    record: r,
+                    lines: 1,
+                    metadata: false,
+                });
+                return Claim::Relevant;
+            }
+        }
+        if mentions_claude(line) {
+            if let Some(mut r) = google_envelope(line) {
+                r.line = Some(lineno);
+                r.stamp = stamp;
+                push_told(sink, r);
+                return Claim::Relevant;
+            }
+        }
+        Claim::NotMine
+    }
+
+    fn busy(&self) -> bool {
+        self.dump.is_some()
+    }
+
+    fn finish(&mut self, sink: &mut Sink) {
+        let _ = self.end_dump(sink);
+    }
+}
+
+static JS_PROPERTY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^\s*['"]?(?P<key>\$?\w+)['"]?: (?P<value>.*?),?\s*$"#).expect("static regex")
+});
+
+impl CloudsParser {
+    /// The next line of a held error dump; `None` when the dump ended before it.
+    fn dump_line(&mut self, line: &str, sink: &mut Sink) -> Option<Claim> {
+        let dump = self.dump.as_mut()?;
+        let closing = line.trim_end() == "}";
+        let indented = line.starts_with([' ', '\t']);
+        if !(indented || closing) || dump.lines >= MAX_DUMP_LINES {
+            let _ = self.end_dump(sink);
+            return None;
+        }
+        dump.lines += 1;
+        if line.contains("bedrock") {
+            dump.bedrock = true;
+        }
+        if let Some(c) = JS_PROPERTY.captures(line) {
+            let value = c["value"].trim_matches(|ch| ch == '\'' || ch == '"');
+            match &c["key"] {
+                "$metadata" => dump.metadata = true,
+                "httpStatusCode" => {
+                    if let Ok(s) = value.parse::<u16>() {
+                        if dump.record.status.is_none() {
+                            dump.record.http_status = Some(s);
+                        }
+                    }
+                }
+                "requestId" => {
+                    dump.record.request_id = Some(value.to_string()).filter(|v| v != "undefined")
+                }
+                "attempts" => dump.record.attempt = value.parse().ok(),
+                _ => {}
+            }
+        }
+        if closing {
+            // This line is not counted yet: it follows the verdict.
+            dump.lines -= 1;
+            return Some(if self.end_dump(sink) {
+                Claim::Relevant
+            } else {
+                Claim::Noise
+            });
+        }
+        Some(Claim::Relevant)
+    }
+
+    /// Emit the held dump if it is about Bedrock; else its lines were noise.
+    fn end_dump(&mut self, sink: &mut Sink) -> bool {
+        let Some(dump) = self.dump.take() else {
+            return false;
+        };
+        let ours = if dump.metadata {
+            dump.bedrock || dump.record.model.is_some()
+        } else {
+            dump.bedrock && dump.lines == 1
+        };
+        if ours {
+            push_told(sink, dump.record);
+        } else {
+            sink.relevant_lines_were_noise(dump.lines);
+        }
+        ours
+    }
+}
+
+/// A non-empty string at a JSON pointer.
+pub(crate) fn str_at<'v>(v: &'v Value, pointer: &str) -> Option<&'v str> {
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+/// JSON objects: Bedrock model invocation log records, and AWS SDK errors serialized as JSON
+/// (`{"name":"ThrottlingException","$fault":"client","$metadata":{...}}`, also under `err`).
+pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
+    if v.get("schemaType").and_then(Value::as_str) == Some("ModelInvocationLog") {
+        return invocation_log(v, at, sink);
+    }
+    let err = if v.get("$metadata").is_some() {
+        v
+    } else {
+        match ["err", "error"]
+            .iter()
+            .find_map(|k| v.get(*k).filter(|e| e.get("$metadata").is_some()))
+        {
+            Some(e) => e,
+            None => return Claim::NotMine,
+        }
+    };
+    let name = ["/name", "/type", "/Code", "/__type"]
+        .iter()
+        .find_map(|p| str_at(err, p));
+    let Some(name) = name.filter(|n| bedrock_code(n).is_some()) else {
+        return Claim::NotMine;
+    };
+    let message = str_at(err, "/message").or_else(|| str_at(err, "/Message"));
+    let text = v.to_string();
+    if !(text.contains("bedrock") || mentions_claude(&text) || message.is_some_and(bedrock_message))
+    {
+        return Claim::Noise;
+    }
+    let mut r = bedrock_record(Evidence::Exception);
+    at.place(&mut r);
+    apply_bedrock_code(&mut r, name);
+    if let Some(s) = err
+        .pointer("/$metadata/httpStatusCode")
+        .and_then(Value::as_u64)
+    {
+        if r.status.is_none() {
+            r.http_status = u16::try_from(s).ok();
+        }
+    }
+    r.request_id = str_at(err, "/$metadata/requestId").map(str::to_string);
+    r.attempt = err
+        .pointer("/$metadata/attempts")
+        .and_then(Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok());
+    r.message = message.map(str::to_string);
+    r.model = BEDROCK_MODEL.find(&text).map(|m| m.as_str().to_string());
+    r.stamp = ["/time", "/timestamp", "/@timestamp"]
+        .iter()
+        .find_map(|p| str_at(v, p))
+        .and_then(crate::time::iso);
+    push_told(sink, r);
+    Claim::Relevant
+}
+
+fn invocation_log(v: &Value, at: Position, sink: &mut Sink) -> Claim {
+    let model = str_at(v, "/modelId");
+    let claude = model.is_some_and(mentions_claude)
+        || v.pointer("/input/inputBodyJson/anthropic_version")
+            .is_some();
+    if !claude {
+        return Claim::Noise;
+    }
+    let error_code = str_at(v, "/errorCode");
+    let error_message = str_at(v, "/errorMessage");
+    let failed = error_code.is_some() || (v.get("output").is_none() && error_message.is_some());
+    let mut r = Record::new(
+        SourceKind::Bedrock,
+        if failed {
+            Outcome::Failure
+        } else {
+            Outcome::Success
+        },
+    );
+    r.provider = Some("bedrock".into());
+    at.place(&mut r);
+    r.stamp = str_at(v, "/timestamp").and_then(crate::time::iso);
+    r.request_id = str_at(v, "/requestId").map(str::to_string);
+    r.model = model.map(str::to_string);
+    r.endpoint = match (str_at(v, "/operation"), model) {
+        (Some(op), Some(m)) => bedrock_path(op, m),
+        _ => None,
+    };
+    if failed {
+        if let Some(code) = error_code {
+            apply_bedrock_code(&mut r, code);
+        }
+        r.message = error_message.map(str::to_string);
+        if r.http_status.is_none() && r.error_type.is_none() {
+            r.error_type = Some("unknown".into());
+        }
+    } else {
+        r.http_status = Some(200);
+    }
+    sink.push(r);
+    Claim::Relevant
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{parse_text, FileScan, ScanOptions};
+    use super::*;
+    use crate::record::Stamp;
+
+    fn scan(text: &str) -> FileScan {
+        parse_text(text, &ScanOptions::default())
+    }
+
+    #[test]
+    fn botocore_client_errors() {
+        let s = scan(concat!(
+            "botocore.errorfactory.ThrottlingException: An error occurred (ThrottlingException) when calling the InvokeModel operation (reached max retries: 4): Too many requests, please wait before trying again.\n",
+            "2025-10-02 08:41:17,001 ERROR [main] An error occurred (ValidationException) when calling the Converse operation: Invocation of model ID anthropic.claude-3-5-sonnet-20241022-v2:0 with on-demand throughput isn't supported. Retry your request with the ID or ARN of an inference profile that contains this model.\n",
+            "botocore.exceptions.EventStreamError: An error occurred (modelStreamErrorException) when calling the ConverseStream operation: Model produced invalid sequence as part of ToolUse. Please refer to the model tool use troubleshooting guide.\n",
+            "botocore.exceptions.EventStreamError: An error occurred (throttlingException) when calling the InvokeModelWithResponseStream operation: Too many requests, please wait before trying again.\n",
+            "botocore.errorfactory.NoSuchKey: An error occurred (NoSuchKey) when calling the GetObject operation: The specified key does not exist.\n",
+            "An error occurred (ValidationException) when calling the InvokeModel operation: Malformed input request for amazon.titan-embed-text-v2:0\n",
+        ));
+        assert_eq!(s.failures.len(), 4, "{:#?}", s.failures);
+        let f = &s.failures[0];
+        assert_eq!((f.http_status, f.attempt), (Some(429), Some(5)));
+        assert_eq!(f.error_type.as_deref(), Some("rate_limit_error"));
+        assert_eq!(f.provider_code.as_deref(), Some("ThrottlingException"));
+        assert_eq!(f.source_kind, SourceKind::Bedrock);
+        let v = &s.failures[1];
+        assert_eq!(
+            v.model.as_deref(),
+            Some("anthropic.claude-3-5-sonnet-20241022-v2:0")
+        );
+        assert_eq!(
+            v.endpoint.as_deref(),
+            Some("/model/anthropic.claude-3-5-sonnet-20241022-v2:0/converse")
+        );
+        assert!(matches!(v.stamp, Some(Stamp::Naive(_))));
+        let m = &s.failures[2];
+        assert_eq!(m.effective_status(), None);
+        assert_eq!(m.error_type.as_deref(), Some("stream_error"));
+        assert_eq!(
+            m.provider_code.as_deref(),
+            Some("modelStreamErrorException")
+        );
+        let t = &s.failures[3];
+        assert_eq!(
+            (t.http_status, t.effective_status()),
+            (Some(200), Some(429))
+        );
+        assert_eq!(s.lines.noise, 2);
+    }
+
+    #[test]
+    fn botocore_transport_errors_on_bedrock_urls() {
+        let s = scan(concat!(
+            "botocore.exceptions.ReadTimeoutError: Read timeout on endpoint URL: \"https://bedrock-runtime.us-east-1.amazonaws.com/model/us.anthropic.claude-sonnet-4-20250514-v1%3A0/invoke\"\n",
+            "botocore.exceptions.EndpointConnectionError: Could not connect to the endpoint URL: \"https://bedrock-runtime.eu-west-9.amazonaws.com/model/anthropic.claude-3-haiku-20240307-v1:0/converse\"\n",
+            "botocore.exceptions.ReadTimeoutError: Read timeout on endpoint URL: \"https://s3.amazonaws.com/bucket/key\"\n",
+        ));
+        assert_eq!(s.failures.len(), 2, "{:#?}", s.failures);
+        let t = &s.failures[0];
+        assert_eq!(t.error_type.as_deref(), Some("client_timeout"));
+        assert_eq!(
+            t.model.as_deref(),
+            Some("us.anthropic.claude-sonnet-4-20250514-v1:0")
+        );
+        assert_eq!(
+            s.failures[1].error_type.as_deref(),
+            Some("connection_error")
+        );
+    }
+
+    #[test]
+    fn google_api_core_needs_claude() {
+        let s = scan(concat!(
+            "google.api_core.exceptions.ResourceExhausted: 429 Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model with base model: anthropic-claude-3-5-sonnet-v2. Please submit a quota increase request.\n",
+            "google.api_core.exceptions.ResourceExhausted: 429 Quota exceeded for aiplatform.googleapis.com/generate_content_requests_per_minute_per_project_per_base_model with base model: gemini-1.5-pro.\n",
+            "google.api_core.exceptions.RetryError: Timeout of 600.0s exceeded, last exception: 429 Quota exceeded for base model: anthropic-claude-opus-4\n",
+        ));
+        assert_eq!(s.failures.len(), 2);
+        let f = &s.failures[0];
+        assert_eq!(f.source_kind, SourceKind::Vertex);
+        assert_eq!(f.http_status, Some(429));
+        assert_eq!(f.provider_code.as_deref(), Some("ResourceExhausted"));
+        assert_eq!(f.model.as_deref(), Some("anthropic-claude-3-5-sonnet-v2"));
+        assert_eq!(s.failures[1].http_status, Some(429));
+        assert_eq!(s.lines.noise, 1);
+    }
+
+    #[test]
+    fn google_envelopes_in_lines() {
+        let s = scan(concat!(
+            "2025-10-02T08:41:17Z ERROR rawPredict publishers/anthropic/models/claude-sonnet-4@20250514 failed: [{\"error\": {\"code\": 429, \"message\": \"Resource exhausted. Please try again later.\", \"status\": \"RESOURCE_EXHAUSTED\"}}]\n",
+            "2025-10-02T08:41:18Z ERROR gemini failed: {\"error\": {\"code\": 429, \"message\": \"Resource exhausted.\", \"status\": \"RESOURCE_EXHAUSTED\"}}\n",
+        ));
+        assert_eq!(s.failures.len(), 1);
+        let f = &s.failures[0];
+        assert_eq!(f.error_type.as_deref(), Some("rate_limit_error"));
+        assert_eq!(f.model.as_deref(), Some("claude-sonnet-4@20250514"));
+    }
+
+    #[test]
+    fn aws_js_error_dump() {
+        let s = scan("Bedrock call failed: ThrottlingException: Too many requests, please wait before trying again.\n    at de_ThrottlingExceptionRes (/app/node_modules/@aws-sdk/client-bedrock-runtime/dist-cjs/index.js:1423:21)\n    at process.processTicksAndRejections (node:internal/process/task_queues:95:5) {\n  '$fault': 'client',\n  '$metadata': {\n    httpStatusCode: 429,\n    requestId: '9b2c4d6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f',\n    extendedRequestId: undefined,\n    cfId: undefined,\n    attempts: 3,\n    totalRetryDelay: 1280\n  }\n}\nnext\n");
+        assert_eq!(s.failures.len(), 1);
+        let f = &s.failures[0];
+        assert_eq!((f.http_status, f.attempt), (Some(429), Some(3)));
+        assert_eq!(
+            f.request_id.as_deref(),
+            Some("9b2c4d6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f")
+        );
+        assert_eq!(s.lines.relevant, 13);
+        let s = scan("ValidationException: One or more parameter values were invalid\n    at de (/app/node_modules/@aws-sdk/client-dynamodb/index.js:1:1) {\n  '$fault': 'client',\n  '$metadata': {\n    httpStatusCode: 400,\n  }\n}\n");
+        assert!(s.failures.is_empty());
+        assert_eq!(s.lines.relevant, 0);
+    }
+
+    #[test]
+    fn invocation_logs() {
+        let s = scan(concat!(
+            r#"{"schemaType":"ModelInvocationLog","schemaVersion":"1.0","timestamp":"2025-10-02T08:41:17Z","accountId":"123456789012","region":"us-east-1","requestId":"6f1c2e3d-0a9b-4c8d-9e7f-112233445566","operation":"InvokeModel","modelId":"us.anthropic.claude-sonnet-4-20250514-v1:0","input":{"inputContentType":"application/json","inputTokenCount":812},"output":{"outputContentType":"application/json","outputTokenCount":96}}"#,
+            "\n",
+            r#"{"schemaType":"ModelInvocationLog","schemaVersion":"1.0","timestamp":"2025-10-02T08:41:19Z","requestId":"7a2d3e4f-1b0c-4d9e-8f70-223344556677","operation":"InvokeModel","modelId":"us.anthropic.claude-sonnet-4-20250514-v1:0","errorCode":"ThrottlingException","errorMessage":"Too many requests, please wait before trying again."}"#,
+            "\n",
+            r#"{"schemaType":"ModelInvocationLog","schemaVersion":"1.0","timestamp":"2025-10-02T08:41:19Z","requestId":"8","operation":"InvokeModel","modelId":"amazon.titan-text-express-v1","errorCode":"ThrottlingException"}"#,
+            "\n",
+        ));
+        assert_eq!(s.failures.len(), 1);
+        assert_eq!(s.successes.values().sum::<u64>(), 1);
+        let f = &s.failures[0];
+        assert_eq!(f.http_status, Some(429));
+        assert_eq!(
+            f.request_id.as_deref(),
+            Some("7a2d3e4f-1b0c-4d9e-8f70-223344556677")
+        );
+        assert_eq!(
+            f.endpoint.as_deref(),
+            Some("/model/us.anthropic.claude-sonnet-4-20250514-v1:0/invoke")
+        );
+        assert_eq!(s.lines.noise, 1);
+    }
+
+    type Row<'a> = (
+        Option<u16>,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<u32>,
+    );
+
+    fn rows(s: &FileScan) -> Vec<Row<'_>> {
+        s.failures
+            .iter()
+            .map(|f| {
+                (
+                    f.effective_status(),
+                    f.error_type.as_deref(),
+                    f.provider_code.as_deref(),
+                    f.request_id.as_deref(),
+                    f.attempt,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sample_boto3_log() {
+        let s = scan(include_str!("../../samples/bedrock/boto3.log"));
+        let want: Vec<Row> = vec![
+            (
+                Some(400),
+                Some("invalid_request_error"),
+                Some("ValidationException"),
+                None,
+                None,
+            ),
+            (
+                Some(429),
+                Some("rate_limit_error"),
+                Some("ThrottlingException"),
+                None,
+                Some(5),
+            ),
+            (
+                Some(429),
+                Some("rate_limit_error"),
+                Some("ThrottlingException"),
+                None,
+                Some(3),
+            ),
+            (
+                Some(503),
+                Some("overloaded_error"),
+                Some("ServiceUnavailableException"),
+                None,
+                None,
+            ),
+            (
+                None,
+                Some("stream_error"),
+                Some("modelStreamErrorException"),
+                None,
+                None,
+            ),
+            (
+                Some(429),
+                Some("rate_limit_error"),
+                Some("throttlingException"),
+                None,
+                None,
+            ),
+            (
+                Some(403),
+                Some("permission_error"),
+                Some("AccessDeniedException"),
+                None,
+                None,
+            ),
+            (
+                Some(404),
+                Some("not_found_error"),
+                Some("ResourceNotFoundException"),
+                None,
+                None,
+            ),
+            (
+                Some(400),
+                Some("authentication_error"),
+                Some("ExpiredTokenException"),
+                None,
+                None,
+            ),
+            (
+                Some(429),
+                Some("rate_limit_error"),
+                Some("ThrottlingException"),
+                Some("9b2c4d6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f"),
+                Some(3),
+            ),
+        ];
+        assert_eq!(rows(&s), want, "{:#?}", s.failures);
+        assert!(s
+            .failures
+            .iter()
+            .all(|f| f.source_kind == SourceKind::Bedrock));
+        let first = &s.failures[0];
+        assert_eq!(first.line, Some(4));
+        assert_eq!(
+            first.model.as_deref(),
+            Some("anthropic.claude-3-5-sonnet-20241022-v2:0")
+        );
+        assert_eq!(s.failures[5].http_status, Some(200));
+        assert_eq!(s.lines.unparseable, 0);
+    }
+
+    #[test]
+    fn sample_vertex_log() {
+        let s = scan(include_str!("../../samples/vertex/vertex.log"));
+        let got: Vec<_> = s
+            .failures
+            .iter()
+            .map(|f| {
+                (
+                    f.source_kind,
+                    f.effective_status(),
+                    f.error_type.as_deref(),
+                    f.provider_code.as_deref(),
+                )
+            })
+            .collect();
+        let (py, vx) = (SourceKind::SdkPython, SourceKind::Vertex);
+        let want = vec![
+            (
+                py,
+                Some(429),
+                Some("rate_limit_error"),
+                Some("RESOURCE_EXHAUSTED"),
+            ),
+            (
+                vx,
+                Some(429),
+                Some("rate_limit_error"),
+                Some("ResourceExhausted"),
+            ),
+            (vx, Some(404), Some("not_found_error"), Some("NotFound")),
+            (
+                vx,
+                Some(403),
+                Some("permission_error"),
+                Some("PermissionDenied"),
+            ),
+            (
+                vx,
+                Some(400),
+                Some("invalid_request_error"),
+                Some("FailedPrecondition"),
+            ),
+            (
+                vx,
+                Some(429),
+                Some("rate_limit_error"),
+                Some("RESOURCE_EXHAUSTED"),
+            ),
+            (vx, Some(503), Some("overloaded_error"), Some("UNAVAILABLE")),
+            (py, Some(404), Some("not_found_error"), Some("NOT_FOUND")),
+            (
+                py,
+                Some(504),
+                Some("timeout_error"),
+                Some("DEADLINE_EXCEEDED"),
+            ),
+            (py, Some(529), Some("overloaded_error"), None),
+        ];
+        assert_eq!(got, want, "{:#?}", s.failures);
+        let first = &s.failures[0];
+        assert_eq!(first.provider.as_deref(), Some("vertex"));
+        assert_eq!(first.model.as_deref(), Some("claude-sonnet-4@20250514"));
+        assert!(first
+            .endpoint
+            .as_deref()
+            .is_some_and(|e| e.ends_with(":rawPredict")));
+        assert_eq!(s.failures[1].line, Some(6));
+        assert_eq!(
+            s.failures[3].model.as_deref(),
+            Some("claude-opus-4-1@20250805")
+        );
+        assert_eq!(s.successes.values().sum::<u64>(), 1);
+        assert_eq!(s.lines.noise, 5);
+    }
+
+    #[test]
+    fn sample_invocation_jsonl() {
+        let s = scan(include_str!("../../samples/bedrock/invocation.jsonl"));
+        let want: Vec<Row> = vec![
+            (
+                Some(429),
+                Some("rate_limit_error"),
+                Some("ThrottlingException"),
+                Some("7a2d3e4f-1b0c-4d9e-8f70-223344556677"),
+                None,
+            ),
+            (
+                Some(400),
+                Some("invalid_request_error"),
+                Some("ValidationException"),
+                Some("9c4f5061-3d2e-4f10-8b92-445566778899"),
+                None,
+            ),
+            (
+                Some(408),
+                Some("timeout_error"),
+                Some("ModelTimeoutException"),
+                Some("d0e1f2a3-4b5c-4d6e-8f70-8192a3b4c5d6"),
+                None,
+            ),
+        ];
+        assert_eq!(rows(&s), want, "{:#?}", s.failures);
+        assert_eq!(s.successes.values().sum::<u64>(), 3);
+        assert_eq!(s.lines.noise, 2);
+        assert_eq!(s.failures[0].line, Some(2));
+        assert!(s.failures[0].stamp.is_some());
+        assert_eq!(
+            s.failures[2].endpoint.as_deref(),
+            Some("/model/eu.anthropic.claude-3-7-sonnet-20250219-v1:0/invoke-with-response-stream")
+        );
+    }
 }

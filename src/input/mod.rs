@@ -18,6 +18,7 @@ mod json;
 mod lines;
 mod litellm;
 mod nginx;
+mod pyrepr;
 mod python;
 mod sdks;
 mod sse;
