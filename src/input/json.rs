@@ -29,7 +29,7 @@ pub(crate) enum Position {
 }
 
 impl Position {
-    fn place(self, r: &mut Record) {
+    pub(crate) fn place(self, r: &mut Record) {
         match self {
             Position::Line(n) => r.line = Some(n),
             Position::Entry(n) => r.entry = Some(n),
