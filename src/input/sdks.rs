@@ -13,8 +13,11 @@
 //!
 //! Attempts: TS `[log_...]` lines carry their own per-attempt id and the first attempt's id in
 //! `retryOf`, so attempt numbers are exact; the info line and its debug object (same log id)
-//! are joined here, the exception the caller printed joins through the sink (Exception
-//! evidence beside the Transport line).
+//! are joined here. The line that opens an attempt (TS info line, Go response dump, Java `<--`
+//! line) is pushed as `Evidence::Whole`: it never merges into an earlier record (a transport
+//! line always comes first in its attempt, so a record before it is another attempt), while the
+//! exception the caller prints afterwards (`Evidence::Exception`) still merges into it through
+//! the sink (same request id, or adjacent with the same status).
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -474,7 +477,7 @@ static TS_EVENT: LazyLock<Regex> = LazyLock::new(|| {
     regex(r#"\[(log_[0-9a-f]{4,8})((?:, [^\]]*)?)\] (sending request|response start|response error \(([^)]*)\)|connection (timed out|failed)(?: - (.*)| \(([^)]*)\))?|middleware error \(not retryable\))(.*)$"#)
 });
 static TS_ERROR: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r"(?:^|[^\w.$/])([A-Za-z_$][\w$]*Error|[A-Za-z_$][\w$]* \[Error\]|error)(?: \[[A-Z_]+\])?: (.+)$")
+    regex(r"(?:^|[^\w.$/])((?:[A-Za-z_$][\w$]*)?Error|[A-Za-z_$][\w$]* \[Error\]|error)(?: \[[A-Z_]+\])?: (.+)$")
 });
 static TS_BARE: LazyLock<Regex> =
     LazyLock::new(|| regex(r#"(?:^|[\s:>|\]])([45]\d\d) (\{\\?"type\\?":\\?"error\\?".*)$"#));
@@ -965,7 +968,7 @@ impl TsParser {
             r.provider = Some(api::provider_of_url(url).to_string());
             r.model = api::model_of_path(&endpoint);
             r.endpoint = Some(endpoint);
-            r.evidence = Evidence::Transport;
+            r.evidence = Evidence::Whole;
             self.hold(Kind::Info, Stage::Info, r, Some(id), line);
             if let Some(h) = &mut self.held {
                 h.claude = Some(true);
@@ -1000,7 +1003,7 @@ impl TsParser {
         r.line = Some(lineno);
         r.stamp = stamp;
         r.attempt = Some(attempt);
-        r.evidence = Evidence::Transport;
+        r.evidence = Evidence::Whole;
         r.request_id = BRACKET_REQUEST_ID.captures(extras).map(|m| m[1].to_string());
         if what == "response start" {
             r.outcome = Outcome::Success;
@@ -1075,7 +1078,7 @@ impl TsParser {
         r.provider = Some(api::provider_of_url(url).to_string());
         r.model = self.old_model.take().or_else(|| api::model_of_path(&endpoint));
         r.endpoint = Some(endpoint);
-        r.evidence = Evidence::Transport;
+        r.evidence = Evidence::Whole;
         if failed {
             // Attempts are not numbered in old logs: follow the "attempts remaining" countdown.
             let remaining = ATTEMPTS_LEFT
@@ -1408,7 +1411,7 @@ impl LineParser for GoParser {
                     let mut r = Record::new(SourceKind::SdkGo, Outcome::Success);
                     r.line = Some(lineno);
                     r.stamp = api::leading_stamp(line);
-                    r.evidence = Evidence::ResponseDump;
+                    r.evidence = Evidence::Whole;
                     self.held = Some(GoHeld {
                         dump: GoDump::Response { record: r, body: false, claude_hint: false },
                         lines: 1,
@@ -1807,7 +1810,7 @@ impl LineParser for JavaParser {
                     let mut r = Record::new(SourceKind::SdkJava, Outcome::Failure);
                     r.line = Some(lineno);
                     r.stamp = api::leading_stamp(line);
-                    r.evidence = Evidence::Transport;
+                    r.evidence = Evidence::Whole;
                     r.provider = Some("anthropic".into());
                     r.latency_ms = api::duration_ms(&c[3]);
                     r.error_type = Some(
@@ -1835,7 +1838,7 @@ impl LineParser for JavaParser {
                     );
                     r.line = Some(lineno);
                     r.stamp = api::leading_stamp(line);
-                    r.evidence = Evidence::Transport;
+                    r.evidence = Evidence::Whole;
                     r.provider = Some("anthropic".into());
                     r.http_status = Some(status);
                     let timing = c[3].split(',').next().unwrap_or("");
@@ -2083,5 +2086,54 @@ mod tests {
         assert_eq!(s.failures[0].error_type.as_deref(), Some("overloaded_error"));
         assert_eq!(s.failures[1].error_type.as_deref(), Some("client_timeout"));
         assert_eq!(s.lines.relevant, 6);
+    }
+}
+
+#[cfg(test)]
+mod sample_tests {
+    use super::super::{parse_text, ScanOptions};
+    use crate::record::Record;
+
+    fn summary(f: &Record) -> (Option<u16>, Option<&str>, Option<&str>, Option<u32>) {
+        (f.effective_status(), f.error_type.as_deref(), f.request_id.as_deref(), f.attempt)
+    }
+
+    #[test]
+    fn node_service_sample() {
+        let s = parse_text(include_str!("../../samples/app/node-service.log"), &ScanOptions::default());
+        let got: Vec<_> = s.failures.iter().map(summary).collect();
+        for f in &s.failures {
+            eprintln!("{:?} {:?} {:?} {:?} {:?} {:?}", f.line, f.effective_status(), f.error_type, f.request_id, f.attempt, f.message);
+        }
+        let want = vec![
+            (Some(529), None, Some("req_011CXq4LmNp8RsTu2VwX9yZa"), Some(1)),
+            (Some(529), None, Some("req_011CXq4Mb7Vc6Xd5Ze4Af3Bg"), Some(2)),
+            (Some(529), Some("overloaded_error"), Some("req_011CXq4Nc8Wd7Ye6Af5Bg4Ch"), Some(3)),
+            (Some(429), None, Some("req_011CWb2Ek4Lm6Np8Qr0St2Uv"), Some(1)),
+            (Some(529), Some("overloaded_error"), None, None),
+            (None, Some("connection_error"), None, Some(1)),
+            (None, Some("client_timeout"), None, Some(2)),
+            (None, Some("connection_error"), None, Some(3)),
+            (None, Some("client_timeout"), None, None),
+            (None, Some("connection_error"), None, None),
+            (None, Some("stream_error"), None, None),
+            (None, Some("client_timeout"), None, None),
+            (None, Some("client_closed"), None, None),
+            (Some(429), Some("rate_limit_error"), Some("req_011CWc4Gn6Op8Qr0St2Uv4Wx"), None),
+            (Some(429), Some("rate_limit_error"), Some("req_011CWd5Ho7Pq9Rs1Tu3Vw5Xy"), None),
+            (Some(400), None, None, None),
+            (Some(429), None, None, None),
+        ];
+        assert_eq!(got, want);
+        assert_eq!(s.successes.values().sum::<u64>(), 2);
+        let f = &s.failures;
+        assert_eq!(f[3].model.as_deref(), Some("claude-sonnet-4-5-20250929"));
+        assert_eq!(f[3].header("retry-after"), Some("14"));
+        assert_eq!(f[3].header("anthropic-ratelimit-input-tokens-remaining"), Some("0"));
+        assert_eq!(f[4].http_status, Some(200));
+        assert_eq!(f[7].message.as_deref(), Some("Connection error. (cause: read ECONNRESET)"));
+        assert_eq!(f[14].header("retry-after"), Some("21"));
+        assert_eq!(f[16].provider.as_deref(), Some("bedrock"));
+        assert_eq!(s.lines.read, s.lines.relevant + s.lines.noise + s.lines.unparseable);
     }
 }
