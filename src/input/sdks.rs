@@ -476,9 +476,21 @@ static TS_INFO: LazyLock<Regex> = LazyLock::new(|| {
 static TS_EVENT: LazyLock<Regex> = LazyLock::new(|| {
     regex(r#"\[(log_[0-9a-f]{4,8})((?:, [^\]]*)?)\] (sending request|response start|response error \(([^)]*)\)|connection (timed out|failed)(?: - (.*)| \(([^)]*)\))?|middleware error \(not retryable\))(.*)$"#)
 });
+/// The `Class: ` before an error message; the message is the rest of the line. Searched
+/// without the message so that every candidate in a line is tried (`error: job failed
+/// Error: 429 {...}`).
 static TS_ERROR: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r"(?:^|[^\w.$/])((?:[A-Za-z_$][\w$]*)?Error|[A-Za-z_$][\w$]* \[Error\]|error)(?: \[[A-Z_]+\])?: (.+)$")
+    regex(r"(?:^|[^\w.$/])((?:[A-Za-z_$][\w$]*)?Error|[A-Za-z_$][\w$]* \[Error\]|error)(?: \[[A-Z_]+\])?: ")
 });
+
+/// Each `(class, message)` candidate of a line, left to right.
+fn ts_errors(line: &str) -> impl Iterator<Item = (&str, &str, usize)> + '_ {
+    TS_ERROR.captures_iter(line).filter_map(move |c| {
+        let class = c.get(1)?.as_str();
+        let end = c.get(0)?.end();
+        Some((class, line.get(end..)?, end))
+    })
+}
 static TS_BARE: LazyLock<Regex> =
     LazyLock::new(|| regex(r#"(?:^|[\s:>|\]])([45]\d\d) (\{\\?"type\\?":\\?"error\\?".*)$"#));
 static RETRY_OF: LazyLock<Regex> = LazyLock::new(|| regex(r"retryOf: (log_[0-9a-f]+)"));
@@ -744,8 +756,8 @@ impl TsParser {
     }
 
     /// Emit the held record (or forget it when it was not about the Claude API).
-    fn finish_held(&mut self, sink: &mut Sink) {
-        let Some(mut h) = self.held.take() else { return };
+    fn finish_held(&mut self, sink: &mut Sink) -> bool {
+        let Some(mut h) = self.held.take() else { return false };
         let obj = if h.text.is_empty() { Inspected::default() } else { inspect(&h.text) };
         match h.kind {
             Kind::Sending | Kind::OldRequest => {
@@ -766,8 +778,9 @@ impl TsParser {
                 }
                 if claude != Some(true) {
                     sink.relevant_lines_were_noise(h.lines);
+                    return false;
                 }
-                return;
+                return true;
             }
             _ => {}
         }
@@ -846,6 +859,11 @@ impl TsParser {
         // Is it about the Claude API?
         let claude = match h.kind {
             Kind::Exception => {
+                // An exception is about the attempt the SDK last gave up on, once.
+                let recent = self
+                    .last_final_failure
+                    .take()
+                    .is_some_and(|at| r.line.unwrap_or(0).saturating_sub(at) <= CONTEXT_LINES);
                 if h.claude == Some(true) {
                     true
                 } else if h.openai_frames {
@@ -853,13 +871,6 @@ impl TsParser {
                 } else if h.anthropic_frames || h.named {
                     true
                 } else {
-                    let line = r.line.unwrap_or(0);
-                    let recent = self
-                        .last_final_failure
-                        .is_some_and(|at| line.saturating_sub(at) <= CONTEXT_LINES);
-                    if recent {
-                        self.last_final_failure = None;
-                    }
                     recent
                 }
             }
@@ -882,7 +893,7 @@ impl TsParser {
         };
         if !claude {
             sink.relevant_lines_were_noise(h.lines);
-            return;
+            return false;
         }
         if r.provider.is_none() {
             r.provider = Some("anthropic".into());
@@ -900,7 +911,7 @@ impl TsParser {
                 // Its info line was read (and emitted) apart from it: join only through the
                 // request id, never as a second attempt.
                 if r.request_id.is_none() {
-                    return;
+                    return true;
                 }
                 r.evidence = Evidence::ResponseDump;
             }
@@ -910,6 +921,19 @@ impl TsParser {
             self.emitted.insert(id.clone());
         }
         sink.push(h.record);
+        true
+    }
+
+    /// Finish a record whose only line is the current one (not yet counted): its claim.
+    fn finish_now(&mut self, sink: &mut Sink) -> Claim {
+        if let Some(h) = &mut self.held {
+            h.lines = 0;
+        }
+        if self.finish_held(sink) {
+            Claim::Relevant
+        } else {
+            Claim::Noise
+        }
     }
 
     fn fresh(&mut self, raw: &str, lineno: u64, sink: &mut Sink) -> Claim {
@@ -994,7 +1018,7 @@ impl TsParser {
                 h.text = text;
             }
             if closed {
-                self.finish_held(sink);
+                return Some(self.finish_now(sink));
             }
             return Some(Claim::Relevant);
         }
@@ -1029,7 +1053,7 @@ impl TsParser {
             }
         }
         if kind == Kind::Debug && closed {
-            self.finish_held(sink);
+            return Some(self.finish_now(sink));
         }
         Some(Claim::Relevant)
     }
@@ -1054,9 +1078,9 @@ impl TsParser {
                 h.text = format!("url: '{url}'\n{rest}\n");
             }
             if closed {
-                self.finish_held(sink);
+                return Some(self.finish_now(sink));
             }
-            return Some(if claude { Claim::Relevant } else { Claim::Noise });
+            return Some(Claim::Relevant);
         }
         let c = RESPONSE.captures(line)?;
         let url = &c["url"];
@@ -1108,7 +1132,7 @@ impl TsParser {
             h.text = format!("{rest}\n");
         }
         if closed {
-            self.finish_held(sink);
+            return Some(self.finish_now(sink));
         }
         Some(Claim::Relevant)
     }
@@ -1117,10 +1141,10 @@ impl TsParser {
     /// `APIConnectionError: Connection error.`, `TypeError: fetch failed`, a bare `429 {...}`.
     fn error_line(&mut self, line: &str, lineno: u64) -> Claim {
         let mut found: Option<(Said, usize)> = None;
-        for c in TS_ERROR.captures_iter(line) {
-            let class = &c[1];
-            let msg_match = c.get(2).map_or(0..0, |m| m.range());
-            let msg = &line[msg_match.clone()];
+        for (class, msg, msg_start) in ts_errors(line) {
+            if msg.is_empty() {
+                continue;
+            }
             let said = if class == "error" {
                 // Bun prints `error: The socket connection was closed unexpectedly`.
                 if msg.starts_with("The socket connection was closed") {
@@ -1147,7 +1171,7 @@ impl TsParser {
                 sdk_message(msg)
             };
             if let Some(s) = said {
-                found = Some((s, msg_match.start));
+                found = Some((s, msg_start));
                 break;
             }
         }
@@ -1894,10 +1918,7 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
         Some(s) => s,
         None => {
             // `msg` may hold the whole `Error: 429 {...}` string.
-            let Some(c) = TS_ERROR.captures(first) else {
-                return Claim::NotMine;
-            };
-            match sdk_message(c.get(2).map_or("", |m| m.as_str())) {
+            match ts_errors(first).find_map(|(_, msg, _)| sdk_message(msg)) {
                 Some(s) => s,
                 None => return Claim::NotMine,
             }
@@ -2135,5 +2156,39 @@ mod sample_tests {
         assert_eq!(f[14].header("retry-after"), Some("21"));
         assert_eq!(f[16].provider.as_deref(), Some("bedrock"));
         assert_eq!(s.lines.read, s.lines.relevant + s.lines.noise + s.lines.unparseable);
+    }
+}
+
+#[cfg(test)]
+mod old_sample_tests {
+    use super::super::{parse_text, ScanOptions};
+
+    #[test]
+    fn node_old_sdk_sample() {
+        let s = parse_text(include_str!("../../samples/app/node-old-sdk.log"), &ScanOptions::default());
+        let got: Vec<_> = s
+            .failures
+            .iter()
+            .map(|f| (f.effective_status(), f.error_type.as_deref(), f.request_id.as_deref(), f.attempt))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some(429), None, Some("req_01FAKEo1dSdkRetry00000001"), Some(1)),
+                (Some(529), None, Some("req_01FAKEo1dSdkRetry00000002"), Some(2)),
+                (Some(529), Some("overloaded_error"), Some("req_01FAKEo1dSdkRetry00000003"), Some(3)),
+                (Some(400), Some("invalid_request_error"), Some("req_01FAKEo1dSdkBadReq000001"), Some(1)),
+                (None, Some("connection_error"), None, None),
+                (None, Some("client_timeout"), None, None),
+            ]
+        );
+        assert_eq!(s.failures[0].model.as_deref(), Some("claude-3-5-sonnet-20241022"));
+        assert_eq!(s.failures[0].header("retry-after"), Some("9"));
+        assert_eq!(s.failures[3].model.as_deref(), Some("claude-3-5-haiku-20241022"));
+        assert_eq!(s.successes.values().sum::<u64>(), 1);
+        // The API key in the request headers never reaches a record.
+        for f in &s.failures {
+            assert!(!format!("{f:?}").contains("sk-ant"), "{f:?}");
+        }
     }
 }
