@@ -1279,8 +1279,17 @@ fn go_status_text(code: u16) -> &'static str {
 
 #[derive(Debug)]
 enum GoDump {
-    Request { path: Option<String>, host: Option<String>, body: bool },
-    Response { record: Record, body: bool, claude_hint: bool },
+    Request {
+        path: Option<String>,
+        host: Option<String>,
+        retry_count: Option<u32>,
+        body: bool,
+    },
+    Response {
+        record: Record,
+        body: bool,
+        claude_hint: bool,
+    },
 }
 
 struct GoHeld {
@@ -1289,12 +1298,23 @@ struct GoHeld {
     bytes: usize,
 }
 
+/// What the last `Request Content:` dump said about the call its response answers.
+#[derive(Debug, Default, Clone)]
+struct GoRequest {
+    /// The endpoint when the request went to the Claude API; `None` for another host.
+    endpoint: Option<String>,
+    model: Option<String>,
+    attempt: Option<u32>,
+    line: u64,
+}
+
 #[derive(Default)]
 pub(crate) struct GoParser {
     held: Option<GoHeld>,
-    /// The last request dump: its endpoint (when a Claude call), model, and line.
-    last_request: Option<(Option<String>, Option<String>, u64)>,
+    last_request: Option<GoRequest>,
     pending_model: Option<String>,
+    /// The model of the last request dump and its line, for the error string that follows.
+    last_model: Option<(String, u64)>,
 }
 
 fn starts_with_go_stamp(line: &str) -> bool {
@@ -1305,8 +1325,7 @@ fn starts_with_go_stamp(line: &str) -> bool {
 impl GoParser {
     fn continue_held(&mut self, line: &str, sink: &mut Sink) -> Option<Claim> {
         let h = self.held.as_mut()?;
-        let next_entry = starts_with_go_stamp(line) || GO_MARKERS.is_match(line) && line.contains(" Content:");
-        if next_entry || h.lines >= MAX_LINES || h.bytes >= MAX_BYTES {
+        if starts_with_go_stamp(line) || h.lines >= MAX_LINES || h.bytes >= MAX_BYTES {
             self.finish_held(sink);
             return None;
         }
@@ -1314,7 +1333,7 @@ impl GoParser {
         h.bytes += line.len();
         let t = line.trim_end_matches('\r');
         match &mut h.dump {
-            GoDump::Request { path, host, body } => {
+            GoDump::Request { path, host, retry_count, body } => {
                 if *body {
                     if t.trim_start().starts_with('{') {
                         if let Some(m) = api::model_of_request(t.trim()) {
@@ -1325,8 +1344,12 @@ impl GoParser {
                     *body = true;
                 } else if path.is_none() {
                     *path = t.split(' ').nth(1).map(str::to_string);
-                } else if let Some(v) = t.strip_prefix("Host: ") {
-                    *host = Some(v.trim().to_string());
+                } else if let Some((name, value)) = t.split_once(": ") {
+                    if name.eq_ignore_ascii_case("host") {
+                        *host = Some(value.trim().to_string());
+                    } else if name.eq_ignore_ascii_case("x-stainless-retry-count") {
+                        *retry_count = value.trim().parse().ok();
+                    }
                 }
                 Some(Claim::Relevant)
             }
@@ -1366,45 +1389,50 @@ impl GoParser {
     fn finish_held(&mut self, sink: &mut Sink) {
         let Some(h) = self.held.take() else { return };
         match h.dump {
-            GoDump::Request { path, host, .. } => {
-                let url = format!("https://{}{}", host.as_deref().unwrap_or(""), path.as_deref().unwrap_or(""));
-                let endpoint = if host.is_some() {
-                    api::claude_endpoint(&url, &sink.opts.api_paths)
-                } else {
-                    path.as_deref().and_then(|p| api::endpoint_of(p, &sink.opts.api_paths))
+            GoDump::Request { path, host, retry_count, .. } => {
+                let path = path.unwrap_or_default();
+                let endpoint = match &host {
+                    Some(host) => api::claude_endpoint(&format!("https://{host}{path}"), &sink.opts.api_paths),
+                    None => api::endpoint_of(&path, &sink.opts.api_paths),
                 };
                 if endpoint.is_none() {
                     sink.relevant_lines_were_noise(h.lines);
                 }
-                let line = self.last_request.as_ref().map_or(0, |l| l.2);
-                self.last_request = Some((endpoint, self.pending_model.take(), line));
+                let line = self.last_request.as_ref().map_or(0, |r| r.line);
+                let model = self.pending_model.take();
+                if let Some(m) = &model {
+                    self.last_model = Some((m.clone(), line));
+                }
+                self.last_request = Some(GoRequest {
+                    endpoint,
+                    model,
+                    attempt: retry_count.map(|n| n + 1),
+                    line,
+                });
             }
             GoDump::Response { mut record, claude_hint, .. } => {
                 let at = record.line.unwrap_or(0);
                 let context = self
                     .last_request
                     .take()
-                    .filter(|(_, _, line)| at.saturating_sub(*line) <= MAX_LINES);
-                let (endpoint, model) = match context {
-                    Some((e, m, _)) => (e, m),
-                    None => (None, None),
+                    .filter(|r| at.saturating_sub(r.line) <= MAX_LINES);
+                let claude = match &context {
+                    Some(req) => req.endpoint.is_some(),
+                    None => claude_hint,
                 };
-                let claude = endpoint.is_some() || (claude_hint && context_unknown(&endpoint));
                 if !claude || record.http_status.is_none() {
                     sink.relevant_lines_were_noise(h.lines);
                     return;
                 }
-                record.endpoint = endpoint.or_else(|| Some("/v1/messages".into()));
-                record.model = model;
+                let req = context.unwrap_or_default();
+                record.endpoint = req.endpoint.or_else(|| Some("/v1/messages".into()));
+                record.model = req.model;
+                record.attempt = req.attempt;
                 record.provider = Some("anthropic".into());
                 sink.push(record);
             }
         }
     }
-}
-
-fn context_unknown(endpoint: &Option<String>) -> bool {
-    endpoint.is_none()
 }
 
 impl LineParser for GoParser {
@@ -1423,9 +1451,17 @@ impl LineParser for GoParser {
             2 | 3 => {
                 let t = line.trim_end();
                 if t.ends_with("Request Content:") {
-                    self.last_request = Some((None, None, lineno));
+                    self.last_request = Some(GoRequest {
+                        line: lineno,
+                        ..GoRequest::default()
+                    });
                     self.held = Some(GoHeld {
-                        dump: GoDump::Request { path: None, host: None, body: false },
+                        dump: GoDump::Request {
+                            path: None,
+                            host: None,
+                            retry_count: None,
+                            body: false,
+                        },
                         lines: 1,
                         bytes: line.len(),
                     });
@@ -1437,7 +1473,11 @@ impl LineParser for GoParser {
                     r.stamp = api::leading_stamp(line);
                     r.evidence = Evidence::Whole;
                     self.held = Some(GoHeld {
-                        dump: GoDump::Response { record: r, body: false, claude_hint: false },
+                        dump: GoDump::Response {
+                            record: r,
+                            body: false,
+                            claude_hint: false,
+                        },
                         lines: 1,
                         bytes: line.len(),
                     });
@@ -1477,7 +1517,6 @@ impl LineParser for GoParser {
                 r.stamp = api::leading_stamp(line);
                 r.evidence = Evidence::Exception;
                 r.provider = Some("anthropic".into());
-                r.http_status = Some(200);
                 Said::from_body(Some(200), lenient_body(body), body).apply(&mut r);
                 r.http_status = Some(200);
                 sink.push(r);
@@ -1497,6 +1536,13 @@ impl LineParser for GoParser {
 }
 
 impl GoParser {
+    fn recent_model(&self, lineno: u64) -> Option<String> {
+        self.last_model
+            .as_ref()
+            .filter(|(_, at)| lineno.saturating_sub(*at) <= 2 * MAX_LINES)
+            .map(|(m, _)| m.clone())
+    }
+
     /// `POST "URL": 429 Too Many Requests (Request-ID: ...) {...}` and `Post "URL": <net error>`.
     fn error_string(&mut self, line: &str, lineno: u64, sink: &mut Sink) -> Claim {
         if let Some(c) = GO_API.captures(line) {
@@ -1519,7 +1565,7 @@ impl GoParser {
             r.evidence = Evidence::Exception;
             r.http_status = Some(status);
             r.provider = Some(api::provider_of_url(url).to_string());
-            r.model = api::model_of_path(&endpoint).or_else(|| self.pending_model.clone());
+            r.model = api::model_of_path(&endpoint).or_else(|| self.recent_model(lineno));
             r.endpoint = Some(endpoint);
             let body = match rest.strip_prefix("(Request-ID: ") {
                 Some(after) => {
@@ -1566,7 +1612,7 @@ impl GoParser {
             r.error_type = Some(kind.into());
             r.message = Some(one_line(err));
             r.provider = Some(api::provider_of_url(url).to_string());
-            r.model = api::model_of_path(&endpoint).or_else(|| self.pending_model.clone());
+            r.model = api::model_of_path(&endpoint).or_else(|| self.recent_model(lineno));
             r.endpoint = Some(endpoint);
             sink.push(r);
             return Claim::Relevant;
@@ -2190,5 +2236,45 @@ mod old_sample_tests {
         for f in &s.failures {
             assert!(!format!("{f:?}").contains("sk-ant"), "{f:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod go_sample_tests {
+    use super::super::{parse_text, ScanOptions};
+
+    #[test]
+    fn go_service_sample() {
+        let s = parse_text(include_str!("../../samples/app/go-service.log"), &ScanOptions::default());
+        let got: Vec<_> = s
+            .failures
+            .iter()
+            .map(|f| (f.effective_status(), f.error_type.as_deref(), f.request_id.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some(429), Some("rate_limit_error"), Some("req_011CSg1FakeGoDump000000001")),
+                (Some(529), Some("overloaded_error"), Some("req_011CSg2FakeGo529000000001")),
+                (Some(400), Some("invalid_request_error"), Some("req_011CSg3FakeGo400000000001")),
+                (Some(401), Some("authentication_error"), None),
+                (Some(529), Some("overloaded_error"), None),
+                (Some(529), Some("overloaded_error"), Some("req_011CSg4FakeGoStream0000001")),
+                (Some(500), Some("api_error"), None),
+                (None, Some("client_timeout"), None),
+                (None, Some("connection_error"), None),
+                (None, Some("connection_error"), None),
+                (None, Some("sdk_error"), None),
+            ]
+        );
+        let f = &s.failures[0];
+        assert_eq!(f.model.as_deref(), Some("claude-sonnet-4-5-20250929"));
+        assert_eq!(f.attempt, Some(1));
+        assert_eq!(f.header("retry-after"), Some("7"));
+        assert_eq!(f.header("anthropic-ratelimit-requests-remaining"), Some("0"));
+        assert_eq!(s.failures[5].http_status, Some(200));
+        assert!(s.failures.iter().all(|f| f.stamp.is_some()));
+        assert_eq!(s.successes.values().sum::<u64>(), 1);
+        assert_eq!(s.lines.read, s.lines.relevant + s.lines.noise + s.lines.unparseable);
     }
 }
