@@ -1684,6 +1684,12 @@ pub(crate) struct JavaParser {
     held: Option<JavaHeld>,
     /// The last `--> METHOD url`: its endpoint when a Claude call, and its line.
     last_request: Option<(Option<String>, u64)>,
+    /// A `<-- !! AnthropicIoException: Request failed` line waits for the stack trace the
+    /// application prints next, which names the cause (a timeout or a reset).
+    pending: Option<Record>,
+    /// The start of the last line that began with a date (logback, log4j): the stack trace
+    /// and the SDK's own stderr lines carry no time of their own.
+    last_prefix: Option<(u64, [u8; 32], usize)>,
 }
 
 fn java_cause_kind(cause: &str) -> Option<&'static str> {
@@ -1708,7 +1714,40 @@ fn java_cause_kind(cause: &str) -> Option<&'static str> {
     None
 }
 
+/// How far a stack trace may come after the `<-- !!` line it explains.
+const JAVA_PENDING_LINES: u64 = 20;
+
 impl JavaParser {
+    /// The time of a line, or of the dated line just before it.
+    fn stamp_for(&self, line: &str, lineno: u64) -> Option<crate::record::Stamp> {
+        api::leading_stamp(line).or_else(|| {
+            let (at, buf, len) = self.last_prefix.as_ref()?;
+            if lineno.saturating_sub(*at) > 20 {
+                return None;
+            }
+            api::leading_stamp(std::str::from_utf8(&buf[..*len]).ok()?)
+        })
+    }
+
+    fn remember_prefix(&mut self, line: &str, lineno: u64) {
+        let b = line.as_bytes();
+        if b.len() >= 19 && b[0].is_ascii_digit() && b[4] == b'-' && b[7] == b'-' {
+            let mut buf = [0u8; 32];
+            let mut n = b.len().min(32);
+            while !line.is_char_boundary(n) {
+                n -= 1;
+            }
+            buf[..n].copy_from_slice(&b[..n]);
+            self.last_prefix = Some((lineno, buf, n));
+        }
+    }
+
+    fn flush_pending(&mut self, sink: &mut Sink) {
+        if let Some(r) = self.pending.take() {
+            sink.push(r);
+        }
+    }
+
     fn continue_held(&mut self, line: &str, sink: &mut Sink) -> Option<Claim> {
         let h = self.held.as_mut()?;
         if h.lines >= MAX_LINES || h.bytes >= MAX_BYTES {
@@ -1729,11 +1768,13 @@ impl JavaParser {
             }
             h.lines += 1;
             h.bytes += t.len();
-            if tt.starts_with('{') {
-                if is_anthropic_envelope(tt) {
+            let data = tt.strip_prefix("data: ").unwrap_or(tt);
+            if data.starts_with('{') {
+                if is_anthropic_envelope(data) {
                     h.claude = true;
+                    h.record.outcome = Outcome::Failure;
                     let status = h.record.http_status;
-                    Said::from_body(status, lenient_body(tt), tt).apply(&mut h.record);
+                    Said::from_body(status, lenient_body(data), data).apply(&mut h.record);
                 }
             } else if let Some((name, value)) = tt.split_once(": ") {
                 if name.eq_ignore_ascii_case("request-id") || name.starts_with("anthropic-ratelimit") {
@@ -1768,10 +1809,26 @@ impl JavaParser {
     }
 
     fn finish_held(&mut self, sink: &mut Sink) {
-        let Some(h) = self.held.take() else { return };
+        let Some(mut h) = self.held.take() else { return };
         if !h.claude {
             sink.relevant_lines_were_noise(h.lines);
             return;
+        }
+        if !h.response && h.record.http_status.is_none() {
+            // The trace explains the `<-- !!` line just before: one attempt, told twice.
+            if let Some(mut p) = self.pending.take() {
+                let here = h.record.line.unwrap_or(0);
+                if here.saturating_sub(p.line.unwrap_or(0)) <= JAVA_PENDING_LINES {
+                    // Let the trace's kind win when the sink joins the two (it keeps the
+                    // first value of each field).
+                    if h.record.error_type.as_deref() == Some("client_timeout") {
+                        p.error_type = None;
+                    }
+                }
+                sink.push(p);
+            }
+        } else {
+            self.flush_pending(sink);
         }
         sink.push(h.record);
     }
@@ -1784,7 +1841,7 @@ impl JavaParser {
         let msg = c.get(2).map_or("", |m| m.as_str()).trim();
         let mut r = Record::new(SourceKind::SdkJava, Outcome::Failure);
         r.line = Some(lineno);
-        r.stamp = api::leading_stamp(line);
+        r.stamp = self.stamp_for(line, lineno);
         r.evidence = Evidence::Exception;
         r.provider = Some("anthropic".into());
         let b = msg.as_bytes();
@@ -1844,7 +1901,15 @@ impl LineParser for JavaParser {
                 return claim;
             }
         }
+        if self
+            .pending
+            .as_ref()
+            .is_some_and(|p| lineno.saturating_sub(p.line.unwrap_or(0)) > JAVA_PENDING_LINES)
+        {
+            self.flush_pending(sink);
+        }
         let Some(m) = JAVA_MARKERS.find(raw) else {
+            self.remember_prefix(raw, lineno);
             return Claim::NotMine;
         };
         let line = api::strip_ansi(raw);
@@ -1853,6 +1918,7 @@ impl LineParser for JavaParser {
             0 => self.exception(line, lineno),
             1 => {
                 if let Some(c) = JAVA_REQUEST.captures(line) {
+                    self.flush_pending(sink);
                     let endpoint = api::claude_endpoint(&c[2], &sink.opts.api_paths);
                     let claude = endpoint.is_some();
                     self.last_request = Some((endpoint, lineno));
@@ -1875,11 +1941,12 @@ impl LineParser for JavaParser {
                     let Some((Some(endpoint), _)) = context else {
                         return Claim::Noise;
                     };
+                    self.flush_pending(sink);
                     let class = &c[1];
                     let msg = c.get(2).map_or("", |m| m.as_str());
                     let mut r = Record::new(SourceKind::SdkJava, Outcome::Failure);
                     r.line = Some(lineno);
-                    r.stamp = api::leading_stamp(line);
+                    r.stamp = self.stamp_for(line, lineno);
                     r.evidence = Evidence::Whole;
                     r.provider = Some("anthropic".into());
                     r.latency_ms = api::duration_ms(&c[3]);
@@ -1890,10 +1957,11 @@ impl LineParser for JavaParser {
                     );
                     r.message = Some(one_line(&format!("{class}: {msg}")));
                     r.endpoint = Some(endpoint);
-                    sink.push(r);
+                    self.pending = Some(r);
                     return Claim::Relevant;
                 }
                 if let Some(c) = JAVA_RESPONSE.captures(line) {
+                    self.flush_pending(sink);
                     let own = c.get(2).map(|u| api::claude_endpoint(u.as_str(), &sink.opts.api_paths));
                     let endpoint = match own {
                         Some(e) => e,
@@ -1907,7 +1975,7 @@ impl LineParser for JavaParser {
                         if status >= 400 { Outcome::Failure } else { Outcome::Success },
                     );
                     r.line = Some(lineno);
-                    r.stamp = api::leading_stamp(line);
+                    r.stamp = self.stamp_for(line, lineno);
                     r.evidence = Evidence::Whole;
                     r.provider = Some("anthropic".into());
                     r.http_status = Some(status);
@@ -1935,6 +2003,7 @@ impl LineParser for JavaParser {
 
     fn finish(&mut self, sink: &mut Sink) {
         self.finish_held(sink);
+        self.flush_pending(sink);
     }
 }
 
@@ -2274,6 +2343,50 @@ mod go_sample_tests {
         assert_eq!(f.header("anthropic-ratelimit-requests-remaining"), Some("0"));
         assert_eq!(s.failures[5].http_status, Some(200));
         assert!(s.failures.iter().all(|f| f.stamp.is_some()));
+        assert_eq!(s.successes.values().sum::<u64>(), 1);
+        assert_eq!(s.lines.read, s.lines.relevant + s.lines.noise + s.lines.unparseable);
+    }
+}
+
+#[cfg(test)]
+mod java_sample_tests {
+    use super::super::{parse_text, ScanOptions};
+
+    #[test]
+    fn java_service_sample() {
+        let s = parse_text(include_str!("../../samples/app/java-service.log"), &ScanOptions::default());
+        for f in &s.failures {
+            eprintln!("{:?} {:?} {:?} {:?} {:?}", f.line, f.effective_status(), f.error_type, f.request_id, f.message);
+        }
+        let got: Vec<_> = s
+            .failures
+            .iter()
+            .map(|f| (f.effective_status(), f.error_type.as_deref(), f.request_id.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some(429), None, None),
+                (Some(529), None, None),
+                (Some(529), Some("overloaded_error"), Some("req_011CJavaFake529000000003")),
+                (Some(400), Some("invalid_request_error"), Some("req_011CJavaFake400000000001")),
+                (Some(429), Some("rate_limit_error"), None),
+                (Some(429), None, None),
+                (Some(403), Some("permission_error"), Some("req_011CJavaFake403000000001")),
+                (Some(529), Some("overloaded_error"), None),
+                (None, Some("client_timeout"), None),
+                (None, Some("stream_error"), None),
+            ]
+        );
+        let f = &s.failures;
+        assert_eq!(f[0].latency_ms, Some(1834));
+        assert_eq!(f[1].latency_ms, Some(2101));
+        assert_eq!(f[3].header("x-should-retry"), Some("false"));
+        assert_eq!(f[4].message.as_deref().map(|m| m.starts_with("Number of request tokens")), Some(true));
+        assert_eq!(f[7].http_status, Some(200));
+        assert_eq!(f[8].latency_ms, Some(30012));
+        assert!(f[8].message.as_deref().unwrap().contains("SocketTimeoutException"));
+        assert!(f.iter().all(|f| f.stamp.is_some()));
         assert_eq!(s.successes.values().sum::<u64>(), 1);
         assert_eq!(s.lines.read, s.lines.relevant + s.lines.noise + s.lines.unparseable);
     }
