@@ -1809,7 +1809,7 @@ impl JavaParser {
     }
 
     fn finish_held(&mut self, sink: &mut Sink) {
-        let Some(mut h) = self.held.take() else { return };
+        let Some(h) = self.held.take() else { return };
         if !h.claude {
             sink.relevant_lines_were_noise(h.lines);
             return;
