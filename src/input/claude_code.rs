@@ -235,6 +235,8 @@ struct Wrapped {
     stamp: Option<crate::record::Stamp>,
     /// The record text from `API Error` on, then each continuation line as printed.
     segments: Vec<String>,
+    /// The printed width of each line (with its decorations), to tell where the terminal cut.
+    widths: Vec<usize>,
     scanner: JsonScanner,
 }
 
@@ -260,27 +262,37 @@ static ATTEMPT: LazyLock<Regex> = LazyLock::new(|| regex(r"\(attempt \d+/\d+\)")
 
 /// Join terminal-wrapped pieces: without a space where a line was cut at the terminal width
 /// (the longest lines), with one where the terminal wrapped at a word.
-fn join_wrapped(segments: &[String], smart: bool, sep: &str) -> String {
-    let width = segments
+fn join_wrapped(segments: &[String], widths: &[usize], smart: bool, sep: &str) -> String {
+    let width = widths
         .iter()
-        .take(segments.len().saturating_sub(1))
-        .map(|s| s.chars().count())
+        .take(widths.len().saturating_sub(1))
+        .copied()
         .max()
+        .unwrap_or(0);
+    // Claude Code indents the continuation lines of a block; a terminal's own wrap does not.
+    let indent = segments
+        .iter()
+        .skip(1)
+        .map(|s| s.len() - s.trim_start_matches(' ').len())
+        .min()
         .unwrap_or(0);
     let mut out = String::new();
     for (i, s) in segments.iter().enumerate() {
+        let mut piece = if i == 0 { s.trim_end() } else { s.trim() };
         if i > 0 {
-            let prev = &segments[i - 1];
-            let cut = prev.chars().count() >= width && width >= 40;
+            let prev = widths.get(i - 1).copied().unwrap_or(0);
+            let cut = prev >= width && width >= 40;
             if smart {
-                if !cut {
+                if cut {
+                    // After a hard cut the blanks that follow the indentation are text.
+                    piece = s.get(indent..).unwrap_or(s).trim_end();
+                } else {
                     out.push(' ');
                 }
             } else {
                 out.push_str(sep);
             }
         }
-        let piece = if i == 0 { s.trim_end() } else { s.trim() };
         out.push_str(piece);
     }
     out
@@ -303,9 +315,12 @@ impl TerminalParser {
         let Some(w) = self.wrapped.take() else { return };
         // The record as it was printed before the terminal broke it: first try the join that
         // gives valid JSON.
-        let mut joined = join_wrapped(&w.segments, true, "");
+        let mut joined = join_wrapped(&w.segments, &w.widths, true, "");
         if w.kind == WrapKind::Final {
-            for alt in [join_wrapped(&w.segments, false, ""), join_wrapped(&w.segments, false, " ")] {
+            for alt in [
+                join_wrapped(&w.segments, &w.widths, false, ""),
+                join_wrapped(&w.segments, &w.widths, false, " "),
+            ] {
                 let body_ok = |s: &str| {
                     s.find('{')
                         .and_then(|i| api::leading_json(&s[i..]))
@@ -368,6 +383,10 @@ impl TerminalParser {
 
     fn fresh(&mut self, raw: &str, lineno: u64, sink: &mut Sink) -> Claim {
         if !TERMINAL_MARKERS.is_match(raw) {
+            // Claude answered (`⏺ ...`): the retries before it are over.
+            if self.chain.is_some() && raw.contains('⏺') {
+                self.chain = None;
+            }
             return Claim::NotMine;
         }
         let line = api::strip_ansi(raw);
@@ -408,6 +427,7 @@ impl TerminalParser {
                     first_line: lineno,
                     stamp,
                     segments: vec![c.to_string()],
+                    widths: vec![line.trim_end().chars().count()],
                     scanner: JsonScanner::default(),
                 });
             }
@@ -428,6 +448,7 @@ impl TerminalParser {
                         first_line: lineno,
                         stamp,
                         segments: vec![c.to_string()],
+                        widths: vec![line.trim_end().chars().count()],
                         scanner,
                     });
                     return Claim::Relevant;
@@ -464,6 +485,7 @@ impl LineParser for TerminalParser {
                 || t.starts_with("API error");
             if !starts_new && w.segments.len() < MAX_WRAPPED {
                 w.segments.push(line.trim_end().to_string());
+                w.widths.push(line.trim_end().chars().count());
                 let done = match w.kind {
                     WrapKind::Final => w.scanner.feed(t).is_some() || !w.scanner.is_open(),
                     WrapKind::Notice => ATTEMPT.is_match(t),
@@ -1115,5 +1137,61 @@ mod tests {
         assert!(s.failures[0].message.as_deref().unwrap().contains("ETIMEDOUT"));
         assert_eq!(s.failures[1].effective_status(), Some(429));
         assert_eq!(s.failures[1].attempt, Some(2));
+    }
+}
+
+#[cfg(test)]
+mod sample_tests {
+    use super::super::{parse_text, FileScan, ScanOptions};
+
+    fn rows(s: &FileScan) -> Vec<(Option<u16>, Option<&str>, Option<&str>, Option<u32>)> {
+        s.failures
+            .iter()
+            .map(|f| (f.effective_status(), f.error_type.as_deref(), f.request_id.as_deref(), f.attempt))
+            .collect()
+    }
+
+    fn show(s: &FileScan) {
+        for f in &s.failures {
+            eprintln!(
+                "{:?}/{:?} {:?} {:?} {:?} {:?} {:?}",
+                f.line, f.entry, f.effective_status(), f.error_type, f.request_id, f.attempt, f.message
+            );
+        }
+    }
+
+    #[test]
+    fn terminal_sample() {
+        let s = parse_text(include_str!("../../samples/claude-code/terminal.txt"), &ScanOptions::default());
+        show(&s);
+        assert_eq!(
+            rows(&s),
+            vec![
+                (Some(529), Some("overloaded_error"), Some("req_011CZq1TermFake00000001"), Some(1)),
+                (Some(529), Some("overloaded_error"), Some("req_011CZq1TermFake00000002"), Some(2)),
+                (Some(529), None, None, Some(3)),
+                (None, Some("connection_error"), None, Some(1)),
+                (None, Some("client_timeout"), None, Some(2)),
+                (None, Some("unknown"), None, Some(1)),
+                (None, Some("unknown"), None, Some(2)),
+                (Some(529), None, None, Some(3)),
+                (Some(400), Some("invalid_request_error"), Some("req_011CZq2TermFake00000001"), None),
+                (Some(500), None, None, None),
+                (Some(429), None, None, None),
+                (None, Some("connection_error"), None, None),
+                (None, Some("connection_error"), None, None),
+                (Some(401), None, None, None),
+                (Some(401), None, None, None),
+                (Some(400), None, None, None),
+                (Some(400), None, None, None),
+                (Some(429), None, None, None),
+                (Some(429), None, None, None),
+            ]
+        );
+        let m = s.failures[8].message.as_deref().unwrap();
+        assert!(m.starts_with("messages.3: `tool_use` ids were found without"), "{m}");
+        assert!(m.contains("must have a corresponding"), "{m}");
+        assert!(s.failures[3].message.as_deref().unwrap().contains("fetch failed"));
+        assert_eq!(s.successes.values().sum::<u64>(), 0);
     }
 }
