@@ -567,10 +567,8 @@ impl DebugParser {
     /// is near, and agrees on the status; else the held one is emitted and this one is held.
     fn add(&mut self, slot: Slot, r: Record, lineno: u64, sink: &mut Sink) {
         if let Some(p) = &mut self.pending {
-            let agree = match (p.record.effective_status(), r.effective_status()) {
-                (Some(a), Some(b)) => a == b,
-                _ => true,
-            };
+            // A failure without a response and one with a status are two failures.
+            let agree = p.record.effective_status() == r.effective_status();
             if p.slots & slot as u8 == 0 && agree && lineno.saturating_sub(p.last_line) <= NEAR {
                 p.slots |= slot as u8;
                 p.last_line = lineno;
@@ -811,10 +809,11 @@ fn errors_entry(v: &Value) -> Option<Record> {
         .or_else(|| first.strip_prefix("API Error:").and_then(error_text))?;
     // A transport error without an API body: only when the SDK's request made it.
     if said.http_status.is_none() && !said.claude {
+        // (`anthropic` alone would match every frame of Claude Code's own bundle.)
         let by_sdk = frames.is_empty()
             || frames.contains("makeRequest")
             || frames.contains("fetchWithTimeout")
-            || frames.contains("anthropic");
+            || frames.contains("@anthropic-ai/sdk");
         if !by_sdk {
             return None;
         }
@@ -1193,5 +1192,36 @@ mod sample_tests {
         assert!(m.contains("must have a corresponding"), "{m}");
         assert!(s.failures[3].message.as_deref().unwrap().contains("fetch failed"));
         assert_eq!(s.successes.values().sum::<u64>(), 0);
+    }
+}
+
+#[cfg(test)]
+mod debug_sample_tests {
+    use super::super::{parse_text, ScanOptions};
+
+    #[test]
+    fn debug_sample() {
+        let s = parse_text(include_str!("../../samples/claude-code/debug.txt"), &ScanOptions::default());
+        let got: Vec<_> = s
+            .failures
+            .iter()
+            .map(|f| (f.effective_status(), f.error_type.as_deref(), f.request_id.as_deref(), f.attempt))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (None, Some("client_timeout"), None, Some(1)),
+                (Some(429), Some("rate_limit_error"), Some("req_011CZr8TkW3mQ5nV7pL2xYb6"), Some(2)),
+                (Some(529), Some("overloaded_error"), Some("req_011CZr9DbgFake529000000001"), Some(3)),
+                (None, Some("connection_error"), None, None),
+                (None, Some("stream_error"), None, None),
+                (None, Some("client_closed"), None, None),
+                (Some(401), Some("authentication_error"), Some("req_011CVsCodeFake401000001"), Some(1)),
+                (Some(500), Some("api_error"), Some("req_011CVsCodeFake500000001"), Some(1)),
+            ]
+        );
+        assert!(s.failures[3].message.as_deref().unwrap().contains("code=ETIMEDOUT"));
+        assert!(s.failures.iter().all(|f| f.stamp.is_some()));
+        assert_eq!(s.lines.read, s.lines.relevant + s.lines.noise + s.lines.unparseable);
     }
 }
