@@ -1225,3 +1225,55 @@ mod debug_sample_tests {
         assert_eq!(s.lines.read, s.lines.relevant + s.lines.noise + s.lines.unparseable);
     }
 }
+
+#[cfg(test)]
+mod errors_sample_tests {
+    use super::super::{parse_text, ScanOptions};
+
+    #[test]
+    fn bug_report_sample() {
+        let s = parse_text(include_str!("../../samples/claude-code/bug-report.md"), &ScanOptions::default());
+        let got: Vec<_> = s
+            .failures
+            .iter()
+            .map(|f| (f.effective_status(), f.error_type.as_deref(), f.request_id.as_deref(), f.entry))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                // The terminal notice and the first errors entry are one failure (same request id).
+                (Some(529), Some("overloaded_error"), Some("req_011CZq2hT6vNw8Bk4Rs1Lp9D"), Some(0)),
+                (Some(529), Some("overloaded_error"), Some("req_011CZq2jBugFake529000000002"), Some(1)),
+                (None, Some("connection_error"), None, Some(3)),
+                (None, Some("client_closed"), None, Some(4)),
+                (Some(429), Some("rate_limit_error"), Some("req_011CZq3kBugFake429000000001"), Some(5)),
+            ]
+        );
+        assert_eq!(s.failures[0].line, Some(8));
+        assert_eq!(s.failures[0].attempt, Some(1));
+        assert!(s.failures[1].stamp.is_some());
+        assert_eq!(s.failures[1].line, s.failures[2].line);
+    }
+
+    #[test]
+    fn errors_json_sample() {
+        let s = parse_text(include_str!("../../samples/claude-code/errors.json"), &ScanOptions::default());
+        let got: Vec<_> = s
+            .failures
+            .iter()
+            .map(|f| (f.effective_status(), f.error_type.as_deref(), f.entry, f.line))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some(529), Some("overloaded_error"), Some(0), None),
+                (Some(529), Some("overloaded_error"), Some(1), None),
+                (None, Some("connection_error"), Some(3), None),
+                (None, Some("client_closed"), Some(4), None),
+                (Some(429), Some("rate_limit_error"), Some(5), None),
+            ]
+        );
+        assert_eq!(s.lines.read, 7);
+        assert_eq!(s.lines.relevant, 5);
+    }
+}
