@@ -1277,3 +1277,45 @@ mod errors_sample_tests {
         assert_eq!(s.lines.relevant, 5);
     }
 }
+
+#[cfg(test)]
+mod transcript_sample_tests {
+    use super::super::{parse_text, ScanOptions};
+
+    #[test]
+    fn transcript_sample() {
+        let s = parse_text(
+            include_str!("../../samples/claude-code/transcripts/-home-dev-shop/9f0b2d3e-1111-4a2b-8c3d-5e6f7a8b9c0d.jsonl"),
+            &ScanOptions::default(),
+        );
+        let got: Vec<_> = s
+            .failures
+            .iter()
+            .map(|f| (f.effective_status(), f.error_type.as_deref(), f.request_id.as_deref(), f.attempt))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some(529), Some("overloaded_error"), Some("req_011CZp5Vb2Nm7Qx4Kw9Rt3Ls"), Some(1)),
+                (Some(529), Some("overloaded_error"), Some("req_011CZp5Wc3On8Ry5Lx0Su4Mt"), Some(2)),
+                (None, Some("connection_error"), None, Some(3)),
+                (Some(429), Some("rate_limit_error"), Some("req_011CZp8TranFakeSide42901"), Some(1)),
+                (Some(529), Some("overloaded_error"), Some("req_011CZqA1TranFake529000001"), Some(1)),
+                (Some(529), Some("overloaded_error"), Some("req_011CZqA2TranFake529000002"), Some(2)),
+                (Some(529), None, None, None),
+                (Some(401), None, None, None),
+                (Some(400), Some("invalid_request_error"), Some("req_011CZqB1TranFake400000001"), None),
+            ]
+        );
+        let f = &s.failures;
+        assert_eq!(f[0].model.as_deref(), Some("claude-sonnet-4-5-20250929"));
+        assert_eq!(f[2].message.as_deref(), Some("Connection error. (cause: FailedToOpenSocket)"));
+        assert_eq!(f[3].model.as_deref(), Some("claude-haiku-4-5-20251001"));
+        assert_eq!(f[3].header("retry-after"), Some("12"));
+        assert!(f.iter().all(|f| f.stamp.is_some() && f.line.is_some()));
+        // Three content blocks of one response are one call.
+        assert_eq!(s.successes.values().sum::<u64>(), 4);
+        assert_eq!(s.lines.read, 22);
+        assert_eq!(s.lines.relevant, 15);
+    }
+}
