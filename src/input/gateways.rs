@@ -386,17 +386,23 @@ impl GatewayParser {
             self.attempt(request, r, true, sink);
             return Claim::Relevant;
         }
-        let about_upstream = msg.contains("won't retry") || msg.contains("to retry (remain times");
+        let retry = msg.contains("to retry (remain times");
+        let about_upstream = retry || msg.contains("won't retry");
         if let Some(id) = request.filter(|_| about_upstream) {
-            // `relay error happen, status code is 400, won't retry in this case`,
-            // `using channel #5 to retry (remain times 2)`: the attempt before is complete.
+            // `relay error happen, status code is 400, won't retry in this case` names the
+            // status of the attempt before; `using channel #5 to retry (remain times 2)` says
+            // it is complete.
             let status = STATUS_IN.captures(msg).and_then(|s| s[1].parse::<u16>().ok());
             if let Some(req) = self.open.get_mut(id) {
-                if let Some(mut held) = req.held.take() {
+                if let Some(held) = &mut req.held {
                     if held.http_status.is_none() {
                         held.http_status = status;
                     }
-                    sink.push(held);
+                }
+                if retry {
+                    if let Some(held) = req.held.take() {
+                        sink.push(held);
+                    }
                 }
             }
             return Claim::Relevant;
@@ -522,7 +528,7 @@ impl LineParser for GatewayParser {
                 Claim::NotMine if line.contains("pstream error") => self.sub2api(line, lineno, sink),
                 claim => claim,
             },
-            2 => match self.sub2api(line, lineno, sink) {
+            _ if line.contains("pstream error") => match self.sub2api(line, lineno, sink) {
                 Claim::NotMine => self.client_body(line, lineno, sink),
                 claim => claim,
             },
@@ -654,5 +660,85 @@ mod tests {
             ]
         );
         assert_eq!(s.failures[3].error_type.as_deref(), Some("upstream_error"));
+    }
+}
+
+#[cfg(test)]
+mod sample_tests {
+    use super::super::{parse_text, FileScan, ScanOptions};
+
+    fn rows(s: &FileScan) -> Vec<(Option<u16>, Option<&str>, Option<&str>, Option<&str>, Option<u32>)> {
+        s.failures
+            .iter()
+            .map(|f| {
+                (
+                    f.effective_status(),
+                    f.error_type.as_deref(),
+                    f.provider.as_deref(),
+                    f.request_id.as_deref(),
+                    f.attempt,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_api_sample() {
+        let s = parse_text(include_str!("../../samples/gateway/one-api.log"), &ScanOptions::default());
+        assert_eq!(
+            rows(&s),
+            vec![
+                (Some(429), None, Some("one_api"), None, Some(1)),
+                (Some(529), Some("overloaded_error"), Some("anthropic"), Some("req_011CUoneApiFake52900001"), Some(2)),
+                (Some(400), Some("invalid_request_error"), Some("anthropic"), Some("req_011CUoneApiFake40000001"), Some(1)),
+                (Some(429), Some("gateway_error"), Some("one_api"), None, Some(1)),
+                (Some(401), None, Some("one_api"), None, None),
+            ]
+        );
+        assert_eq!(s.failures[2].latency_ms, Some(1205));
+        assert!(s.failures.iter().all(|f| f.stamp.is_some()));
+        assert_eq!(s.successes.values().sum::<u64>(), 2);
+        assert_eq!(s.lines.read, s.lines.relevant + s.lines.noise + s.lines.unparseable);
+    }
+
+    #[test]
+    fn new_api_sample() {
+        let s = parse_text(include_str!("../../samples/gateway/new-api.log"), &ScanOptions::default());
+        assert_eq!(
+            rows(&s),
+            vec![
+                (Some(529), Some("overloaded_error"), Some("anthropic"), None, Some(1)),
+                (Some(429), Some("rate_limit_error"), Some("anthropic"), Some("req_011CUnewApiFake42900001"), Some(1)),
+                (Some(500), Some("api_error"), Some("anthropic"), Some("req_011CUnewApiFake50000001"), Some(2)),
+                (Some(429), Some("gateway_error"), Some("new_api"), None, Some(1)),
+                (Some(504), None, Some("new_api"), None, Some(1)),
+            ]
+        );
+        assert_eq!(s.failures[0].latency_ms, Some(2310));
+        assert_eq!(s.failures[4].message.as_deref(), Some("504 Gateway Time-out"));
+        assert_eq!(s.successes.values().sum::<u64>(), 2);
+    }
+
+    #[test]
+    fn sub2api_sample() {
+        let s = parse_text(include_str!("../../samples/gateway/sub2api.log"), &ScanOptions::default());
+        assert_eq!(
+            rows(&s),
+            vec![
+                (Some(529), None, Some("anthropic"), None, Some(1)),
+                (Some(529), None, Some("anthropic"), None, Some(2)),
+                (Some(529), None, Some("anthropic"), None, Some(3)),
+                (Some(429), None, Some("anthropic"), None, Some(1)),
+                (Some(429), None, Some("anthropic"), None, Some(2)),
+                (Some(429), Some("rate_limit_error"), Some("sub2api"), None, None),
+                (Some(500), Some("api_error"), Some("anthropic"), Some("req_011CSub2ApiFake50000001"), None),
+                (Some(502), Some("upstream_error"), Some("sub2api"), None, None),
+                (Some(403), None, Some("anthropic"), None, None),
+                (Some(502), Some("upstream_error"), Some("sub2api"), None, None),
+                (Some(503), Some("overloaded_error"), Some("sub2api"), None, None),
+            ]
+        );
+        assert_eq!(s.successes.values().sum::<u64>(), 2);
+        assert_eq!(s.lines.read, s.lines.relevant + s.lines.noise + s.lines.unparseable);
     }
 }
