@@ -86,7 +86,14 @@ pub(crate) fn error_text(text: &str) -> Option<Said> {
     if let Some(rest) = t.strip_prefix("Unable to connect to API") {
         let kind = sdks::transport_kind(rest).unwrap_or("connection_error");
         return Some(Said {
-            error_type: Some(if kind == "stream_error" { "connection_error" } else { kind }.into()),
+            error_type: Some(
+                if kind == "stream_error" {
+                    "connection_error"
+                } else {
+                    kind
+                }
+                .into(),
+            ),
             message: Some(one_line(t)),
             claude: true,
             ..Said::default()
@@ -131,7 +138,10 @@ pub(crate) fn limit_text(t: &str) -> Option<Said> {
     };
     let mut message = one_line(t);
     // `Claude AI usage limit reached|1759420800`: the reset time as epoch seconds.
-    if let Some(epoch) = rest.strip_prefix('|').and_then(|e| e.trim().parse::<i64>().ok()) {
+    if let Some(epoch) = rest
+        .strip_prefix('|')
+        .and_then(|e| e.trim().parse::<i64>().ok())
+    {
         if let Some(at) = chrono::DateTime::from_timestamp(epoch, 0) {
             message = format!(
                 "{} (resets {})",
@@ -202,7 +212,22 @@ fn content_start(line: &str) -> Option<&str> {
     loop {
         let before = t.len();
         t = t.trim_start_matches(|c: char| {
-            c.is_whitespace() || matches!(c, '⎿' | '⏺' | '●' | '│' | '✗' | '✘' | '⚠' | '•' | '*' | '|' | '·' | '-' | '✻')
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    '⎿' | '⏺'
+                        | '●'
+                        | '│'
+                        | '✗'
+                        | '✘'
+                        | '⚠'
+                        | '•'
+                        | '*'
+                        | '|'
+                        | '·'
+                        | '-'
+                        | '✻'
+                )
         });
         if t.as_bytes().first().is_some_and(u8::is_ascii_digit) {
             let token = t.split(' ').next().unwrap_or("");
@@ -251,10 +276,14 @@ pub(crate) struct TerminalParser {
 }
 
 static OLD_NOTICE: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r"\) · Retrying in (\d+) (?:seconds?|s)(?:…|\.\.\.)? ?\(attempt (\d+)/(\d+)\)(?: · (.*))?$")
+    regex(
+        r"\) · Retrying in (\d+) (?:seconds?|s)(?:…|\.\.\.)? ?\(attempt (\d+)/(\d+)\)(?: · (.*))?$",
+    )
 });
 static NEW_NOTICE: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r"^API error(?: \((?P<inner>.*?)\))? · Retrying in (?P<wait>[\d.]+\s*(?:ms|s|m|seconds?)?)(?:…)? · attempt (?P<k>\d+)/(?P<n>\d+)")
+    regex(
+        r"^API error(?: \((?P<inner>.*?)\))? · Retrying in (?P<wait>[\d.]+\s*(?:ms|s|m|seconds?)?)(?:…)? · attempt (?P<k>\d+)/(?P<n>\d+)",
+    )
 });
 static DETAIL: LazyLock<Regex> =
     LazyLock::new(|| regex(r"^\s*⎿\s+([A-Za-z_$][\w$]*(?:Error|Exception)?) \((.*)\)\s*$"));
@@ -346,7 +375,9 @@ impl TerminalParser {
         let mut r = record(Some(lineno));
         r.stamp = stamp;
         r.evidence = Evidence::Whole;
-        let inner_start = text.find("API Error (").map_or(0, |i| i + "API Error (".len());
+        let inner_start = text
+            .find("API Error (")
+            .map_or(0, |i| i + "API Error (".len());
         let tail = text.rfind(") · Retrying in ");
         let inner = match tail {
             Some(end) if end >= inner_start => &text[inner_start..end],
@@ -371,7 +402,13 @@ impl TerminalParser {
     }
 
     /// `API Error: ...` once retries are over (or the error was not retried).
-    fn final_line(&mut self, text: &str, lineno: u64, stamp: Option<crate::record::Stamp>, sink: &mut Sink) {
+    fn final_line(
+        &mut self,
+        text: &str,
+        lineno: u64,
+        stamp: Option<crate::record::Stamp>,
+        sink: &mut Sink,
+    ) {
         let Some(said) = displayed(text) else { return };
         let mut r = record(Some(lineno));
         r.stamp = stamp;
@@ -438,7 +475,9 @@ impl TerminalParser {
             || (c.contains(" · API Error:") && c.len() < 400 && limit_text(c).is_some());
         if is_final {
             self.flush_pending(sink);
-            let after = c.find("API Error:").map_or("", |i| &c[i + "API Error:".len()..]);
+            let after = c
+                .find("API Error:")
+                .map_or("", |i| &c[i + "API Error:".len()..]);
             let mut scanner = JsonScanner::default();
             let body = after.find(['{', '[']).map(|i| &after[i..]);
             if let Some(b) = body {
@@ -503,7 +542,10 @@ impl LineParser for TerminalParser {
                 let cause = format!("{}: {}", &c[1], &c[2]);
                 let base = p.message.clone().unwrap_or_default();
                 p.message = Some(one_line(&format!("{base} (cause: {cause})")));
-                if p.http_status.is_none() && sdks::transport_kind(&c[2]) == Some("client_timeout") && p.error_type.as_deref() == Some("unknown") {
+                if p.http_status.is_none()
+                    && sdks::transport_kind(&c[2]) == Some("client_timeout")
+                    && p.error_type.as_deref() == Some("unknown")
+                {
                     p.error_type = Some("client_timeout".into());
                 }
                 self.flush_pending(sink);
@@ -573,7 +615,8 @@ impl DebugParser {
                 p.slots |= slot as u8;
                 p.last_line = lineno;
                 // The attempt line names the kind Claude Code settled on.
-                if slot == Slot::Attempt && r.error_type.is_some() && p.record.http_status.is_none() {
+                if slot == Slot::Attempt && r.error_type.is_some() && p.record.http_status.is_none()
+                {
                     p.record.error_type = None;
                 }
                 p.record.absorb(r);
@@ -588,7 +631,14 @@ impl DebugParser {
         });
     }
 
-    fn message(&mut self, msg: &str, level: &str, lineno: u64, stamp: Option<crate::record::Stamp>, sink: &mut Sink) -> Claim {
+    fn message(
+        &mut self,
+        msg: &str,
+        level: &str,
+        lineno: u64,
+        stamp: Option<crate::record::Stamp>,
+        sink: &mut Sink,
+    ) -> Claim {
         let base = |_: &Sink| {
             let mut r = record(Some(lineno));
             r.stamp = stamp;
@@ -614,7 +664,10 @@ impl DebugParser {
             return Claim::Relevant;
         }
         for (prefix, slot) in [
-            ("Error streaming, falling back to non-streaming mode:", Slot::Streaming),
+            (
+                "Error streaming, falling back to non-streaming mode:",
+                Slot::Streaming,
+            ),
             ("Error in non-streaming fallback:", Slot::NonStreaming),
         ] {
             if let Some(rest) = msg.strip_prefix(prefix) {
@@ -632,7 +685,10 @@ impl DebugParser {
         }
         if let Some(rest) = msg.strip_prefix("Connection error details:") {
             if let Some(p) = &mut self.pending {
-                let detail = rest.trim().trim_end_matches(", message=").trim_end_matches(',');
+                let detail = rest
+                    .trim()
+                    .trim_end_matches(", message=")
+                    .trim_end_matches(',');
                 let base = p.record.message.clone().unwrap_or_default();
                 p.record.message = Some(one_line(&format!("{base} (cause: {detail})")));
                 p.last_line = lineno;
@@ -652,9 +708,19 @@ impl DebugParser {
             let said = sdks::sdk_message(msg).or_else(|| {
                 let (class, rest) = msg.split_once(": ")?;
                 let class_ok = class.ends_with("Error") && !class.contains(' ');
-                if class_ok { sdks::sdk_message(rest) } else { None }
+                if class_ok {
+                    sdks::sdk_message(rest)
+                } else {
+                    None
+                }
             });
-            if let Some(said) = said.filter(|s| s.claude || s.http_status.is_some() || s.error_type.as_deref().is_some_and(|t| t != "connection_error" || msg.contains("Connection error"))) {
+            if let Some(said) = said.filter(|s| {
+                s.claude
+                    || s.http_status.is_some()
+                    || s.error_type.as_deref().is_some_and(|t| {
+                        t != "connection_error" || msg.contains("Connection error")
+                    })
+            }) {
                 let mut r = base(sink);
                 apply(said, &mut r);
                 self.add(Slot::Exception, r, lineno, sink);
@@ -697,7 +763,11 @@ impl LineParser for DebugParser {
                 let msg = d.get(3).map_or("", |m| m.as_str());
                 return self.message(msg, &d[2], lineno, stamp, sink);
             }
-            let level = if c[2].eq_ignore_ascii_case("error") { "ERROR" } else { "INFO" };
+            let level = if c[2].eq_ignore_ascii_case("error") {
+                "ERROR"
+            } else {
+                "INFO"
+            };
             return self.message(inner, level, lineno, outer, sink);
         }
         Claim::NotMine
@@ -718,9 +788,13 @@ pub(crate) struct ErrorsArrayParser {
 
 fn opens_errors_array(t: &str) -> bool {
     let t = t.trim_start();
-    let Some(rest) = t.strip_prefix('[') else { return false };
+    let Some(rest) = t.strip_prefix('[') else {
+        return false;
+    };
     let rest = rest.trim_start();
-    let Some(rest) = rest.strip_prefix('{') else { return false };
+    let Some(rest) = rest.strip_prefix('{') else {
+        return false;
+    };
     rest.trim_start().starts_with("\"error\"")
 }
 
@@ -801,7 +875,8 @@ fn errors_entry(v: &Value) -> Option<Record> {
         .or_else(|| {
             let (class, rest) = first.split_once(": ")?;
             if class.ends_with("Error") && !class.contains(' ') {
-                sdks::sdk_message(rest).or_else(|| rest.strip_prefix("API Error:").and_then(error_text))
+                sdks::sdk_message(rest)
+                    .or_else(|| rest.strip_prefix("API Error:").and_then(error_text))
             } else {
                 None
             }
@@ -820,7 +895,10 @@ fn errors_entry(v: &Value) -> Option<Record> {
     }
     let mut r = record(None);
     r.evidence = Evidence::Summary;
-    r.stamp = map.get("timestamp").and_then(Value::as_str).and_then(crate::time::iso);
+    r.stamp = map
+        .get("timestamp")
+        .and_then(Value::as_str)
+        .and_then(crate::time::iso);
     apply(said, &mut r);
     Some(r)
 }
@@ -867,7 +945,10 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
             at.place(&mut r);
             r.stamp = stamp;
             r.evidence = Evidence::Whole;
-            r.attempt = map.get("retryAttempt").and_then(Value::as_u64).map(|a| a as u32);
+            r.attempt = map
+                .get("retryAttempt")
+                .and_then(Value::as_u64)
+                .map(|a| a as u32);
             r.model = sink.last_model.clone();
             let err = map.get("error").cloned().unwrap_or(Value::Null);
             retry_error(&err, &mut r);
@@ -922,7 +1003,10 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
             sink.push(r);
             Claim::Relevant
         }
-        _ if map.len() <= 3 && map.get("error").is_some_and(Value::is_string) && map.contains_key("timestamp") => {
+        _ if map.len() <= 3
+            && map.get("error").is_some_and(Value::is_string)
+            && map.contains_key("timestamp") =>
+        {
             // An entry of the errors array (read as a JSON array document).
             match errors_entry(v) {
                 Some(mut r) => {
@@ -944,7 +1028,10 @@ fn retry_error(err: &Value, r: &mut Record) {
         .get("status")
         .and_then(Value::as_u64)
         .and_then(|s| u16::try_from(s).ok());
-    r.request_id = err.get("requestID").and_then(Value::as_str).map(str::to_string);
+    r.request_id = err
+        .get("requestID")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     if let Some(h) = err.get("headers").and_then(Value::as_object) {
         for (n, val) in h {
             if let Some(val) = val.as_str() {
@@ -995,7 +1082,12 @@ fn retry_error(err: &Value, r: &mut Record) {
     }
 }
 
-fn assistant(v: &Value, at: Position, stamp: Option<crate::record::Stamp>, sink: &mut Sink) -> Claim {
+fn assistant(
+    v: &Value,
+    at: Position,
+    stamp: Option<crate::record::Stamp>,
+    sink: &mut Sink,
+) -> Claim {
     let message = v.get("message").cloned().unwrap_or(Value::Null);
     let model = message.get("model").and_then(Value::as_str);
     let synthetic = model == Some("<synthetic>");
@@ -1007,12 +1099,19 @@ fn assistant(v: &Value, at: Position, stamp: Option<crate::record::Stamp>, sink:
         r.stamp = stamp;
         r.evidence = Evidence::Whole;
         r.model = sink.last_model.clone();
-        r.request_id = v.get("requestId").and_then(Value::as_str).map(str::to_string);
+        r.request_id = v
+            .get("requestId")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         match displayed(&text) {
             Some(said) => apply(said, &mut r),
             None => r.message = Some(one_line(&text)),
         }
-        if let Some(s) = v.get("apiErrorStatus").and_then(Value::as_u64).and_then(|s| u16::try_from(s).ok()) {
+        if let Some(s) = v
+            .get("apiErrorStatus")
+            .and_then(Value::as_u64)
+            .and_then(|s| u16::try_from(s).ok())
+        {
             r.http_status = Some(s);
         }
         if r.http_status.is_none() && r.error_type.is_none() {
@@ -1045,7 +1144,9 @@ fn assistant(v: &Value, at: Position, stamp: Option<crate::record::Stamp>, sink:
         .or_else(|| message.get("id").and_then(Value::as_str))
         .map(str::to_string);
     if let (Some(id), Some((pending, _))) = (&id, &sink.pending_success) {
-        if pending.source_kind == SourceKind::ClaudeCode && pending.request_id.as_deref() == Some(id.as_str()) {
+        if pending.source_kind == SourceKind::ClaudeCode
+            && pending.request_id.as_deref() == Some(id.as_str())
+        {
             return Claim::Relevant;
         }
     }
@@ -1082,9 +1183,17 @@ mod tests {
         assert_eq!(s.http_status, Some(401));
         let s = displayed("Claude AI usage limit reached|1759420800").unwrap();
         assert_eq!(s.http_status, Some(429));
-        assert_eq!(s.message.as_deref(), Some("Claude AI usage limit reached (resets 2025-10-02T16:00:00Z)"));
+        assert_eq!(
+            s.message.as_deref(),
+            Some("Claude AI usage limit reached (resets 2025-10-02T16:00:00Z)")
+        );
         assert!(limit_text("Prompt is too long for my taste, said the user").is_none());
-        assert_eq!(limit_text("You've hit your limit · resets 4:50am (Europe/Rome)").unwrap().http_status, Some(429));
+        assert_eq!(
+            limit_text("You've hit your limit · resets 4:50am (Europe/Rome)")
+                .unwrap()
+                .http_status,
+            Some(429)
+        );
     }
 
     #[test]
@@ -1098,8 +1207,14 @@ mod tests {
         ));
         assert_eq!(s.failures.len(), 3);
         assert_eq!(s.failures[0].attempt, Some(1));
-        assert_eq!(s.failures[0].error_type.as_deref(), Some("overloaded_error"));
-        assert_eq!(s.failures[1].message.as_deref(), Some("Connection error. (cause: TypeError: fetch failed)"));
+        assert_eq!(
+            s.failures[0].error_type.as_deref(),
+            Some("overloaded_error")
+        );
+        assert_eq!(
+            s.failures[1].message.as_deref(),
+            Some("Connection error. (cause: TypeError: fetch failed)")
+        );
         assert_eq!(s.failures[2].attempt, Some(3));
         assert_eq!(s.failures[2].effective_status(), Some(529));
         assert_eq!(s.lines.noise, 1);
@@ -1131,9 +1246,16 @@ mod tests {
             "2026-01-11T11:31:25.100Z [DEBUG] [API:request] Creating client, ANTHROPIC_CUSTOM_HEADERS present: false\n",
         ));
         assert_eq!(s.failures.len(), 2);
-        assert_eq!(s.failures[0].error_type.as_deref(), Some("connection_error"));
+        assert_eq!(
+            s.failures[0].error_type.as_deref(),
+            Some("connection_error")
+        );
         assert_eq!(s.failures[0].attempt, Some(1));
-        assert!(s.failures[0].message.as_deref().unwrap().contains("ETIMEDOUT"));
+        assert!(s.failures[0]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("ETIMEDOUT"));
         assert_eq!(s.failures[1].effective_status(), Some(429));
         assert_eq!(s.failures[1].attempt, Some(2));
     }
@@ -1143,10 +1265,19 @@ mod tests {
 mod sample_tests {
     use super::super::{parse_text, FileScan, ScanOptions};
 
-    fn rows(s: &FileScan) -> Vec<(Option<u16>, Option<&str>, Option<&str>, Option<u32>)> {
+    type Row<'a> = (Option<u16>, Option<&'a str>, Option<&'a str>, Option<u32>);
+
+    fn rows(s: &FileScan) -> Vec<Row<'_>> {
         s.failures
             .iter()
-            .map(|f| (f.effective_status(), f.error_type.as_deref(), f.request_id.as_deref(), f.attempt))
+            .map(|f| {
+                (
+                    f.effective_status(),
+                    f.error_type.as_deref(),
+                    f.request_id.as_deref(),
+                    f.attempt,
+                )
+            })
             .collect()
     }
 
@@ -1154,27 +1285,51 @@ mod sample_tests {
         for f in &s.failures {
             eprintln!(
                 "{:?}/{:?} {:?} {:?} {:?} {:?} {:?}",
-                f.line, f.entry, f.effective_status(), f.error_type, f.request_id, f.attempt, f.message
+                f.line,
+                f.entry,
+                f.effective_status(),
+                f.error_type,
+                f.request_id,
+                f.attempt,
+                f.message
             );
         }
     }
 
     #[test]
     fn terminal_sample() {
-        let s = parse_text(include_str!("../../samples/claude-code/terminal.txt"), &ScanOptions::default());
+        let s = parse_text(
+            include_str!("../../samples/claude-code/terminal.txt"),
+            &ScanOptions::default(),
+        );
         show(&s);
         assert_eq!(
             rows(&s),
             vec![
-                (Some(529), Some("overloaded_error"), Some("req_011CZq1TermFake00000001"), Some(1)),
-                (Some(529), Some("overloaded_error"), Some("req_011CZq1TermFake00000002"), Some(2)),
+                (
+                    Some(529),
+                    Some("overloaded_error"),
+                    Some("req_011CZq1TermFake00000001"),
+                    Some(1)
+                ),
+                (
+                    Some(529),
+                    Some("overloaded_error"),
+                    Some("req_011CZq1TermFake00000002"),
+                    Some(2)
+                ),
                 (Some(529), None, None, Some(3)),
                 (None, Some("connection_error"), None, Some(1)),
                 (None, Some("client_timeout"), None, Some(2)),
                 (None, Some("unknown"), None, Some(1)),
                 (None, Some("unknown"), None, Some(2)),
                 (Some(529), None, None, Some(3)),
-                (Some(400), Some("invalid_request_error"), Some("req_011CZq2TermFake00000001"), None),
+                (
+                    Some(400),
+                    Some("invalid_request_error"),
+                    Some("req_011CZq2TermFake00000001"),
+                    None
+                ),
                 (Some(500), None, None, None),
                 (Some(429), None, None, None),
                 (None, Some("connection_error"), None, None),
@@ -1188,9 +1343,16 @@ mod sample_tests {
             ]
         );
         let m = s.failures[8].message.as_deref().unwrap();
-        assert!(m.starts_with("messages.3: `tool_use` ids were found without"), "{m}");
+        assert!(
+            m.starts_with("messages.3: `tool_use` ids were found without"),
+            "{m}"
+        );
         assert!(m.contains("must have a corresponding"), "{m}");
-        assert!(s.failures[3].message.as_deref().unwrap().contains("fetch failed"));
+        assert!(s.failures[3]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("fetch failed"));
         assert_eq!(s.successes.values().sum::<u64>(), 0);
     }
 }
@@ -1201,28 +1363,65 @@ mod debug_sample_tests {
 
     #[test]
     fn debug_sample() {
-        let s = parse_text(include_str!("../../samples/claude-code/debug.txt"), &ScanOptions::default());
+        let s = parse_text(
+            include_str!("../../samples/claude-code/debug.txt"),
+            &ScanOptions::default(),
+        );
         let got: Vec<_> = s
             .failures
             .iter()
-            .map(|f| (f.effective_status(), f.error_type.as_deref(), f.request_id.as_deref(), f.attempt))
+            .map(|f| {
+                (
+                    f.effective_status(),
+                    f.error_type.as_deref(),
+                    f.request_id.as_deref(),
+                    f.attempt,
+                )
+            })
             .collect();
         assert_eq!(
             got,
             vec![
                 (None, Some("client_timeout"), None, Some(1)),
-                (Some(429), Some("rate_limit_error"), Some("req_011CZr8TkW3mQ5nV7pL2xYb6"), Some(2)),
-                (Some(529), Some("overloaded_error"), Some("req_011CZr9DbgFake529000000001"), Some(3)),
+                (
+                    Some(429),
+                    Some("rate_limit_error"),
+                    Some("req_011CZr8TkW3mQ5nV7pL2xYb6"),
+                    Some(2)
+                ),
+                (
+                    Some(529),
+                    Some("overloaded_error"),
+                    Some("req_011CZr9DbgFake529000000001"),
+                    Some(3)
+                ),
                 (None, Some("connection_error"), None, None),
                 (None, Some("stream_error"), None, None),
                 (None, Some("client_closed"), None, None),
-                (Some(401), Some("authentication_error"), Some("req_011CVsCodeFake401000001"), Some(1)),
-                (Some(500), Some("api_error"), Some("req_011CVsCodeFake500000001"), Some(1)),
+                (
+                    Some(401),
+                    Some("authentication_error"),
+                    Some("req_011CVsCodeFake401000001"),
+                    Some(1)
+                ),
+                (
+                    Some(500),
+                    Some("api_error"),
+                    Some("req_011CVsCodeFake500000001"),
+                    Some(1)
+                ),
             ]
         );
-        assert!(s.failures[3].message.as_deref().unwrap().contains("code=ETIMEDOUT"));
+        assert!(s.failures[3]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("code=ETIMEDOUT"));
         assert!(s.failures.iter().all(|f| f.stamp.is_some()));
-        assert_eq!(s.lines.read, s.lines.relevant + s.lines.noise + s.lines.unparseable);
+        assert_eq!(
+            s.lines.read,
+            s.lines.relevant + s.lines.noise + s.lines.unparseable
+        );
     }
 }
 
@@ -1232,21 +1431,46 @@ mod errors_sample_tests {
 
     #[test]
     fn bug_report_sample() {
-        let s = parse_text(include_str!("../../samples/claude-code/bug-report.md"), &ScanOptions::default());
+        let s = parse_text(
+            include_str!("../../samples/claude-code/bug-report.md"),
+            &ScanOptions::default(),
+        );
         let got: Vec<_> = s
             .failures
             .iter()
-            .map(|f| (f.effective_status(), f.error_type.as_deref(), f.request_id.as_deref(), f.entry))
+            .map(|f| {
+                (
+                    f.effective_status(),
+                    f.error_type.as_deref(),
+                    f.request_id.as_deref(),
+                    f.entry,
+                )
+            })
             .collect();
         assert_eq!(
             got,
             vec![
                 // The terminal notice and the first errors entry are one failure (same request id).
-                (Some(529), Some("overloaded_error"), Some("req_011CZq2hT6vNw8Bk4Rs1Lp9D"), Some(0)),
-                (Some(529), Some("overloaded_error"), Some("req_011CZq2jBugFake529000000002"), Some(1)),
+                (
+                    Some(529),
+                    Some("overloaded_error"),
+                    Some("req_011CZq2hT6vNw8Bk4Rs1Lp9D"),
+                    Some(0)
+                ),
+                (
+                    Some(529),
+                    Some("overloaded_error"),
+                    Some("req_011CZq2jBugFake529000000002"),
+                    Some(1)
+                ),
                 (None, Some("connection_error"), None, Some(3)),
                 (None, Some("client_closed"), None, Some(4)),
-                (Some(429), Some("rate_limit_error"), Some("req_011CZq3kBugFake429000000001"), Some(5)),
+                (
+                    Some(429),
+                    Some("rate_limit_error"),
+                    Some("req_011CZq3kBugFake429000000001"),
+                    Some(5)
+                ),
             ]
         );
         assert_eq!(s.failures[0].line, Some(8));
@@ -1257,11 +1481,21 @@ mod errors_sample_tests {
 
     #[test]
     fn errors_json_sample() {
-        let s = parse_text(include_str!("../../samples/claude-code/errors.json"), &ScanOptions::default());
+        let s = parse_text(
+            include_str!("../../samples/claude-code/errors.json"),
+            &ScanOptions::default(),
+        );
         let got: Vec<_> = s
             .failures
             .iter()
-            .map(|f| (f.effective_status(), f.error_type.as_deref(), f.entry, f.line))
+            .map(|f| {
+                (
+                    f.effective_status(),
+                    f.error_type.as_deref(),
+                    f.entry,
+                    f.line,
+                )
+            })
             .collect();
         assert_eq!(
             got,
@@ -1291,25 +1525,65 @@ mod transcript_sample_tests {
         let got: Vec<_> = s
             .failures
             .iter()
-            .map(|f| (f.effective_status(), f.error_type.as_deref(), f.request_id.as_deref(), f.attempt))
+            .map(|f| {
+                (
+                    f.effective_status(),
+                    f.error_type.as_deref(),
+                    f.request_id.as_deref(),
+                    f.attempt,
+                )
+            })
             .collect();
         assert_eq!(
             got,
             vec![
-                (Some(529), Some("overloaded_error"), Some("req_011CZp5Vb2Nm7Qx4Kw9Rt3Ls"), Some(1)),
-                (Some(529), Some("overloaded_error"), Some("req_011CZp5Wc3On8Ry5Lx0Su4Mt"), Some(2)),
+                (
+                    Some(529),
+                    Some("overloaded_error"),
+                    Some("req_011CZp5Vb2Nm7Qx4Kw9Rt3Ls"),
+                    Some(1)
+                ),
+                (
+                    Some(529),
+                    Some("overloaded_error"),
+                    Some("req_011CZp5Wc3On8Ry5Lx0Su4Mt"),
+                    Some(2)
+                ),
                 (None, Some("connection_error"), None, Some(3)),
-                (Some(429), Some("rate_limit_error"), Some("req_011CZp8TranFakeSide42901"), Some(1)),
-                (Some(529), Some("overloaded_error"), Some("req_011CZqA1TranFake529000001"), Some(1)),
-                (Some(529), Some("overloaded_error"), Some("req_011CZqA2TranFake529000002"), Some(2)),
+                (
+                    Some(429),
+                    Some("rate_limit_error"),
+                    Some("req_011CZp8TranFakeSide42901"),
+                    Some(1)
+                ),
+                (
+                    Some(529),
+                    Some("overloaded_error"),
+                    Some("req_011CZqA1TranFake529000001"),
+                    Some(1)
+                ),
+                (
+                    Some(529),
+                    Some("overloaded_error"),
+                    Some("req_011CZqA2TranFake529000002"),
+                    Some(2)
+                ),
                 (Some(529), None, None, None),
                 (Some(401), None, None, None),
-                (Some(400), Some("invalid_request_error"), Some("req_011CZqB1TranFake400000001"), None),
+                (
+                    Some(400),
+                    Some("invalid_request_error"),
+                    Some("req_011CZqB1TranFake400000001"),
+                    None
+                ),
             ]
         );
         let f = &s.failures;
         assert_eq!(f[0].model.as_deref(), Some("claude-sonnet-4-5-20250929"));
-        assert_eq!(f[2].message.as_deref(), Some("Connection error. (cause: FailedToOpenSocket)"));
+        assert_eq!(
+            f[2].message.as_deref(),
+            Some("Connection error. (cause: FailedToOpenSocket)")
+        );
         assert_eq!(f[3].model.as_deref(), Some("claude-haiku-4-5-20251001"));
         assert_eq!(f[3].header("retry-after"), Some("12"));
         assert!(f.iter().all(|f| f.stamp.is_some() && f.line.is_some()));

@@ -63,10 +63,11 @@ static MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
 static GIN_TIME: LazyLock<Regex> =
     LazyLock::new(|| regex(r"\[GIN\] (\d{4}/\d\d/\d\d - \d\d:\d\d:\d\d) \|(.*)$"));
 static APP_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r"\[(DEBUG|INFO|WARN|ERR|ERROR|FATAL|SYS)\] (\d{4}/\d\d/\d\d - \d\d:\d\d:\d\d)(?: \|)? (.*)$")
+    regex(
+        r"\[(DEBUG|INFO|WARN|ERR|ERROR|FATAL|SYS)\] (\d{4}/\d\d/\d\d - \d\d:\d\d:\d\d)(?: \|)? (.*)$",
+    )
 });
-static GO_SOURCE: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"^[\w/.-]+\.go:\d+ (?:\[[^\]]*\] )?"));
+static GO_SOURCE: LazyLock<Regex> = LazyLock::new(|| regex(r"^[\w/.-]+\.go:\d+ (?:\[[^\]]*\] )?"));
 static RELAY_ERROR: LazyLock<Regex> =
     LazyLock::new(|| regex(r"relay error \(channel (?:#|id )(\d+)([^)]*)\): ?(.*)$"));
 static STATUS_IN: LazyLock<Regex> = LazyLock::new(|| {
@@ -86,7 +87,9 @@ static SUB2API: LazyLock<Regex> = LazyLock::new(|| {
     ))
 });
 static EXHAUSTED: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r"Upstream error \(retry exhausted[^)]*\): Account=(\d+)(?:\([^)]*\))? Status=(\d{3})(?: RequestID=(\S*))?(?: Body=(.*))?$")
+    regex(
+        r"Upstream error \(retry exhausted[^)]*\): Account=(\d+)(?:\([^)]*\))? Status=(\d{3})(?: RequestID=(\S*))?(?: Body=(.*))?$",
+    )
 });
 
 /// What is known of one gateway request until its access line.
@@ -189,7 +192,10 @@ impl GatewayParser {
     /// Whether a failure with this status was just told without a request id.
     fn repeats_recent(&mut self, lineno: u64, status: Option<u16>) -> bool {
         match self.recent {
-            Some((at, s)) if lineno.saturating_sub(at) <= NEAR && (s == status || s.is_none() || status.is_none()) => {
+            Some((at, s))
+                if lineno.saturating_sub(at) <= NEAR
+                    && (s == status || s.is_none() || status.is_none()) =>
+            {
                 self.recent = None;
                 true
             }
@@ -259,7 +265,11 @@ impl GatewayParser {
         let Ok(status) = fields[si].parse::<u16>() else {
             return Claim::Bad("gin: status is not a number");
         };
-        let request = if si > 0 { Some(fields[0]).filter(|f| !f.is_empty()) } else { None };
+        let request = if si > 0 {
+            Some(fields[0]).filter(|f| !f.is_empty())
+        } else {
+            None
+        };
         let latency = fields.get(si + 1).and_then(|f| api::duration_ms(f));
         let target = fields.last().copied().unwrap_or("");
         let mut parts = target.split_whitespace();
@@ -279,7 +289,11 @@ impl GatewayParser {
             sink.push(held);
         }
         let Some(endpoint) = endpoint else {
-            return if attempts > 0 { Claim::Relevant } else { Claim::Noise };
+            return if attempts > 0 {
+                Claim::Relevant
+            } else {
+                Claim::Noise
+            };
         };
         let failed = status >= 400;
         if failed && (attempts > 0 || (request.is_none() && self.repeats_recent(lineno, None))) {
@@ -288,7 +302,11 @@ impl GatewayParser {
         }
         let mut r = Record::new(
             SourceKind::Gateway,
-            if failed { Outcome::Failure } else { Outcome::Success },
+            if failed {
+                Outcome::Failure
+            } else {
+                Outcome::Success
+            },
         );
         r.line = Some(lineno);
         r.stamp = stamp;
@@ -392,7 +410,9 @@ impl GatewayParser {
             // `relay error happen, status code is 400, won't retry in this case` names the
             // status of the attempt before; `using channel #5 to retry (remain times 2)` says
             // it is complete.
-            let status = STATUS_IN.captures(msg).and_then(|s| s[1].parse::<u16>().ok());
+            let status = STATUS_IN
+                .captures(msg)
+                .and_then(|s| s[1].parse::<u16>().ok());
             if let Some(req) = self.open.get_mut(id) {
                 if let Some(held) = &mut req.held {
                     if held.http_status.is_none() {
@@ -420,14 +440,23 @@ impl GatewayParser {
             self.flavor.get_or_insert("sub2api");
             let mut r = self.record(lineno, stamp);
             r.http_status = c[2].parse().ok();
-            r.provider = Some(if line.contains("[Bedrock]") { "bedrock" } else { "anthropic" }.into());
+            r.provider = Some(
+                if line.contains("[Bedrock]") {
+                    "bedrock"
+                } else {
+                    "anthropic"
+                }
+                .into(),
+            );
             let account: u64 = c[1].parse().unwrap_or(0);
             r.attempt = self.retries.remove(&account).map(|k| k + 1);
             if let Some(b) = c.get(4) {
                 apply_body(&mut r, b.as_str());
             }
             r.request_id = r.request_id.take().or_else(|| {
-                c.get(3).map(|m| m.as_str().to_string()).filter(|id| id.starts_with("req_"))
+                c.get(3)
+                    .map(|m| m.as_str().to_string())
+                    .filter(|id| id.starts_with("req_"))
             });
             self.push_unkeyed(r, sink);
             return Claim::Relevant;
@@ -443,7 +472,14 @@ impl GatewayParser {
             .and_then(|m| m.as_str().parse::<u16>().ok());
         let mut r = self.record(lineno, stamp);
         r.http_status = status;
-        r.provider = Some(if line.contains("[Bedrock]") { "bedrock" } else { "anthropic" }.into());
+        r.provider = Some(
+            if line.contains("[Bedrock]") {
+                "bedrock"
+            } else {
+                "anthropic"
+            }
+            .into(),
+        );
         if let Some(k) = c.name("k") {
             // One failed attempt, retried.
             let k: u32 = k.as_str().parse().unwrap_or(1);
@@ -452,7 +488,8 @@ impl GatewayParser {
             sink.push(r);
             return Claim::Relevant;
         }
-        if (c.name("sk").is_some() || c.name("s5").is_some()) && self.repeats_recent(lineno, status) {
+        if (c.name("sk").is_some() || c.name("s5").is_some()) && self.repeats_recent(lineno, status)
+        {
             // `switching account` / `received upstream error` after the attempt just told.
             self.recent = Some((lineno, status));
             return Claim::Relevant;
@@ -485,13 +522,13 @@ impl GatewayParser {
     fn continue_body(&mut self, line: &str, sink: &mut Sink) -> Option<Claim> {
         let w = self.body.as_mut()?;
         let t = line.trim();
-        let next_entry = t.starts_with("[GIN] ") || APP_LINE.is_match(line) && line.trim_start().starts_with('[');
+        let next_entry = t.starts_with("[GIN] ")
+            || APP_LINE.is_match(line) && line.trim_start().starts_with('[');
         if !next_entry && w.lines < MAX_LINES && w.text.len() < MAX_BYTES {
             w.text.push('\n');
             w.text.push_str(line);
             w.lines += 1;
-            let done = w.scanner.feed(line).is_some()
-                || (!w.scanner.is_open() && !t.is_empty());
+            let done = w.scanner.feed(line).is_some() || (!w.scanner.is_open() && !t.is_empty());
             if done {
                 self.finish_body(sink);
             }
@@ -502,7 +539,9 @@ impl GatewayParser {
     }
 
     fn finish_body(&mut self, sink: &mut Sink) {
-        let Some(mut w) = self.body.take() else { return };
+        let Some(mut w) = self.body.take() else {
+            return;
+        };
         if apply_body(&mut w.record, &w.text) {
             w.record.provider = Some("anthropic".into());
         }
@@ -525,7 +564,9 @@ impl LineParser for GatewayParser {
         match m.pattern().as_usize() {
             0 => self.gin(line, lineno, sink),
             1 => match self.app_line(line, lineno, sink) {
-                Claim::NotMine if line.contains("pstream error") => self.sub2api(line, lineno, sink),
+                Claim::NotMine if line.contains("pstream error") => {
+                    self.sub2api(line, lineno, sink)
+                }
                 claim => claim,
             },
             _ if line.contains("pstream error") => match self.sub2api(line, lineno, sink) {
@@ -556,7 +597,15 @@ fn gateway_body(v: &Value, r: &mut Record, flavor: &str) -> bool {
     let str_of = |k: &str| err.get(k).and_then(Value::as_str).unwrap_or("");
     let message = str_of("message");
     let kind = str_of("type");
-    if saturated(r, message, if flavor == "sub2api" { "one_api" } else { flavor }) {
+    if saturated(
+        r,
+        message,
+        if flavor == "sub2api" {
+            "one_api"
+        } else {
+            flavor
+        },
+    ) {
         return true;
     }
     let envelope = v.get("type").and_then(Value::as_str) == Some("error");
@@ -568,13 +617,15 @@ fn gateway_body(v: &Value, r: &mut Record, flavor: &str) -> bool {
     {
         // sub2api maps the upstream status to its own (403 -> 502, 529 -> 503, ...).
         let m = message.to_ascii_lowercase();
-        r.http_status = Some(if m.contains("rate limit") || m.starts_with("too many pending") {
-            429
-        } else if m.contains("overloaded") || m.starts_with("no available accounts") {
-            503
-        } else {
-            502
-        });
+        r.http_status = Some(
+            if m.contains("rate limit") || m.starts_with("too many pending") {
+                429
+            } else if m.contains("overloaded") || m.starts_with("no available accounts") {
+                503
+            } else {
+                502
+            },
+        );
         r.error_type = Some(kind.to_string()).filter(|k| !k.is_empty());
         r.message = Some(one_line(message));
         r.provider = Some("sub2api".into());
@@ -588,7 +639,14 @@ fn gateway_body(v: &Value, r: &mut Record, flavor: &str) -> bool {
             .or_else(|| str_of("param").parse().ok());
         r.provider_code = Some("bad_response_status_code".into());
         r.message = Some(one_line(message));
-        r.provider = Some(if flavor == "sub2api" { "one_api" } else { flavor }.into());
+        r.provider = Some(
+            if flavor == "sub2api" {
+                "one_api"
+            } else {
+                flavor
+            }
+            .into(),
+        );
         return r.http_status.is_some();
     }
     false
@@ -649,7 +707,11 @@ mod tests {
             "2025/12/27 21:36:31 Account 12: upstream error 529, switching account 1/3\n",
             "{\"type\":\"error\",\"error\":{\"type\":\"upstream_error\",\"message\":\"Upstream service temporarily unavailable\"}}\n",
         ));
-        let got: Vec<_> = s.failures.iter().map(|f| (f.effective_status(), f.attempt, f.provider.as_deref())).collect();
+        let got: Vec<_> = s
+            .failures
+            .iter()
+            .map(|f| (f.effective_status(), f.attempt, f.provider.as_deref()))
+            .collect();
         assert_eq!(
             got,
             vec![
@@ -667,7 +729,15 @@ mod tests {
 mod sample_tests {
     use super::super::{parse_text, FileScan, ScanOptions};
 
-    fn rows(s: &FileScan) -> Vec<(Option<u16>, Option<&str>, Option<&str>, Option<&str>, Option<u32>)> {
+    type Row<'a> = (
+        Option<u16>,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<u32>,
+    );
+
+    fn rows(s: &FileScan) -> Vec<Row<'_>> {
         s.failures
             .iter()
             .map(|f| {
@@ -684,44 +754,101 @@ mod sample_tests {
 
     #[test]
     fn one_api_sample() {
-        let s = parse_text(include_str!("../../samples/gateway/one-api.log"), &ScanOptions::default());
+        let s = parse_text(
+            include_str!("../../samples/gateway/one-api.log"),
+            &ScanOptions::default(),
+        );
         assert_eq!(
             rows(&s),
             vec![
                 (Some(429), None, Some("one_api"), None, Some(1)),
-                (Some(529), Some("overloaded_error"), Some("anthropic"), Some("req_011CUoneApiFake52900001"), Some(2)),
-                (Some(400), Some("invalid_request_error"), Some("anthropic"), Some("req_011CUoneApiFake40000001"), Some(1)),
-                (Some(429), Some("gateway_error"), Some("one_api"), None, Some(1)),
+                (
+                    Some(529),
+                    Some("overloaded_error"),
+                    Some("anthropic"),
+                    Some("req_011CUoneApiFake52900001"),
+                    Some(2)
+                ),
+                (
+                    Some(400),
+                    Some("invalid_request_error"),
+                    Some("anthropic"),
+                    Some("req_011CUoneApiFake40000001"),
+                    Some(1)
+                ),
+                (
+                    Some(429),
+                    Some("gateway_error"),
+                    Some("one_api"),
+                    None,
+                    Some(1)
+                ),
                 (Some(401), None, Some("one_api"), None, None),
             ]
         );
         assert_eq!(s.failures[2].latency_ms, Some(1205));
         assert!(s.failures.iter().all(|f| f.stamp.is_some()));
         assert_eq!(s.successes.values().sum::<u64>(), 2);
-        assert_eq!(s.lines.read, s.lines.relevant + s.lines.noise + s.lines.unparseable);
+        assert_eq!(
+            s.lines.read,
+            s.lines.relevant + s.lines.noise + s.lines.unparseable
+        );
     }
 
     #[test]
     fn new_api_sample() {
-        let s = parse_text(include_str!("../../samples/gateway/new-api.log"), &ScanOptions::default());
+        let s = parse_text(
+            include_str!("../../samples/gateway/new-api.log"),
+            &ScanOptions::default(),
+        );
         assert_eq!(
             rows(&s),
             vec![
-                (Some(529), Some("overloaded_error"), Some("anthropic"), None, Some(1)),
-                (Some(429), Some("rate_limit_error"), Some("anthropic"), Some("req_011CUnewApiFake42900001"), Some(1)),
-                (Some(500), Some("api_error"), Some("anthropic"), Some("req_011CUnewApiFake50000001"), Some(2)),
-                (Some(429), Some("gateway_error"), Some("new_api"), None, Some(1)),
+                (
+                    Some(529),
+                    Some("overloaded_error"),
+                    Some("anthropic"),
+                    None,
+                    Some(1)
+                ),
+                (
+                    Some(429),
+                    Some("rate_limit_error"),
+                    Some("anthropic"),
+                    Some("req_011CUnewApiFake42900001"),
+                    Some(1)
+                ),
+                (
+                    Some(500),
+                    Some("api_error"),
+                    Some("anthropic"),
+                    Some("req_011CUnewApiFake50000001"),
+                    Some(2)
+                ),
+                (
+                    Some(429),
+                    Some("gateway_error"),
+                    Some("new_api"),
+                    None,
+                    Some(1)
+                ),
                 (Some(504), None, Some("new_api"), None, Some(1)),
             ]
         );
         assert_eq!(s.failures[0].latency_ms, Some(2310));
-        assert_eq!(s.failures[4].message.as_deref(), Some("504 Gateway Time-out"));
+        assert_eq!(
+            s.failures[4].message.as_deref(),
+            Some("504 Gateway Time-out")
+        );
         assert_eq!(s.successes.values().sum::<u64>(), 2);
     }
 
     #[test]
     fn sub2api_sample() {
-        let s = parse_text(include_str!("../../samples/gateway/sub2api.log"), &ScanOptions::default());
+        let s = parse_text(
+            include_str!("../../samples/gateway/sub2api.log"),
+            &ScanOptions::default(),
+        );
         assert_eq!(
             rows(&s),
             vec![
@@ -730,15 +857,48 @@ mod sample_tests {
                 (Some(529), None, Some("anthropic"), None, Some(3)),
                 (Some(429), None, Some("anthropic"), None, Some(1)),
                 (Some(429), None, Some("anthropic"), None, Some(2)),
-                (Some(429), Some("rate_limit_error"), Some("sub2api"), None, None),
-                (Some(500), Some("api_error"), Some("anthropic"), Some("req_011CSub2ApiFake50000001"), None),
-                (Some(502), Some("upstream_error"), Some("sub2api"), None, None),
+                (
+                    Some(429),
+                    Some("rate_limit_error"),
+                    Some("sub2api"),
+                    None,
+                    None
+                ),
+                (
+                    Some(500),
+                    Some("api_error"),
+                    Some("anthropic"),
+                    Some("req_011CSub2ApiFake50000001"),
+                    None
+                ),
+                (
+                    Some(502),
+                    Some("upstream_error"),
+                    Some("sub2api"),
+                    None,
+                    None
+                ),
                 (Some(403), None, Some("anthropic"), None, None),
-                (Some(502), Some("upstream_error"), Some("sub2api"), None, None),
-                (Some(503), Some("overloaded_error"), Some("sub2api"), None, None),
+                (
+                    Some(502),
+                    Some("upstream_error"),
+                    Some("sub2api"),
+                    None,
+                    None
+                ),
+                (
+                    Some(503),
+                    Some("overloaded_error"),
+                    Some("sub2api"),
+                    None,
+                    None
+                ),
             ]
         );
         assert_eq!(s.successes.values().sum::<u64>(), 2);
-        assert_eq!(s.lines.read, s.lines.relevant + s.lines.noise + s.lines.unparseable);
+        assert_eq!(
+            s.lines.read,
+            s.lines.relevant + s.lines.noise + s.lines.unparseable
+        );
     }
 }

@@ -75,7 +75,10 @@ impl Said {
         let claude = is_anthropic_envelope(raw)
             || provider.is_some()
             || (status == Some(529))
-            || body.request_id.as_deref().is_some_and(|id| id.starts_with("req_"));
+            || body
+                .request_id
+                .as_deref()
+                .is_some_and(|id| id.starts_with("req_"));
         let mut s = Said {
             http_status: status.or(body.status),
             error_type: body.error_type,
@@ -110,7 +113,9 @@ impl Said {
         }
         match (&r.message, self.message) {
             (None, m) => r.message = m,
-            (Some(a), Some(b)) if b.len() > a.len() && !a.contains(b.as_str()) => r.message = Some(b),
+            (Some(a), Some(b)) if b.len() > a.len() && !a.contains(b.as_str()) => {
+                r.message = Some(b)
+            }
             _ => {}
         }
     }
@@ -271,7 +276,9 @@ pub(crate) fn transport_kind(text: &str) -> Option<&'static str> {
         .expect("static patterns")
     });
     static TIMEOUT: LazyLock<Regex> = LazyLock::new(|| {
-        regex(r"(?i)timed? ?out|timeout error|UND_ERR_(?:CONNECT|HEADERS|BODY)_TIMEOUT|deadline exceeded|Client\.Timeout")
+        regex(
+            r"(?i)timed? ?out|timeout error|UND_ERR_(?:CONNECT|HEADERS|BODY)_TIMEOUT|deadline exceeded|Client\.Timeout",
+        )
     });
     let t = text.trim();
     if t == "terminated" || t.starts_with("terminated ") || t.starts_with("Premature close") {
@@ -381,12 +388,15 @@ fn inspect(text: &str) -> Inspected {
     static STATUS: LazyLock<Regex> = LazyLock::new(|| regex(r"\bstatus: (\d{3})\b"));
     static DURATION: LazyLock<Regex> = LazyLock::new(|| regex(r"\bdurationMs: (\d+)"));
     static MODEL: LazyLock<Regex> = LazyLock::new(|| regex(r#"\bmodel: ['"]([^'"\s]+)['"]"#));
-    static MESSAGE: LazyLock<Regex> = LazyLock::new(|| regex(r#"(?m)^\s*message: (?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")"#));
+    static MESSAGE: LazyLock<Regex> =
+        LazyLock::new(|| regex(r#"(?m)^\s*message: (?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")"#));
     static TYPE: LazyLock<Regex> = LazyLock::new(|| regex(r#"\btype: '([a-z_]+_error)'"#));
     static REQUEST_ID: LazyLock<Regex> =
         LazyLock::new(|| regex(r#"(?:'request-id'|requestID|request_id): ['"]([^'"\s]+)['"]"#));
     static HEADER: LazyLock<Regex> = LazyLock::new(|| {
-        regex(r#"'?(anthropic-ratelimit-[a-z0-9-]+|retry-after(?:-ms)?|x-should-retry)'?: '([^']*)'"#)
+        regex(
+            r#"'?(anthropic-ratelimit-[a-z0-9-]+|retry-after(?:-ms)?|x-should-retry)'?: '([^']*)'"#,
+        )
     });
     static CAUSE: LazyLock<Regex> = LazyLock::new(|| regex(r"(?m)^\s*\[?cause\]?: (.+?)(?: \{)?$"));
     static CODE: LazyLock<Regex> = LazyLock::new(|| regex(r"\bcode: '([A-Za-z_]+)'"));
@@ -471,16 +481,22 @@ fn is_go_error_line(line: &str) -> bool {
 }
 
 static TS_INFO: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r#"\[(log_[0-9a-f]{4,8})((?:, [^\]]*)?)\] (?i:(get|post|put|patch|delete|head)) (\S+) (succeeded|failed) with status (\d{3}) in (\d+)ms(?: - (.*))?"#)
+    regex(
+        r#"\[(log_[0-9a-f]{4,8})((?:, [^\]]*)?)\] (?i:(get|post|put|patch|delete|head)) (\S+) (succeeded|failed) with status (\d{3}) in (\d+)ms(?: - (.*))?"#,
+    )
 });
 static TS_EVENT: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r#"\[(log_[0-9a-f]{4,8})((?:, [^\]]*)?)\] (sending request|response start|response error \(([^)]*)\)|connection (timed out|failed)(?: - (.*)| \(([^)]*)\))?|middleware error \(not retryable\))(.*)$"#)
+    regex(
+        r#"\[(log_[0-9a-f]{4,8})((?:, [^\]]*)?)\] (sending request|response start|response error \(([^)]*)\)|connection (timed out|failed)(?: - (.*)| \(([^)]*)\))?|middleware error \(not retryable\))(.*)$"#,
+    )
 });
 /// The `Class: ` before an error message; the message is the rest of the line. Searched
 /// without the message so that every candidate in a line is tried (`error: job failed
 /// Error: 429 {...}`).
 static TS_ERROR: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r"(?:^|[^\w.$/])((?:[A-Za-z_$][\w$]*)?Error|[A-Za-z_$][\w$]* \[Error\]|error)(?: \[[A-Z_]+\])?: ")
+    regex(
+        r"(?:^|[^\w.$/])((?:[A-Za-z_$][\w$]*)?Error|[A-Za-z_$][\w$]* \[Error\]|error)(?: \[[A-Z_]+\])?: ",
+    )
 });
 
 /// Each `(class, message)` candidate of a line, left to right.
@@ -595,7 +611,10 @@ impl TsParser {
                 if !chain.iter().any(|x| x == id) {
                     chain.push(id.to_string());
                 }
-                chain.iter().position(|x| x == id).map_or(1, |p| p as u32 + 1)
+                chain
+                    .iter()
+                    .position(|x| x == id)
+                    .map_or(1, |p| p as u32 + 1)
             }
         };
         let root_info = retry_of.and_then(|r| self.logs.get(r)).cloned();
@@ -617,7 +636,14 @@ impl TsParser {
         }
     }
 
-    fn hold(&mut self, kind: Kind, stage: Stage, record: Record, log_id: Option<String>, line: &str) {
+    fn hold(
+        &mut self,
+        kind: Kind,
+        stage: Stage,
+        record: Record,
+        log_id: Option<String>,
+        line: &str,
+    ) {
         self.held = Some(Held {
             kind,
             stage,
@@ -718,7 +744,9 @@ impl TsParser {
                 }
                 let t = line.trim_start();
                 let indented = line.len() > t.len();
-                if indented && (t.starts_with("at ") || t.starts_with("... ") || t.starts_with("[...")) {
+                if indented
+                    && (t.starts_with("at ") || t.starts_with("... ") || t.starts_with("[..."))
+                {
                     h.lines += 1;
                     h.bytes += line.len();
                     let l = t.to_ascii_lowercase();
@@ -757,8 +785,14 @@ impl TsParser {
 
     /// Emit the held record (or forget it when it was not about the Claude API).
     fn finish_held(&mut self, sink: &mut Sink) -> bool {
-        let Some(mut h) = self.held.take() else { return false };
-        let obj = if h.text.is_empty() { Inspected::default() } else { inspect(&h.text) };
+        let Some(mut h) = self.held.take() else {
+            return false;
+        };
+        let obj = if h.text.is_empty() {
+            Inspected::default()
+        } else {
+            inspect(&h.text)
+        };
         match h.kind {
             Kind::Sending | Kind::OldRequest => {
                 let claude = obj
@@ -790,7 +824,8 @@ impl TsParser {
             match api::claude_endpoint(url, &sink.opts.api_paths) {
                 Some(ep) => {
                     r.endpoint.get_or_insert(ep);
-                    r.provider.get_or_insert_with(|| api::provider_of_url(url).to_string());
+                    r.provider
+                        .get_or_insert_with(|| api::provider_of_url(url).to_string());
                     h.claude = Some(true);
                 }
                 None => h.claude = h.claude.or(Some(false)),
@@ -882,12 +917,12 @@ impl TsParser {
                         .as_ref()
                         .and_then(|id| self.logs.get(id))
                         .and_then(|i| i.claude);
-                    known.unwrap_or_else(|| {
-                        // A connection failure names no URL: judge by the calls this client made.
+                    // A connection failure names no URL: judge by the calls this client made.
+                    known.unwrap_or(
                         self.other_calls == 0
                             || (self.claude_calls > 0
-                                && matches!(self.last_sdk_line, Some((_, true))))
-                    })
+                                && matches!(self.last_sdk_line, Some((_, true)))),
+                    )
                 }
             },
         };
@@ -981,14 +1016,20 @@ impl TsParser {
             let failed = &c[5] == "failed" || status >= 400;
             let mut r = Record::new(
                 SourceKind::SdkTypescript,
-                if failed { Outcome::Failure } else { Outcome::Success },
+                if failed {
+                    Outcome::Failure
+                } else {
+                    Outcome::Success
+                },
             );
             r.line = Some(lineno);
             r.stamp = api::leading_stamp(line);
             r.http_status = Some(status);
             r.latency_ms = c[7].parse().ok();
             r.attempt = Some(attempt);
-            r.request_id = BRACKET_REQUEST_ID.captures(extras).map(|m| m[1].to_string());
+            r.request_id = BRACKET_REQUEST_ID
+                .captures(extras)
+                .map(|m| m[1].to_string());
             r.provider = Some(api::provider_of_url(url).to_string());
             r.model = api::model_of_path(&endpoint);
             r.endpoint = Some(endpoint);
@@ -1008,7 +1049,11 @@ impl TsParser {
         let stamp = api::leading_stamp(line);
         let mut depth = InspectDepth::default();
         let closed = depth.feed(rest);
-        let stage = if closed { Stage::Info } else { Stage::Object(depth) };
+        let stage = if closed {
+            Stage::Info
+        } else {
+            Stage::Object(depth)
+        };
         let mut text = rest.to_string();
         text.push('\n');
         if what == "sending request" {
@@ -1028,24 +1073,39 @@ impl TsParser {
         r.stamp = stamp;
         r.attempt = Some(attempt);
         r.evidence = Evidence::Whole;
-        r.request_id = BRACKET_REQUEST_ID.captures(extras).map(|m| m[1].to_string());
+        r.request_id = BRACKET_REQUEST_ID
+            .captures(extras)
+            .map(|m| m[1].to_string());
         if what == "response start" {
             r.outcome = Outcome::Success;
         } else if let Some(how) = c.get(5) {
             // `connection timed out - retrying, ...` (info) or `... (retrying, ...)` (debug).
             let timed_out = how.as_str() == "timed out";
-            r.error_type = Some(if timed_out { "client_timeout" } else { "connection_error" }.into());
+            r.error_type = Some(
+                if timed_out {
+                    "client_timeout"
+                } else {
+                    "connection_error"
+                }
+                .into(),
+            );
             r.message = Some(format!("connection {}", how.as_str()));
         } else if what.starts_with("middleware") {
             r.error_type = Some("sdk_error".into());
             r.message = Some("middleware error (not retryable)".into());
         }
-        let kind = if c.get(6).is_some() || (c.get(5).is_some() && c.get(7).is_none() && rest.is_empty()) {
+        let kind = if c.get(6).is_some()
+            || (c.get(5).is_some() && c.get(7).is_none() && rest.is_empty())
+        {
             Kind::Info
         } else {
             Kind::Debug
         };
-        let stage = if kind == Kind::Info { Stage::Info } else { stage };
+        let stage = if kind == Kind::Info {
+            Stage::Info
+        } else {
+            stage
+        };
         self.hold(kind, stage, r, Some(id), line);
         if let Some(h) = &mut self.held {
             if kind == Kind::Debug {
@@ -1061,7 +1121,9 @@ impl TsParser {
     /// `Anthropic:DEBUG:request ...` / `Anthropic:DEBUG:response ...` (SDK < 0.50).
     fn old_debug(&mut self, line: &str, lineno: u64, sink: &mut Sink) -> Option<Claim> {
         static RESPONSE: LazyLock<Regex> = LazyLock::new(|| {
-            regex(r"Anthropic:DEBUG:response (?:\((?P<what>.*?)\)+ )?(?P<status>\d{3}) (?P<url>https?://\S+)(?P<rest>.*)$")
+            regex(
+                r"Anthropic:DEBUG:response (?:\((?P<what>.*?)\)+ )?(?P<status>\d{3}) (?P<url>https?://\S+)(?P<rest>.*)$",
+            )
         });
         static REQUEST: LazyLock<Regex> =
             LazyLock::new(|| regex(r"Anthropic:DEBUG:request (?P<url>https?://\S+)(?P<rest>.*)$"));
@@ -1094,13 +1156,20 @@ impl TsParser {
         let failed = status >= 400 || what.starts_with("error");
         let mut r = Record::new(
             SourceKind::SdkTypescript,
-            if failed { Outcome::Failure } else { Outcome::Success },
+            if failed {
+                Outcome::Failure
+            } else {
+                Outcome::Success
+            },
         );
         r.line = Some(lineno);
         r.stamp = api::leading_stamp(line);
         r.http_status = Some(status);
         r.provider = Some(api::provider_of_url(url).to_string());
-        r.model = self.old_model.take().or_else(|| api::model_of_path(&endpoint));
+        r.model = self
+            .old_model
+            .take()
+            .or_else(|| api::model_of_path(&endpoint));
         r.endpoint = Some(endpoint);
         r.evidence = Evidence::Whole;
         if failed {
@@ -1180,7 +1249,10 @@ impl TsParser {
                 if let Ok(status) = c[1].parse::<u16>() {
                     let body = c.get(2).map_or("", |m| m.as_str());
                     let start = c.get(1).map_or(0, |m| m.start());
-                    found = Some((Said::from_body(Some(status), lenient_body(body), body), start));
+                    found = Some((
+                        Said::from_body(Some(status), lenient_body(body), body),
+                        start,
+                    ));
                 }
             }
         }
@@ -1204,7 +1276,13 @@ impl TsParser {
             }
         }
         said.apply(&mut r);
-        self.hold(Kind::Exception, Stage::Exception { body, block: None }, r, None, line);
+        self.hold(
+            Kind::Exception,
+            Stage::Exception { body, block: None },
+            r,
+            None,
+            line,
+        );
         if let Some(h) = &mut self.held {
             if claude {
                 h.claude = Some(true);
@@ -1247,8 +1325,9 @@ static GO_MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
     .expect("static patterns")
 });
 
-static GO_API: LazyLock<Regex> =
-    LazyLock::new(|| regex(r#"\b(GET|POST|PUT|PATCH|DELETE|HEAD) "(https?://[^"\s]+)": (\d{3}) (.*)$"#));
+static GO_API: LazyLock<Regex> = LazyLock::new(|| {
+    regex(r#"\b(GET|POST|PUT|PATCH|DELETE|HEAD) "(https?://[^"\s]+)": (\d{3}) (.*)$"#)
+});
 static GO_TRANSPORT: LazyLock<Regex> =
     LazyLock::new(|| regex(r#"\b(Get|Post|Put|Patch|Delete|Head) "(https?://[^"\s]+)": (.+)$"#));
 
@@ -1286,7 +1365,7 @@ enum GoDump {
         body: bool,
     },
     Response {
-        record: Record,
+        record: Box<Record>,
         body: bool,
         claude_hint: bool,
     },
@@ -1319,7 +1398,12 @@ pub(crate) struct GoParser {
 
 fn starts_with_go_stamp(line: &str) -> bool {
     let b = line.as_bytes();
-    b.len() >= 20 && b[4] == b'/' && b[7] == b'/' && b[10] == b' ' && b[13] == b':' && b[0].is_ascii_digit()
+    b.len() >= 20
+        && b[4] == b'/'
+        && b[7] == b'/'
+        && b[10] == b' '
+        && b[13] == b':'
+        && b[0].is_ascii_digit()
 }
 
 impl GoParser {
@@ -1333,7 +1417,12 @@ impl GoParser {
         h.bytes += line.len();
         let t = line.trim_end_matches('\r');
         match &mut h.dump {
-            GoDump::Request { path, host, retry_count, body } => {
+            GoDump::Request {
+                path,
+                host,
+                retry_count,
+                body,
+            } => {
                 if *body {
                     if t.trim_start().starts_with('{') {
                         if let Some(m) = api::model_of_request(t.trim()) {
@@ -1353,7 +1442,11 @@ impl GoParser {
                 }
                 Some(Claim::Relevant)
             }
-            GoDump::Response { record, body, claude_hint } => {
+            GoDump::Response {
+                record,
+                body,
+                claude_hint,
+            } => {
                 if *body {
                     let tt = t.trim();
                     let data = tt.strip_prefix("data: ").unwrap_or(tt);
@@ -1389,10 +1482,17 @@ impl GoParser {
     fn finish_held(&mut self, sink: &mut Sink) {
         let Some(h) = self.held.take() else { return };
         match h.dump {
-            GoDump::Request { path, host, retry_count, .. } => {
+            GoDump::Request {
+                path,
+                host,
+                retry_count,
+                ..
+            } => {
                 let path = path.unwrap_or_default();
                 let endpoint = match &host {
-                    Some(host) => api::claude_endpoint(&format!("https://{host}{path}"), &sink.opts.api_paths),
+                    Some(host) => {
+                        api::claude_endpoint(&format!("https://{host}{path}"), &sink.opts.api_paths)
+                    }
                     None => api::endpoint_of(&path, &sink.opts.api_paths),
                 };
                 if endpoint.is_none() {
@@ -1410,7 +1510,11 @@ impl GoParser {
                     line,
                 });
             }
-            GoDump::Response { mut record, claude_hint, .. } => {
+            GoDump::Response {
+                mut record,
+                claude_hint,
+                ..
+            } => {
                 let at = record.line.unwrap_or(0);
                 let context = self
                     .last_request
@@ -1429,7 +1533,7 @@ impl GoParser {
                 record.model = req.model;
                 record.attempt = req.attempt;
                 record.provider = Some("anthropic".into());
-                sink.push(record);
+                sink.push(*record);
             }
         }
     }
@@ -1474,7 +1578,7 @@ impl LineParser for GoParser {
                     r.evidence = Evidence::Whole;
                     self.held = Some(GoHeld {
                         dump: GoDump::Response {
-                            record: r,
+                            record: Box::new(r),
                             body: false,
                             claude_hint: false,
                         },
@@ -1508,7 +1612,9 @@ impl LineParser for GoParser {
                 let Some(i) = line.find("received error while streaming:") else {
                     return Claim::NotMine;
                 };
-                let body = line.get(i + "received error while streaming:".len()..).unwrap_or("");
+                let body = line
+                    .get(i + "received error while streaming:".len()..)
+                    .unwrap_or("");
                 if !is_anthropic_envelope(body) {
                     return Claim::NotMine;
                 }
@@ -1604,7 +1710,11 @@ impl GoParser {
             } else {
                 transport_kind(err).unwrap_or("connection_error")
             };
-            let kind = if kind == "stream_error" { "connection_error" } else { kind };
+            let kind = if kind == "stream_error" {
+                "connection_error"
+            } else {
+                kind
+            };
             let mut r = Record::new(SourceKind::SdkGo, Outcome::Failure);
             r.line = Some(lineno);
             r.stamp = api::leading_stamp(line);
@@ -1631,9 +1741,8 @@ static JAVA_ERROR: LazyLock<Regex> =
     LazyLock::new(|| regex(r"com\.anthropic\.errors\.(\w+)(?:: (.*))?$"));
 static JAVA_REQUEST: LazyLock<Regex> =
     LazyLock::new(|| regex(r"--> (GET|POST|PUT|PATCH|DELETE) (https?://\S+)(?: \(.*\))?\s*$"));
-static JAVA_RESPONSE: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r"<-- (\d{3})(?: [^(]*?)?(?: (https?://\S+))? \(([^)]*)\)\s*$")
-});
+static JAVA_RESPONSE: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"<-- (\d{3})(?: [^(]*?)?(?: (https?://\S+))? \(([^)]*)\)\s*$"));
 static JAVA_FAILURE: LazyLock<Regex> =
     LazyLock::new(|| regex(r"<-- !! (\w+)(?:: (.*?))? \(([^)]*)\)\s*$"));
 
@@ -1777,7 +1886,9 @@ impl JavaParser {
                     Said::from_body(status, lenient_body(data), data).apply(&mut h.record);
                 }
             } else if let Some((name, value)) = tt.split_once(": ") {
-                if name.eq_ignore_ascii_case("request-id") || name.starts_with("anthropic-ratelimit") {
+                if name.eq_ignore_ascii_case("request-id")
+                    || name.starts_with("anthropic-ratelimit")
+                {
                     h.claude = true;
                 }
                 keep_header(&mut h.record, name, value);
@@ -1786,7 +1897,8 @@ impl JavaParser {
         }
         // A stack trace: frames, `Caused by:` and `... N more`.
         let indented = t.len() > tt.len();
-        if (indented && (tt.starts_with("at ") || tt.starts_with("... ") || tt.starts_with("Suppressed: ")))
+        if (indented
+            && (tt.starts_with("at ") || tt.starts_with("... ") || tt.starts_with("Suppressed: ")))
             || tt.starts_with("Caused by: ")
         {
             h.lines += 1;
@@ -1866,9 +1978,18 @@ impl JavaParser {
             }
         } else if class == "AnthropicIoException" || class.ends_with("IoException") {
             r.error_type = Some(
-                if msg.starts_with("Stream failed") { "stream_error" } else { "connection_error" }.into(),
+                if msg.starts_with("Stream failed") {
+                    "stream_error"
+                } else {
+                    "connection_error"
+                }
+                .into(),
             );
-            r.message = Some(one_line(if msg.is_empty() { "Request failed" } else { msg }));
+            r.message = Some(one_line(if msg.is_empty() {
+                "Request failed"
+            } else {
+                msg
+            }));
         } else if class.contains("Retryable") || class.contains("Timeout") {
             r.error_type = Some(
                 if class.contains("Timeout") || msg.to_ascii_lowercase().contains("timeout") {
@@ -1922,7 +2043,11 @@ impl LineParser for JavaParser {
                     let endpoint = api::claude_endpoint(&c[2], &sink.opts.api_paths);
                     let claude = endpoint.is_some();
                     self.last_request = Some((endpoint, lineno));
-                    return if claude { Claim::Relevant } else { Claim::Noise };
+                    return if claude {
+                        Claim::Relevant
+                    } else {
+                        Claim::Noise
+                    };
                 }
                 if line.contains("--> END ") {
                     return match self.last_request {
@@ -1952,7 +2077,11 @@ impl LineParser for JavaParser {
                     r.latency_ms = api::duration_ms(&c[3]);
                     r.error_type = Some(
                         java_cause_kind(class)
-                            .unwrap_or(if msg.starts_with("Stream failed") { "stream_error" } else { "connection_error" })
+                            .unwrap_or(if msg.starts_with("Stream failed") {
+                                "stream_error"
+                            } else {
+                                "connection_error"
+                            })
                             .into(),
                     );
                     r.message = Some(one_line(&format!("{class}: {msg}")));
@@ -1962,7 +2091,9 @@ impl LineParser for JavaParser {
                 }
                 if let Some(c) = JAVA_RESPONSE.captures(line) {
                     self.flush_pending(sink);
-                    let own = c.get(2).map(|u| api::claude_endpoint(u.as_str(), &sink.opts.api_paths));
+                    let own = c
+                        .get(2)
+                        .map(|u| api::claude_endpoint(u.as_str(), &sink.opts.api_paths));
                     let endpoint = match own {
                         Some(e) => e,
                         None => context.and_then(|(e, _)| e),
@@ -1972,7 +2103,11 @@ impl LineParser for JavaParser {
                     };
                     let mut r = Record::new(
                         SourceKind::SdkJava,
-                        if status >= 400 { Outcome::Failure } else { Outcome::Success },
+                        if status >= 400 {
+                            Outcome::Failure
+                        } else {
+                            Outcome::Success
+                        },
                     );
                     r.line = Some(lineno);
                     r.stamp = self.stamp_for(line, lineno);
@@ -2042,21 +2177,29 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
     let stack = str_of(err, "stack").unwrap_or("");
     let claude = said.claude
         || stack.contains("anthropic")
-        || err.and_then(|e| e.get("requestID")).and_then(Value::as_str).is_some_and(|id| id.starts_with("req_"));
+        || err
+            .and_then(|e| e.get("requestID"))
+            .and_then(Value::as_str)
+            .is_some_and(|id| id.starts_with("req_"));
     if !claude {
         return Claim::NotMine;
     }
     let mut r = Record::new(SourceKind::SdkTypescript, Outcome::Failure);
     at.place(&mut r);
-    r.stamp = ["time", "timestamp", "@timestamp", "ts"].iter().find_map(|k| match map.get(*k) {
-        Some(Value::String(s)) => crate::time::iso(s),
-        Some(Value::Number(n)) => n.as_f64().and_then(crate::time::epoch_seconds),
-        _ => None,
-    });
+    r.stamp = ["time", "timestamp", "@timestamp", "ts"]
+        .iter()
+        .find_map(|k| match map.get(*k) {
+            Some(Value::String(s)) => crate::time::iso(s),
+            Some(Value::Number(n)) => n.as_f64().and_then(crate::time::epoch_seconds),
+            _ => None,
+        });
     r.evidence = Evidence::Exception;
     r.provider = Some("anthropic".into());
     if let Some(e) = err {
-        r.request_id = e.get("requestID").and_then(Value::as_str).map(str::to_string);
+        r.request_id = e
+            .get("requestID")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         if let Some(h) = e.get("headers").and_then(Value::as_object) {
             for (n, val) in h {
                 if let Some(val) = val.as_str() {
@@ -2084,7 +2227,10 @@ mod tests {
         let s = sdk_message(r#"429 {"type":"error","error":{"type":"rate_limit_error","message":"Rate limited"},"request_id":"req_011CYb3Nd5QpWk7Ls2Xc9Vh4"}"#).unwrap();
         assert_eq!(s.http_status, Some(429));
         assert_eq!(s.error_type.as_deref(), Some("rate_limit_error"));
-        assert_eq!(s.request_id.as_deref(), Some("req_011CYb3Nd5QpWk7Ls2Xc9Vh4"));
+        assert_eq!(
+            s.request_id.as_deref(),
+            Some("req_011CYb3Nd5QpWk7Ls2Xc9Vh4")
+        );
         assert!(s.claude);
         let s = sdk_message("400 status code (no body)").unwrap();
         assert_eq!((s.http_status, s.claude), (Some(400), false));
@@ -2096,8 +2242,17 @@ mod tests {
         let s = sdk_message(r#"{"type":"error","error":{"details":null,"type":"overloaded_error","message":"Overloaded"}}"#).unwrap();
         assert_eq!(s.http_status, Some(200));
         assert_eq!(s.error_type.as_deref(), Some("overloaded_error"));
-        assert_eq!(sdk_message("Request timed out.").unwrap().error_type.as_deref(), Some("client_timeout"));
-        assert_eq!(sdk_message("terminated").unwrap().error_type.as_deref(), Some("stream_error"));
+        assert_eq!(
+            sdk_message("Request timed out.")
+                .unwrap()
+                .error_type
+                .as_deref(),
+            Some("client_timeout")
+        );
+        assert_eq!(
+            sdk_message("terminated").unwrap().error_type.as_deref(),
+            Some("stream_error")
+        );
         assert!(sdk_message("ENOENT: no such file or directory").is_none());
         assert!(sdk_message("200 OK").is_none());
     }
@@ -2114,7 +2269,10 @@ mod tests {
         assert_eq!(s.failures[0].attempt, Some(1));
         assert_eq!(s.failures[1].attempt, Some(2));
         assert_eq!(s.failures[1].latency_ms, Some(1710));
-        assert_eq!(s.failures[1].request_id.as_deref(), Some("req_011CXq4Mb7Vc6Xd5Ze4Af3Bg"));
+        assert_eq!(
+            s.failures[1].request_id.as_deref(),
+            Some("req_011CXq4Mb7Vc6Xd5Ze4Af3Bg")
+        );
         assert_eq!(s.successes.values().sum::<u64>(), 1);
         assert_eq!(s.lines.noise, 1);
     }
@@ -2161,7 +2319,11 @@ mod tests {
         assert_eq!(s.failures.len(), 1);
         let f = &s.failures[0];
         assert_eq!(f.error_type.as_deref(), Some("connection_error"));
-        assert!(f.message.as_deref().unwrap().contains("other side closed"), "{:?}", f.message);
+        assert!(
+            f.message.as_deref().unwrap().contains("other side closed"),
+            "{:?}",
+            f.message
+        );
         assert_eq!(s.lines.noise, 2);
     }
 
@@ -2177,7 +2339,10 @@ mod tests {
             "} undefined\n",
         ));
         assert_eq!(s.failures.len(), 3);
-        assert_eq!(s.failures[0].model.as_deref(), Some("claude-3-5-sonnet-20241022"));
+        assert_eq!(
+            s.failures[0].model.as_deref(),
+            Some("claude-3-5-sonnet-20241022")
+        );
         assert_eq!(s.failures[0].request_id.as_deref(), Some("req_011CA"));
         assert_eq!(
             s.failures.iter().map(|f| f.attempt).collect::<Vec<_>>(),
@@ -2196,7 +2361,10 @@ mod tests {
             "Post \"https://hooks.slack.com/services/x\": dial tcp: lookup hooks.slack.com: no such host\n",
         ));
         assert_eq!(s.failures.len(), 4);
-        assert_eq!(s.failures[0].request_id.as_deref(), Some("req_011CYb3Nd5QpWk7Ls2Xc9Vh4"));
+        assert_eq!(
+            s.failures[0].request_id.as_deref(),
+            Some("req_011CYb3Nd5QpWk7Ls2Xc9Vh4")
+        );
         assert_eq!(s.failures[1].effective_status(), Some(529));
         assert_eq!(s.failures[2].effective_status(), Some(529));
         assert_eq!(s.failures[2].http_status, Some(200));
@@ -2208,7 +2376,10 @@ mod tests {
     fn java_kotlin_map_and_json() {
         let b = kotlin_map_body("{type=error, error={type=rate_limit_error, message=Number of tokens has exceeded your per-minute rate limit, see headers}, request_id=req_011CJ}");
         assert_eq!(b.error_type.as_deref(), Some("rate_limit_error"));
-        assert_eq!(b.message.as_deref(), Some("Number of tokens has exceeded your per-minute rate limit, see headers"));
+        assert_eq!(
+            b.message.as_deref(),
+            Some("Number of tokens has exceeded your per-minute rate limit, see headers")
+        );
         assert_eq!(b.request_id.as_deref(), Some("req_011CJ"));
         let s = scan(concat!(
             "com.anthropic.errors.InternalServerException: 529: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n",
@@ -2219,7 +2390,10 @@ mod tests {
             "\t... 12 more\n",
         ));
         assert_eq!(s.failures.len(), 2);
-        assert_eq!(s.failures[0].error_type.as_deref(), Some("overloaded_error"));
+        assert_eq!(
+            s.failures[0].error_type.as_deref(),
+            Some("overloaded_error")
+        );
         assert_eq!(s.failures[1].error_type.as_deref(), Some("client_timeout"));
         assert_eq!(s.lines.relevant, 6);
     }
@@ -2231,21 +2405,57 @@ mod sample_tests {
     use crate::record::Record;
 
     fn summary(f: &Record) -> (Option<u16>, Option<&str>, Option<&str>, Option<u32>) {
-        (f.effective_status(), f.error_type.as_deref(), f.request_id.as_deref(), f.attempt)
+        (
+            f.effective_status(),
+            f.error_type.as_deref(),
+            f.request_id.as_deref(),
+            f.attempt,
+        )
     }
 
     #[test]
     fn node_service_sample() {
-        let s = parse_text(include_str!("../../samples/app/node-service.log"), &ScanOptions::default());
+        let s = parse_text(
+            include_str!("../../samples/app/node-service.log"),
+            &ScanOptions::default(),
+        );
         let got: Vec<_> = s.failures.iter().map(summary).collect();
         for f in &s.failures {
-            eprintln!("{:?} {:?} {:?} {:?} {:?} {:?}", f.line, f.effective_status(), f.error_type, f.request_id, f.attempt, f.message);
+            eprintln!(
+                "{:?} {:?} {:?} {:?} {:?} {:?}",
+                f.line,
+                f.effective_status(),
+                f.error_type,
+                f.request_id,
+                f.attempt,
+                f.message
+            );
         }
         let want = vec![
-            (Some(529), None, Some("req_011CXq4LmNp8RsTu2VwX9yZa"), Some(1)),
-            (Some(529), None, Some("req_011CXq4Mb7Vc6Xd5Ze4Af3Bg"), Some(2)),
-            (Some(529), Some("overloaded_error"), Some("req_011CXq4Nc8Wd7Ye6Af5Bg4Ch"), Some(3)),
-            (Some(429), None, Some("req_011CWb2Ek4Lm6Np8Qr0St2Uv"), Some(1)),
+            (
+                Some(529),
+                None,
+                Some("req_011CXq4LmNp8RsTu2VwX9yZa"),
+                Some(1),
+            ),
+            (
+                Some(529),
+                None,
+                Some("req_011CXq4Mb7Vc6Xd5Ze4Af3Bg"),
+                Some(2),
+            ),
+            (
+                Some(529),
+                Some("overloaded_error"),
+                Some("req_011CXq4Nc8Wd7Ye6Af5Bg4Ch"),
+                Some(3),
+            ),
+            (
+                Some(429),
+                None,
+                Some("req_011CWb2Ek4Lm6Np8Qr0St2Uv"),
+                Some(1),
+            ),
             (Some(529), Some("overloaded_error"), None, None),
             (None, Some("connection_error"), None, Some(1)),
             (None, Some("client_timeout"), None, Some(2)),
@@ -2255,8 +2465,18 @@ mod sample_tests {
             (None, Some("stream_error"), None, None),
             (None, Some("client_timeout"), None, None),
             (None, Some("client_closed"), None, None),
-            (Some(429), Some("rate_limit_error"), Some("req_011CWc4Gn6Op8Qr0St2Uv4Wx"), None),
-            (Some(429), Some("rate_limit_error"), Some("req_011CWd5Ho7Pq9Rs1Tu3Vw5Xy"), None),
+            (
+                Some(429),
+                Some("rate_limit_error"),
+                Some("req_011CWc4Gn6Op8Qr0St2Uv4Wx"),
+                None,
+            ),
+            (
+                Some(429),
+                Some("rate_limit_error"),
+                Some("req_011CWd5Ho7Pq9Rs1Tu3Vw5Xy"),
+                None,
+            ),
             (Some(400), None, None, None),
             (Some(429), None, None, None),
         ];
@@ -2265,12 +2485,21 @@ mod sample_tests {
         let f = &s.failures;
         assert_eq!(f[3].model.as_deref(), Some("claude-sonnet-4-5-20250929"));
         assert_eq!(f[3].header("retry-after"), Some("14"));
-        assert_eq!(f[3].header("anthropic-ratelimit-input-tokens-remaining"), Some("0"));
+        assert_eq!(
+            f[3].header("anthropic-ratelimit-input-tokens-remaining"),
+            Some("0")
+        );
         assert_eq!(f[4].http_status, Some(200));
-        assert_eq!(f[7].message.as_deref(), Some("Connection error. (cause: read ECONNRESET)"));
+        assert_eq!(
+            f[7].message.as_deref(),
+            Some("Connection error. (cause: read ECONNRESET)")
+        );
         assert_eq!(f[14].header("retry-after"), Some("21"));
         assert_eq!(f[16].provider.as_deref(), Some("bedrock"));
-        assert_eq!(s.lines.read, s.lines.relevant + s.lines.noise + s.lines.unparseable);
+        assert_eq!(
+            s.lines.read,
+            s.lines.relevant + s.lines.noise + s.lines.unparseable
+        );
     }
 }
 
@@ -2280,26 +2509,62 @@ mod old_sample_tests {
 
     #[test]
     fn node_old_sdk_sample() {
-        let s = parse_text(include_str!("../../samples/app/node-old-sdk.log"), &ScanOptions::default());
+        let s = parse_text(
+            include_str!("../../samples/app/node-old-sdk.log"),
+            &ScanOptions::default(),
+        );
         let got: Vec<_> = s
             .failures
             .iter()
-            .map(|f| (f.effective_status(), f.error_type.as_deref(), f.request_id.as_deref(), f.attempt))
+            .map(|f| {
+                (
+                    f.effective_status(),
+                    f.error_type.as_deref(),
+                    f.request_id.as_deref(),
+                    f.attempt,
+                )
+            })
             .collect();
         assert_eq!(
             got,
             vec![
-                (Some(429), None, Some("req_01FAKEo1dSdkRetry00000001"), Some(1)),
-                (Some(529), None, Some("req_01FAKEo1dSdkRetry00000002"), Some(2)),
-                (Some(529), Some("overloaded_error"), Some("req_01FAKEo1dSdkRetry00000003"), Some(3)),
-                (Some(400), Some("invalid_request_error"), Some("req_01FAKEo1dSdkBadReq000001"), Some(1)),
+                (
+                    Some(429),
+                    None,
+                    Some("req_01FAKEo1dSdkRetry00000001"),
+                    Some(1)
+                ),
+                (
+                    Some(529),
+                    None,
+                    Some("req_01FAKEo1dSdkRetry00000002"),
+                    Some(2)
+                ),
+                (
+                    Some(529),
+                    Some("overloaded_error"),
+                    Some("req_01FAKEo1dSdkRetry00000003"),
+                    Some(3)
+                ),
+                (
+                    Some(400),
+                    Some("invalid_request_error"),
+                    Some("req_01FAKEo1dSdkBadReq000001"),
+                    Some(1)
+                ),
                 (None, Some("connection_error"), None, None),
                 (None, Some("client_timeout"), None, None),
             ]
         );
-        assert_eq!(s.failures[0].model.as_deref(), Some("claude-3-5-sonnet-20241022"));
+        assert_eq!(
+            s.failures[0].model.as_deref(),
+            Some("claude-3-5-sonnet-20241022")
+        );
         assert_eq!(s.failures[0].header("retry-after"), Some("9"));
-        assert_eq!(s.failures[3].model.as_deref(), Some("claude-3-5-haiku-20241022"));
+        assert_eq!(
+            s.failures[3].model.as_deref(),
+            Some("claude-3-5-haiku-20241022")
+        );
         assert_eq!(s.successes.values().sum::<u64>(), 1);
         // The API key in the request headers never reaches a record.
         for f in &s.failures {
@@ -2314,21 +2579,46 @@ mod go_sample_tests {
 
     #[test]
     fn go_service_sample() {
-        let s = parse_text(include_str!("../../samples/app/go-service.log"), &ScanOptions::default());
+        let s = parse_text(
+            include_str!("../../samples/app/go-service.log"),
+            &ScanOptions::default(),
+        );
         let got: Vec<_> = s
             .failures
             .iter()
-            .map(|f| (f.effective_status(), f.error_type.as_deref(), f.request_id.as_deref()))
+            .map(|f| {
+                (
+                    f.effective_status(),
+                    f.error_type.as_deref(),
+                    f.request_id.as_deref(),
+                )
+            })
             .collect();
         assert_eq!(
             got,
             vec![
-                (Some(429), Some("rate_limit_error"), Some("req_011CSg1FakeGoDump000000001")),
-                (Some(529), Some("overloaded_error"), Some("req_011CSg2FakeGo529000000001")),
-                (Some(400), Some("invalid_request_error"), Some("req_011CSg3FakeGo400000000001")),
+                (
+                    Some(429),
+                    Some("rate_limit_error"),
+                    Some("req_011CSg1FakeGoDump000000001")
+                ),
+                (
+                    Some(529),
+                    Some("overloaded_error"),
+                    Some("req_011CSg2FakeGo529000000001")
+                ),
+                (
+                    Some(400),
+                    Some("invalid_request_error"),
+                    Some("req_011CSg3FakeGo400000000001")
+                ),
                 (Some(401), Some("authentication_error"), None),
                 (Some(529), Some("overloaded_error"), None),
-                (Some(529), Some("overloaded_error"), Some("req_011CSg4FakeGoStream0000001")),
+                (
+                    Some(529),
+                    Some("overloaded_error"),
+                    Some("req_011CSg4FakeGoStream0000001")
+                ),
                 (Some(500), Some("api_error"), None),
                 (None, Some("client_timeout"), None),
                 (None, Some("connection_error"), None),
@@ -2340,11 +2630,17 @@ mod go_sample_tests {
         assert_eq!(f.model.as_deref(), Some("claude-sonnet-4-5-20250929"));
         assert_eq!(f.attempt, Some(1));
         assert_eq!(f.header("retry-after"), Some("7"));
-        assert_eq!(f.header("anthropic-ratelimit-requests-remaining"), Some("0"));
+        assert_eq!(
+            f.header("anthropic-ratelimit-requests-remaining"),
+            Some("0")
+        );
         assert_eq!(s.failures[5].http_status, Some(200));
         assert!(s.failures.iter().all(|f| f.stamp.is_some()));
         assert_eq!(s.successes.values().sum::<u64>(), 1);
-        assert_eq!(s.lines.read, s.lines.relevant + s.lines.noise + s.lines.unparseable);
+        assert_eq!(
+            s.lines.read,
+            s.lines.relevant + s.lines.noise + s.lines.unparseable
+        );
     }
 }
 
@@ -2354,25 +2650,53 @@ mod java_sample_tests {
 
     #[test]
     fn java_service_sample() {
-        let s = parse_text(include_str!("../../samples/app/java-service.log"), &ScanOptions::default());
+        let s = parse_text(
+            include_str!("../../samples/app/java-service.log"),
+            &ScanOptions::default(),
+        );
         for f in &s.failures {
-            eprintln!("{:?} {:?} {:?} {:?} {:?}", f.line, f.effective_status(), f.error_type, f.request_id, f.message);
+            eprintln!(
+                "{:?} {:?} {:?} {:?} {:?}",
+                f.line,
+                f.effective_status(),
+                f.error_type,
+                f.request_id,
+                f.message
+            );
         }
         let got: Vec<_> = s
             .failures
             .iter()
-            .map(|f| (f.effective_status(), f.error_type.as_deref(), f.request_id.as_deref()))
+            .map(|f| {
+                (
+                    f.effective_status(),
+                    f.error_type.as_deref(),
+                    f.request_id.as_deref(),
+                )
+            })
             .collect();
         assert_eq!(
             got,
             vec![
                 (Some(429), None, None),
                 (Some(529), None, None),
-                (Some(529), Some("overloaded_error"), Some("req_011CJavaFake529000000003")),
-                (Some(400), Some("invalid_request_error"), Some("req_011CJavaFake400000000001")),
+                (
+                    Some(529),
+                    Some("overloaded_error"),
+                    Some("req_011CJavaFake529000000003")
+                ),
+                (
+                    Some(400),
+                    Some("invalid_request_error"),
+                    Some("req_011CJavaFake400000000001")
+                ),
                 (Some(429), Some("rate_limit_error"), None),
                 (Some(429), None, None),
-                (Some(403), Some("permission_error"), Some("req_011CJavaFake403000000001")),
+                (
+                    Some(403),
+                    Some("permission_error"),
+                    Some("req_011CJavaFake403000000001")
+                ),
                 (Some(529), Some("overloaded_error"), None),
                 (None, Some("client_timeout"), None),
                 (None, Some("stream_error"), None),
@@ -2382,12 +2706,24 @@ mod java_sample_tests {
         assert_eq!(f[0].latency_ms, Some(1834));
         assert_eq!(f[1].latency_ms, Some(2101));
         assert_eq!(f[3].header("x-should-retry"), Some("false"));
-        assert_eq!(f[4].message.as_deref().map(|m| m.starts_with("Number of request tokens")), Some(true));
+        assert_eq!(
+            f[4].message
+                .as_deref()
+                .map(|m| m.starts_with("Number of request tokens")),
+            Some(true)
+        );
         assert_eq!(f[7].http_status, Some(200));
         assert_eq!(f[8].latency_ms, Some(30012));
-        assert!(f[8].message.as_deref().unwrap().contains("SocketTimeoutException"));
+        assert!(f[8]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("SocketTimeoutException"));
         assert!(f.iter().all(|f| f.stamp.is_some()));
         assert_eq!(s.successes.values().sum::<u64>(), 1);
-        assert_eq!(s.lines.read, s.lines.relevant + s.lines.noise + s.lines.unparseable);
+        assert_eq!(
+            s.lines.read,
+            s.lines.relevant + s.lines.noise + s.lines.unparseable
+        );
     }
 }
