@@ -583,3 +583,58 @@ mod helper_tests {
         );
     }
 }
+
+/// The line without the prefix a log collector puts on every line (docker compose
+/// `service  | `, kubectl `[pod/name/container] `, journald `Oct 02 16:20:11 host app[42]: `), so
+/// that the continuation lines of a multi-line record (stack frames) are seen as such.
+pub fn without_collector_prefix(line: &str) -> &str {
+    let b = line.as_bytes();
+    if b.is_empty() {
+        return line;
+    }
+    // docker compose: a name, padding, `| `.
+    if let Some(bar) = memchr::memmem::find(&b[..b.len().min(64)], b"| ") {
+        let name = line[..bar].trim_end();
+        if !name.is_empty()
+            && name
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        {
+            return &line[bar + 2..];
+        }
+    }
+    // kubectl logs --prefix
+    if line.starts_with("[pod/") {
+        if let Some(end) = line.find("] ") {
+            return &line[end + 2..];
+        }
+    }
+    // journald short format
+    static JOURNALD: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [\w.@/-]+(?:\[\d+\])?: ")
+            .expect("static regex")
+    });
+    if b[0].is_ascii_uppercase() {
+        if let Some(m) = JOURNALD.find(line) {
+            return &line[m.end()..];
+        }
+    }
+    line
+}
+
+#[cfg(test)]
+mod collector_tests {
+    use super::without_collector_prefix as strip;
+
+    #[test]
+    fn strips_collector_prefixes() {
+        assert_eq!(strip("api-1  |     at x (y.js:1:1)"), "    at x (y.js:1:1)");
+        assert_eq!(strip("[pod/api-7f9c/api]     at x"), "    at x");
+        assert_eq!(
+            strip("Oct 02 16:20:11 web1 node[4711]:     at x"),
+            "    at x"
+        );
+        assert_eq!(strip("    at x"), "    at x");
+        assert_eq!(strip("a | b with spaces | c"), "b with spaces | c");
+    }
+}

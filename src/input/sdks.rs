@@ -558,6 +558,9 @@ struct Held {
     openai_frames: bool,
     /// The first line mentions Anthropic or Claude.
     named: bool,
+    /// The error is one the Anthropic SDK raises itself (an HTTP status, or the SDK's own
+    /// connection classes and messages), not a raw Node error another library may raise.
+    sdk_words: bool,
     /// The SDK gave up on this attempt (no retry follows).
     last_try: bool,
 }
@@ -656,6 +659,7 @@ impl TsParser {
             anthropic_frames: false,
             openai_frames: false,
             named: mentions_claude(line),
+            sdk_words: false,
             last_try: line.contains("no more retries left") || line.contains("not retryable"),
         });
     }
@@ -706,6 +710,7 @@ impl TsParser {
                 Some(Claim::Relevant)
             }
             Stage::Exception { body, block } => {
+                let line = api::without_collector_prefix(line);
                 if let Some((text, scanner)) = body {
                     // The JSON body goes on (a logger broke it, or it is pretty-printed).
                     let frame = line.trim_start().starts_with("at ");
@@ -903,7 +908,7 @@ impl TsParser {
                     true
                 } else if h.openai_frames {
                     false
-                } else if h.anthropic_frames || h.named {
+                } else if h.anthropic_frames || (h.named && h.sdk_words) {
                     true
                 } else {
                     recent
@@ -1210,10 +1215,17 @@ impl TsParser {
     /// `APIConnectionError: Connection error.`, `TypeError: fetch failed`, a bare `429 {...}`.
     fn error_line(&mut self, line: &str, lineno: u64) -> Claim {
         let mut found: Option<(Said, usize)> = None;
+        let mut sdk_words = false;
         for (class, msg, msg_start) in ts_errors(line) {
             if msg.is_empty() {
                 continue;
             }
+            sdk_words = matches!(
+                class,
+                "APIConnectionError" | "APIConnectionTimeoutError" | "APIUserAbortError"
+            ) || msg.starts_with("Connection error.")
+                || msg.starts_with("Request timed out")
+                || msg.starts_with("Request was aborted");
             let said = if class == "error" {
                 // Bun prints `error: The socket connection was closed unexpectedly`.
                 if msg.starts_with("The socket connection was closed") {
@@ -1287,6 +1299,7 @@ impl TsParser {
             if claude {
                 h.claude = Some(true);
             }
+            h.sdk_words = sdk_words || h.record.http_status.is_some();
         }
         Claim::Relevant
     }
@@ -1590,8 +1603,12 @@ impl LineParser for GoParser {
                 Claim::NotMine
             }
             4 => {
-                // The SDK got a body that is not JSON (an HTML page from a proxy).
-                if !line.contains("invalid character") || !mentions_claude(line) {
+                // The SDK got a body that is not JSON (an HTML page or plain text from a proxy);
+                // `invalid character '}'` and the like are config files, not responses.
+                static NOT_JSON: LazyLock<Regex> = LazyLock::new(|| {
+                    regex(r"invalid character '(?:<|[A-Za-z])' looking for beginning of value")
+                });
+                if !NOT_JSON.is_match(line) || !mentions_claude(line) {
                     return Claim::NotMine;
                 }
                 let mut r = Record::new(SourceKind::SdkGo, Outcome::Failure);
@@ -1863,7 +1880,7 @@ impl JavaParser {
             self.finish_held(sink);
             return None;
         }
-        let t = line.trim_end_matches('\r');
+        let t = api::without_collector_prefix(line).trim_end_matches('\r');
         let tt = t.trim_start();
         if h.response {
             if tt.starts_with("<-- END HTTP") {
@@ -2164,15 +2181,17 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
         return Claim::NotMine;
     };
     let first = message.lines().next().unwrap_or("");
-    let said = match sdk_message(first) {
-        Some(s) => s,
-        None => {
-            // `msg` may hold the whole `Error: 429 {...}` string.
-            match ts_errors(first).find_map(|(_, msg, _)| sdk_message(msg)) {
-                Some(s) => s,
-                None => return Claim::NotMine,
-            }
-        }
+    // The message alone (`429 {...}`), or the whole `Error: 429 {...}` string, or a status and
+    // body after the application's own words (`claude call failed: 429 {...}`).
+    let said = sdk_message(first)
+        .or_else(|| ts_errors(first).find_map(|(_, msg, _)| sdk_message(msg)))
+        .or_else(|| {
+            let c = TS_BARE.captures(first)?;
+            let body = c.get(2)?.as_str();
+            Some(Said::from_body(c[1].parse().ok(), lenient_body(body), body))
+        });
+    let Some(said) = said else {
+        return Claim::NotMine;
     };
     let stack = str_of(err, "stack").unwrap_or("");
     let claude = said.claude
@@ -2725,5 +2744,87 @@ mod java_sample_tests {
             s.lines.read,
             s.lines.relevant + s.lines.noise + s.lines.unparseable
         );
+    }
+}
+
+#[cfg(test)]
+mod tolerance_tests {
+    use super::super::{parse_text, ScanOptions};
+
+    fn scan(text: &str) -> super::super::FileScan {
+        parse_text(text, &ScanOptions::default())
+    }
+
+    #[test]
+    fn pino_and_winston_json_lines() {
+        let s = scan(concat!(
+            r#"{"level":50,"time":1759422011123,"pid":1,"hostname":"api-7f9c","err":{"type":"RateLimitError","message":"429 {\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"Rate limited\"},\"request_id\":\"req_011CPinoFake0000000001\"}","stack":"Error: 429 ...\n    at APIError.generate (/app/node_modules/@anthropic-ai/sdk/core/error.js:60:20)","status":429,"headers":{"retry-after":"9"},"requestID":"req_011CPinoFake0000000001"},"msg":"summarize failed"}"#,
+            "\n",
+            r#"{"level":"error","message":"claude call failed: 529 {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}","timestamp":"2025-10-02T16:20:11.123Z"}"#,
+            "\n",
+            r#"{"level":"error","message":"db call failed: Error: read ECONNRESET","timestamp":"2025-10-02T16:20:12.000Z"}"#,
+            "\n",
+        ));
+        assert_eq!(s.failures.len(), 2);
+        assert_eq!(
+            s.failures[0].request_id.as_deref(),
+            Some("req_011CPinoFake0000000001")
+        );
+        assert_eq!(s.failures[0].header("retry-after"), Some("9"));
+        assert!(s.failures[0].stamp.is_some());
+        assert_eq!(s.failures[1].effective_status(), Some(529));
+        assert_eq!(s.lines.noise, 1);
+    }
+
+    #[test]
+    fn raw_node_errors_in_a_service_named_claude_stay_noise() {
+        let s = scan(concat!(
+            "2025-10-02T16:20:11Z ERROR [claude-sync] redis: Error: read ECONNRESET\n",
+            "2025-10-02T16:20:12Z ERROR [claude-sync] summarize failed: APIConnectionError: Connection error.\n",
+            "2025/08/19 12:37:00 claude: config reload failed: invalid character '}' looking for beginning of object key string\n",
+            "2025/08/19 12:37:01 claude: messages.New: invalid character '<' looking for beginning of value\n",
+        ));
+        let kinds: Vec<_> = s.failures.iter().map(|f| f.error_type.as_deref()).collect();
+        assert_eq!(kinds, vec![Some("connection_error"), Some("sdk_error")]);
+        assert_eq!(s.failures[0].line, Some(2));
+    }
+
+    #[test]
+    fn ansi_colours_and_container_prefixes() {
+        let s = scan(concat!(
+            "api-1  | \u{1b}[31m2025-10-02T16:20:11.123Z ERROR\u{1b}[39m summarize failed RateLimitError: 429 {\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"Rate limited\"}}\r\n",
+            "api-1  |     at APIError.generate (/app/node_modules/@anthropic-ai/sdk/core/error.js:60:20)\r\n",
+        ));
+        assert_eq!(s.failures.len(), 1);
+        assert_eq!(
+            s.failures[0].error_type.as_deref(),
+            Some("rate_limit_error")
+        );
+    }
+}
+
+#[cfg(test)]
+mod collector_prefix_tests {
+    use super::super::{parse_text, ScanOptions};
+
+    #[test]
+    fn frames_under_docker_prefix_give_context() {
+        let s = parse_text(
+            concat!(
+                "api-1  | 2025-10-02T16:20:11.123Z ERROR TypeError: fetch failed\n",
+                "api-1  |     at node:internal/deps/undici/undici:13502:13\n",
+                "api-1  |     at async Anthropic.fetchWithTimeout (/app/node_modules/@anthropic-ai/sdk/client.js:510:18) {\n",
+                "api-1  |   [cause]: Error: read ECONNRESET\n",
+                "api-1  | }\n",
+                "api-1  | 2025-10-02T16:20:12.000Z INFO next\n",
+            ),
+            &ScanOptions::default(),
+        );
+        assert_eq!(s.failures.len(), 1);
+        assert_eq!(
+            s.failures[0].message.as_deref(),
+            Some("fetch failed (cause: read ECONNRESET)")
+        );
+        assert_eq!(s.lines.relevant, 5);
     }
 }
