@@ -18,22 +18,19 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
 use regex::Regex;
 use serde_json::Value;
 
 use super::api::{self, JsonScanner};
 use super::json::Position;
-use super::sdks::{self, one_line, Said, MAX_BYTES, MAX_LINES};
+use super::sdks::{self, one_line, Group, Marks, Said, MAX_BYTES, MAX_LINES};
 use super::{Claim, LineParser, Sink};
 use crate::record::{Evidence, Outcome, Record, SourceKind};
 
+/// Empty: the Claude Code line parsers run inside the SDK family (`sdks::Family`), which
+/// scans each line once for the markers of all of them.
 pub(crate) fn parsers() -> Vec<Box<dyn LineParser>> {
-    vec![
-        Box::new(DebugParser::default()),
-        Box::new(ErrorsArrayParser::default()),
-        Box::new(TerminalParser::default()),
-    ]
+    Vec::new()
 }
 
 fn regex(re: &str) -> Regex {
@@ -190,20 +187,18 @@ fn apply(said: Said, r: &mut Record) {
 // ---------------------------------------------------------------------------------------------
 // Terminal output (TUI and `-p` text).
 
-static TERMINAL_MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::new([
-        "API Error",
-        "API error",
-        "limit reached",
-        "hit your",
-        "Credit balance is too low",
-        "Prompt is too long",
-        "Invalid API key",
-        "OAuth token",
-        "OAuth access token",
-    ])
-    .expect("static patterns")
-});
+/// The strings a Claude Code terminal line holds.
+pub(crate) const TERMINAL_PATTERNS: [&str; 9] = [
+    "API Error",
+    "API error",
+    "limit reached",
+    "hit your",
+    "Credit balance is too low",
+    "Prompt is too long",
+    "Invalid API key",
+    "OAuth token",
+    "OAuth access token",
+];
 
 /// The text of a terminal line after Claude Code's decorations (`⎿`, `⏺`, `●`, box lines) and
 /// a time stamp that a CI runner put in front; `None` for a quoted prompt (`> ...`).
@@ -405,8 +400,8 @@ impl TerminalParser {
         sink.push(r);
     }
 
-    fn fresh(&mut self, raw: &str, lineno: u64, sink: &mut Sink) -> Claim {
-        if !TERMINAL_MARKERS.is_match(raw) {
+    fn fresh(&mut self, raw: &str, lineno: u64, sink: &mut Sink, marks: &Marks) -> Claim {
+        if marks.first(Group::Terminal).is_none() {
             // Claude answered (`⏺ ...`): the retries before it are over.
             if self.chain.is_some() && raw.contains('⏺') {
                 self.chain = None;
@@ -497,8 +492,8 @@ impl TerminalParser {
     }
 }
 
-impl LineParser for TerminalParser {
-    fn feed(&mut self, raw: &str, lineno: u64, sink: &mut Sink) -> Claim {
+impl TerminalParser {
+    pub(crate) fn feed(&mut self, raw: &str, lineno: u64, sink: &mut Sink, marks: &Marks) -> Claim {
         if let Some(w) = &mut self.wrapped {
             let line = api::strip_ansi(raw);
             let t = line.trim();
@@ -540,14 +535,14 @@ impl LineParser for TerminalParser {
             }
             self.flush_pending(sink);
         }
-        self.fresh(raw, lineno, sink)
+        self.fresh(raw, lineno, sink, marks)
     }
 
-    fn busy(&self) -> bool {
+    pub(crate) fn busy(&self) -> bool {
         self.wrapped.is_some() || self.pending.is_some()
     }
 
-    fn finish(&mut self, sink: &mut Sink) {
+    pub(crate) fn finish(&mut self, sink: &mut Sink) {
         self.finish_wrapped(sink);
         self.flush_pending(sink);
     }
@@ -722,7 +717,11 @@ fn split_debug(line: &str) -> Option<(&str, &str, &str)> {
     if b.len() < 26 || !b[0].is_ascii_digit() || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' {
         return None;
     }
-    let z = memchr::memmem::find(b.get(19..b.len().min(40))?, b"Z [")? + 19;
+    let z = b
+        .get(19..b.len().min(40))?
+        .windows(3)
+        .position(|w| w == b"Z [")?
+        + 19;
     let level_start = z + 3;
     let close =
         memchr::memchr(b']', b.get(level_start..b.len().min(level_start + 8))?)? + level_start;
@@ -754,8 +753,8 @@ fn debug_relevant(level: &str, msg: &str) -> bool {
         || msg.starts_with("Stream completed without")
 }
 
-impl LineParser for DebugParser {
-    fn feed(&mut self, raw: &str, lineno: u64, sink: &mut Sink) -> Claim {
+impl DebugParser {
+    pub(crate) fn feed(&mut self, raw: &str, lineno: u64, sink: &mut Sink) -> Claim {
         let b = raw.as_bytes();
         if b.len() < 25 || !b[0].is_ascii_digit() || b[4] != b'-' {
             return Claim::NotMine;
@@ -776,7 +775,9 @@ impl LineParser for DebugParser {
             }
             return self.message(msg, level, lineno, crate::time::iso(stamp), sink);
         }
-        if b[10] == b' ' && memchr::memmem::find(b, b"From claude: ").is_some() {
+        // VS Code's output channel: `2026-06-03 15:02:24.293 [info] From claude: ...`.
+        let vscode = b[10] == b' ' && b.get(23) == Some(&b' ') && b.get(24) == Some(&b'[');
+        if vscode && memchr::memmem::find(b, b"From claude: ").is_some() {
             let Some(c) = VSCODE_LINE.captures(raw) else {
                 return Claim::NotMine;
             };
@@ -802,7 +803,7 @@ impl LineParser for DebugParser {
         Claim::NotMine
     }
 
-    fn finish(&mut self, sink: &mut Sink) {
+    pub(crate) fn finish(&mut self, sink: &mut Sink) {
         self.flush(sink);
     }
 }
@@ -851,8 +852,8 @@ impl ErrorsArrayParser {
     }
 }
 
-impl LineParser for ErrorsArrayParser {
-    fn feed(&mut self, raw: &str, lineno: u64, sink: &mut Sink) -> Claim {
+impl ErrorsArrayParser {
+    pub(crate) fn feed(&mut self, raw: &str, lineno: u64, sink: &mut Sink) -> Claim {
         if let Some((text, scanner, first, lines)) = &mut self.held {
             text.push('\n');
             text.push_str(raw);
@@ -881,11 +882,11 @@ impl LineParser for ErrorsArrayParser {
         }
     }
 
-    fn busy(&self) -> bool {
+    pub(crate) fn busy(&self) -> bool {
         self.held.is_some()
     }
 
-    fn finish(&mut self, sink: &mut Sink) {
+    pub(crate) fn finish(&mut self, sink: &mut Sink) {
         if let Some((text, _, first, lines)) = self.held.take() {
             let _ = Self::emit(&text, first, lines, sink);
         }
@@ -1658,7 +1659,10 @@ mod tolerance_tests {
             .collect();
         assert_eq!(
             got,
-            vec![(Some(529), Some("overloaded_error")), (None, Some("client_timeout"))]
+            vec![
+                (Some(529), Some("overloaded_error")),
+                (None, Some("client_timeout"))
+            ]
         );
         assert!(s.failures[0].stamp.is_some());
         assert_eq!(s.lines.noise, 1);

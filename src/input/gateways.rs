@@ -23,18 +23,19 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
 use regex::Regex;
 use serde_json::Value;
 
 use super::api::{self, ErrorBody, JsonScanner};
 use super::json::Position;
-use super::sdks::{self, one_line, MAX_BYTES, MAX_LINES};
+use super::sdks::{self, one_line, Group, Marks, MAX_BYTES, MAX_LINES};
 use super::{Claim, LineParser, Sink};
 use crate::record::{Evidence, Outcome, Record, SourceKind, Stamp};
 
+/// Empty: the gateway parser runs inside the SDK family (`sdks::Family`), which scans each
+/// line once for the markers of all its members.
 pub(crate) fn parsers() -> Vec<Box<dyn LineParser>> {
-    vec![Box::new(GatewayParser::default())]
+    Vec::new()
 }
 
 fn regex(re: &str) -> Regex {
@@ -48,17 +49,15 @@ const NEAR: u64 = 40;
 /// Requests waiting for their access line; past that many, they are emitted as they are.
 const MAX_OPEN_REQUESTS: usize = 4096;
 
-static MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::new([
-        "[GIN] ",
-        "] 20",
-        "pstream error",
-        "upstream_error",
-        "Upstream ",
-        SATURATED,
-    ])
-    .expect("static patterns")
-});
+/// The strings a gateway line holds (index = the branch taken).
+pub(crate) const GATEWAY_PATTERNS: [&str; 6] = [
+    "[GIN] ",
+    "] 20",
+    "pstream error",
+    "upstream_error",
+    "Upstream ",
+    SATURATED,
+];
 
 static GIN_TIME: LazyLock<Regex> =
     LazyLock::new(|| regex(r"\[GIN\] (\d{4}/\d\d/\d\d - \d\d:\d\d:\d\d) \|(.*)$"));
@@ -549,19 +548,19 @@ impl GatewayParser {
     }
 }
 
-impl LineParser for GatewayParser {
-    fn feed(&mut self, raw: &str, lineno: u64, sink: &mut Sink) -> Claim {
+impl GatewayParser {
+    pub(crate) fn feed(&mut self, raw: &str, lineno: u64, sink: &mut Sink, marks: &Marks) -> Claim {
         if self.body.is_some() {
             if let Some(claim) = self.continue_body(raw, sink) {
                 return claim;
             }
         }
-        let Some(m) = MARKERS.find(raw) else {
+        let Some(first) = marks.first(Group::Gateway) else {
             return Claim::NotMine;
         };
         let line = api::strip_ansi(raw);
         let line = line.as_ref();
-        match m.pattern().as_usize() {
+        match first {
             0 => self.gin(line, lineno, sink),
             1 => match self.app_line(line, lineno, sink) {
                 Claim::NotMine if line.contains("pstream error") => {
@@ -577,11 +576,11 @@ impl LineParser for GatewayParser {
         }
     }
 
-    fn busy(&self) -> bool {
+    pub(crate) fn busy(&self) -> bool {
         self.body.is_some()
     }
 
-    fn finish(&mut self, sink: &mut Sink) {
+    pub(crate) fn finish(&mut self, sink: &mut Sink) {
         self.finish_body(sink);
         self.flush_open(sink);
     }

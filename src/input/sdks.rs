@@ -40,12 +40,169 @@ const MAX_MESSAGE: usize = 2000;
 /// How far back a Claude transport line makes an ambiguous exception a Claude one.
 const CONTEXT_LINES: u64 = 12;
 
+/// The SDK, Claude Code and gateway parsers run as one family: one multi-pattern scan per
+/// line finds the markers of all of them (scanning once instead of once per parser is most of
+/// their cost on lines that are not theirs). `claude_code::parsers()` and
+/// `gateways::parsers()` are empty for that reason; the order inside the family is the order
+/// they had as separate parsers.
 pub(crate) fn parsers() -> Vec<Box<dyn LineParser>> {
-    vec![
-        Box::new(TsParser::default()),
-        Box::new(GoParser::default()),
-        Box::new(JavaParser::default()),
-    ]
+    vec![Box::new(Family::default())]
+}
+
+/// The parser groups that look for markers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Group {
+    Ts = 0,
+    Go = 1,
+    Java = 2,
+    Terminal = 3,
+    Gateway = 4,
+}
+
+/// For each group, the index (in that group's pattern list) of its marker that ends first in
+/// the line, as a separate scan of that group would have found it.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Marks {
+    first: [Option<u8>; 5],
+}
+
+impl Marks {
+    pub(crate) fn first(&self, group: Group) -> Option<usize> {
+        self.first[group as usize].map(usize::from)
+    }
+
+    fn any(&self) -> bool {
+        self.first.iter().any(Option::is_some)
+    }
+}
+
+struct FamilyScan {
+    automaton: AhoCorasick,
+    /// Group and index in the group, per pattern.
+    owner: Vec<(usize, u8)>,
+}
+
+static FAMILY_SCAN: LazyLock<FamilyScan> = LazyLock::new(|| {
+    let groups: [&[&str]; 5] = [
+        &TS_PATTERNS,
+        &GO_PATTERNS,
+        &JAVA_PATTERNS,
+        &super::claude_code::TERMINAL_PATTERNS,
+        &super::gateways::GATEWAY_PATTERNS,
+    ];
+    let mut patterns = Vec::new();
+    let mut owner = Vec::new();
+    for (g, list) in groups.iter().enumerate() {
+        for (i, p) in list.iter().enumerate() {
+            patterns.push(*p);
+            owner.push((g, i as u8));
+        }
+    }
+    FamilyScan {
+        automaton: AhoCorasick::new(patterns).expect("static patterns"),
+        owner,
+    }
+});
+
+/// Scan a line once for every group's markers.
+pub(crate) fn marks(line: &str) -> Marks {
+    let scan = &*FAMILY_SCAN;
+    let mut m = Marks::default();
+    for hit in scan.automaton.find_overlapping_iter(line) {
+        let (g, i) = scan.owner[hit.pattern().as_usize()];
+        if m.first[g].is_none() {
+            m.first[g] = Some(i);
+        }
+    }
+    m
+}
+
+#[derive(Default)]
+pub(crate) struct Family {
+    ts: TsParser,
+    go: GoParser,
+    java: JavaParser,
+    debug: super::claude_code::DebugParser,
+    errors: super::claude_code::ErrorsArrayParser,
+    terminal: super::claude_code::TerminalParser,
+    gateway: super::gateways::GatewayParser,
+}
+
+impl Family {
+    /// Offer the line to member `i`, busy or not.
+    fn offer(&mut self, i: usize, line: &str, lineno: u64, sink: &mut Sink, m: &Marks) -> Claim {
+        match i {
+            0 => self.ts.feed(line, lineno, sink, m),
+            1 => self.go.feed(line, lineno, sink, m),
+            2 => self.java.feed(line, lineno, sink, m),
+            3 => self.debug.feed(line, lineno, sink),
+            4 => self.errors.feed(line, lineno, sink),
+            5 => self.terminal.feed(line, lineno, sink, m),
+            _ => self.gateway.feed(line, lineno, sink, m),
+        }
+    }
+
+    fn member_busy(&self, i: usize) -> bool {
+        match i {
+            0 => self.ts.busy(),
+            1 => self.go.busy(),
+            2 => self.java.busy(),
+            3 => false,
+            4 => self.errors.busy(),
+            5 => self.terminal.busy(),
+            _ => self.gateway.busy(),
+        }
+    }
+}
+
+const FAMILY_SIZE: usize = 7;
+
+impl LineParser for Family {
+    fn feed(&mut self, line: &str, lineno: u64, sink: &mut Sink) -> Claim {
+        let m = marks(line);
+        // Members in the middle of a multi-line record see the line first, as in `dispatch`.
+        let mut offered = [false; FAMILY_SIZE];
+        for (i, done) in offered.iter_mut().enumerate() {
+            if self.member_busy(i) {
+                *done = true;
+                let claim = self.offer(i, line, lineno, sink, &m);
+                if claim != Claim::NotMine {
+                    return claim;
+                }
+            }
+        }
+        // Members that need no marker: the Java stamp memory, the debug log and errors array
+        // byte checks; the others only when one of their markers is in the line.
+        let quick = !m.any();
+        for (i, done) in offered.iter().enumerate() {
+            if *done {
+                continue;
+            }
+            let needs_marks = matches!(i, 0 | 1 | 5 | 6);
+            if quick && needs_marks {
+                continue;
+            }
+            let claim = self.offer(i, line, lineno, sink, &m);
+            if claim != Claim::NotMine {
+                return claim;
+            }
+        }
+        Claim::NotMine
+    }
+
+    fn busy(&self) -> bool {
+        (0..FAMILY_SIZE).any(|i| self.member_busy(i))
+    }
+
+    fn finish(&mut self, sink: &mut Sink) {
+        self.ts.finish(sink);
+        self.go.finish(sink);
+        self.java.finish(sink);
+        self.debug.finish(sink);
+        self.errors.finish(sink);
+        self.terminal.finish(sink);
+        self.gateway.finish(sink);
+    }
 }
 
 fn regex(re: &str) -> Regex {
@@ -430,19 +587,17 @@ fn inspect(text: &str) -> Inspected {
 // ---------------------------------------------------------------------------------------------
 // TypeScript SDK.
 
-static TS_MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::new([
-        "[log_",
-        "Anthropic:DEBUG:",
-        "Error: ",
-        "Error]: ",
-        "{\"type\":\"error\"",
-        "{\\\"type\\\":\\\"error\\\"",
-        "socket connection was closed unexpectedly",
-        "status code (no body)",
-    ])
-    .expect("static patterns")
-});
+/// The strings a TypeScript SDK line holds (index = the branch taken).
+const TS_PATTERNS: [&str; 8] = [
+    "[log_",
+    "Anthropic:DEBUG:",
+    "Error: ",
+    "Error]: ",
+    "{\"type\":\"error\"",
+    "{\\\"type\\\":\\\"error\\\"",
+    "socket connection was closed unexpectedly",
+    "status code (no body)",
+];
 
 /// Lines that belong to other parsers even though they hold TS-like text.
 fn foreign_to_ts(line: &str) -> bool {
@@ -976,13 +1131,13 @@ impl TsParser {
         }
     }
 
-    fn fresh(&mut self, raw: &str, lineno: u64, sink: &mut Sink) -> Claim {
-        let Some(first) = TS_MARKERS.find(raw) else {
+    fn fresh(&mut self, raw: &str, lineno: u64, sink: &mut Sink, marks: &Marks) -> Claim {
+        let Some(first) = marks.first(Group::Ts) else {
             return Claim::NotMine;
         };
         let line = api::strip_ansi(raw);
         let line = line.as_ref();
-        match first.pattern().as_usize() {
+        match first {
             0 => {
                 if let Some(claim) = self.log_line(line, lineno, sink) {
                     return claim;
@@ -1305,14 +1460,14 @@ impl TsParser {
     }
 }
 
-impl LineParser for TsParser {
-    fn feed(&mut self, line: &str, lineno: u64, sink: &mut Sink) -> Claim {
+impl TsParser {
+    fn feed(&mut self, line: &str, lineno: u64, sink: &mut Sink, marks: &Marks) -> Claim {
         if self.held.is_some() {
             if let Some(claim) = self.continue_held(line, sink) {
                 return claim;
             }
         }
-        self.fresh(line, lineno, sink)
+        self.fresh(line, lineno, sink, marks)
     }
 
     fn busy(&self) -> bool {
@@ -1327,16 +1482,14 @@ impl LineParser for TsParser {
 // ---------------------------------------------------------------------------------------------
 // Go SDK.
 
-static GO_MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::new([
-        " \"http",
-        "received error while streaming",
-        "Request Content:",
-        "Response Content:",
-        "looking for beginning of value",
-    ])
-    .expect("static patterns")
-});
+/// The strings a Go SDK line holds.
+const GO_PATTERNS: [&str; 5] = [
+    " \"http",
+    "received error while streaming",
+    "Request Content:",
+    "Response Content:",
+    "looking for beginning of value",
+];
 
 static GO_API: LazyLock<Regex> = LazyLock::new(|| {
     regex(r#"\b(GET|POST|PUT|PATCH|DELETE|HEAD) "(https?://[^"\s]+)": (\d{3}) (.*)$"#)
@@ -1552,19 +1705,19 @@ impl GoParser {
     }
 }
 
-impl LineParser for GoParser {
-    fn feed(&mut self, raw: &str, lineno: u64, sink: &mut Sink) -> Claim {
+impl GoParser {
+    fn feed(&mut self, raw: &str, lineno: u64, sink: &mut Sink, marks: &Marks) -> Claim {
         if self.held.is_some() {
             if let Some(claim) = self.continue_held(raw, sink) {
                 return claim;
             }
         }
-        let Some(m) = GO_MARKERS.find(raw) else {
+        let Some(first) = marks.first(Group::Go) else {
             return Claim::NotMine;
         };
         let line = api::strip_ansi(raw);
         let line = line.as_ref();
-        match m.pattern().as_usize() {
+        match first {
             2 | 3 => {
                 let t = line.trim_end();
                 if t.ends_with("Request Content:") {
@@ -1751,9 +1904,8 @@ impl GoParser {
 // ---------------------------------------------------------------------------------------------
 // Java SDK.
 
-static JAVA_MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::new(["com.anthropic.errors.", "--> ", "<-- "]).expect("static patterns")
-});
+/// The strings a Java SDK line holds.
+const JAVA_PATTERNS: [&str; 3] = ["com.anthropic.errors.", "--> ", "<-- "];
 static JAVA_ERROR: LazyLock<Regex> =
     LazyLock::new(|| regex(r"com\.anthropic\.errors\.(\w+)(?:: (.*))?$"));
 static JAVA_REQUEST: LazyLock<Regex> =
@@ -2032,8 +2184,8 @@ impl JavaParser {
     }
 }
 
-impl LineParser for JavaParser {
-    fn feed(&mut self, raw: &str, lineno: u64, sink: &mut Sink) -> Claim {
+impl JavaParser {
+    fn feed(&mut self, raw: &str, lineno: u64, sink: &mut Sink, marks: &Marks) -> Claim {
         if self.held.is_some() {
             if let Some(claim) = self.continue_held(raw, sink) {
                 return claim;
@@ -2046,13 +2198,13 @@ impl LineParser for JavaParser {
         {
             self.flush_pending(sink);
         }
-        let Some(m) = JAVA_MARKERS.find(raw) else {
+        let Some(first) = marks.first(Group::Java) else {
             self.remember_prefix(raw, lineno);
             return Claim::NotMine;
         };
         let line = api::strip_ansi(raw);
         let line = line.as_ref();
-        match m.pattern().as_usize() {
+        match first {
             0 => self.exception(line, lineno),
             1 => {
                 if let Some(c) = JAVA_REQUEST.captures(line) {
