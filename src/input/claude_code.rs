@@ -504,7 +504,10 @@ impl TerminalParser {
                 || t.starts_with('>')
                 || t.starts_with("API Error")
                 || t.starts_with("API error");
-            if !starts_new && w.segments.len() < MAX_WRAPPED {
+            if !starts_new
+                && w.segments.len() < MAX_WRAPPED
+                && w.segments.iter().map(String::len).sum::<usize>() < MAX_BYTES
+            {
                 w.segments.push(line.trim_end().to_string());
                 w.widths.push(line.trim_end().chars().count());
                 let done = match w.kind {
@@ -957,6 +960,31 @@ fn text_of(message: &Value) -> Option<String> {
     }
 }
 
+/// A record of a Claude Code transcript or `stream-json` output (other applications' JSON
+/// logs may have a `type` and a `session_id` too: they are not claimed).
+fn is_transcript_record(map: &serde_json::Map<String, Value>, kind: Option<&str>) -> bool {
+    let keyed = map.contains_key("sessionId")
+        || map.contains_key("parentUuid")
+        || map.contains_key("isApiErrorMessage")
+        || (map.contains_key("session_id") && map.contains_key("uuid"));
+    keyed
+        && matches!(
+            kind,
+            Some(
+                "user"
+                    | "assistant"
+                    | "system"
+                    | "summary"
+                    | "result"
+                    | "progress"
+                    | "attachment"
+                    | "file-history-snapshot"
+                    | "queue-operation"
+                    | "stream_event"
+            )
+        )
+}
+
 /// Recognise a Claude Code JSON record and read it.
 pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
     let Some(map) = v.as_object() else {
@@ -964,10 +992,7 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
     };
     let kind = map.get("type").and_then(Value::as_str);
     let str_of = |k: &str| map.get(k).and_then(Value::as_str);
-    let transcript = map.contains_key("sessionId")
-        || map.contains_key("session_id")
-        || map.contains_key("parentUuid")
-        || map.contains_key("isApiErrorMessage");
+    let transcript = is_transcript_record(map, kind);
     let stamp = str_of("timestamp").and_then(crate::time::iso);
     match kind {
         Some("system") if str_of("subtype") == Some("api_error") => {
@@ -1006,7 +1031,7 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
             sink.push(r);
             Claim::Relevant
         }
-        Some("assistant") => assistant(v, at, stamp, sink),
+        Some("assistant") => assistant(v, at, stamp, sink, transcript),
         Some("result") if map.contains_key("is_error") => {
             if map.get("is_error").and_then(Value::as_bool) != Some(true) {
                 return Claim::Noise;
@@ -1117,6 +1142,7 @@ fn assistant(
     at: Position,
     stamp: Option<crate::record::Stamp>,
     sink: &mut Sink,
+    transcript: bool,
 ) -> Claim {
     let message = v.get("message").cloned().unwrap_or(Value::Null);
     let model = message.get("model").and_then(Value::as_str);
@@ -1160,11 +1186,16 @@ fn assistant(
         sink.push(r);
         return Claim::Relevant;
     }
+    let other = if transcript {
+        Claim::Noise
+    } else {
+        Claim::NotMine
+    };
     let Some(model) = model.filter(|m| !synthetic && !m.is_empty()) else {
-        return Claim::Noise;
+        return other;
     };
     if message.get("usage").is_none() {
-        return Claim::Noise;
+        return other;
     }
     sink.last_model = Some(model.to_string());
     // Each content block of one response is its own record: count the response once.
@@ -1666,5 +1697,54 @@ mod tolerance_tests {
         );
         assert!(s.failures[0].stamp.is_some());
         assert_eq!(s.lines.noise, 1);
+    }
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    use super::super::{parse_text, ScanOptions};
+
+    #[test]
+    fn wrapped_retry_notice_at_80_columns() {
+        let s = parse_text(
+            concat!(
+                "  ⎿  API Error (529 {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"O\n",
+                "     verloaded\"}}) · Retrying in 1 seconds… (attempt 1/10)\n",
+                "  ⎿  API Error (529 {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"O\n",
+                "     verloaded\"}}) · Retrying in 2 seconds… (attempt 2/10)\n",
+                "⏺ Done.\n",
+            ),
+            &ScanOptions::default(),
+        );
+        let got: Vec<_> = s
+            .failures
+            .iter()
+            .map(|f| (f.error_type.as_deref(), f.message.as_deref(), f.attempt))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some("overloaded_error"), Some("Overloaded"), Some(1)),
+                (Some("overloaded_error"), Some("Overloaded"), Some(2)),
+            ]
+        );
+        assert_eq!(s.lines.relevant, 4);
+    }
+
+    #[test]
+    fn auth_error_with_login_hint_after_the_body() {
+        let s = parse_text(
+            "⏺ API Error: 401 {\"type\":\"error\",\"error\":{\"type\":\"authentication_error\",\"message\":\"OAuth token has expired.\"},\"request_id\":\"req_011CAuthFake0001\"} · Please run /login\n",
+            &ScanOptions::default(),
+        );
+        assert_eq!(s.failures.len(), 1);
+        assert_eq!(
+            s.failures[0].request_id.as_deref(),
+            Some("req_011CAuthFake0001")
+        );
+        assert_eq!(
+            s.failures[0].error_type.as_deref(),
+            Some("authentication_error")
+        );
     }
 }

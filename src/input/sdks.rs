@@ -2333,6 +2333,9 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
         return Claim::NotMine;
     };
     let first = message.lines().next().unwrap_or("");
+    if foreign_to_ts(first) {
+        return Claim::NotMine;
+    }
     // The message alone (`429 {...}`), or the whole `Error: 429 {...}` string, or a status and
     // body after the application's own words (`claude call failed: 429 {...}`).
     let said = sdk_message(first)
