@@ -2983,3 +2983,44 @@ mod collector_prefix_tests {
         assert_eq!(s.lines.relevant, 5);
     }
 }
+
+#[cfg(test)]
+mod no_panic_tests {
+    use super::super::{parse_text, ScanOptions};
+
+    #[test]
+    fn broken_and_odd_lines_never_panic() {
+        let pieces = [
+            "[log_", "[log_abcdef] post", "[log_abcdef, retryOf: log_] connection failed (", "Anthropic:DEBUG:response (", "Anthropic:DEBUG:request https://api.anthropic.com/v1/messages {",
+            "Error: ", "Error: 4", "Error: 429 {", "Error: 429 {\"type\":\"error\",\"error\":{", "RateLimitError: 529 [", "    at x {", "  [cause]: ", "}", "{",
+            "POST \"https://api.anthropic.com/v1/messages\": ", "POST \"https://api.anthropic.com/v1/messages\": 529", "Post \"https://api.anthropic.com/v1/messages\": ",
+            "Response Content:", "Request Content:", "HTTP/1.1", "com.anthropic.errors.", "com.anthropic.errors.RateLimitException: 429:", "<-- ", "<-- !! X ()", "--> POST",
+            "⎿  API Error (", "API Error:", "API Error: 400 {\"ty", "API error · Retrying in", "⎿  TypeError (", "Claude AI usage limit reached|", "You've hit your limit",
+            "2026-06-23T15:57:59.225Z [ERROR] API error (attempt 1/11): ", "2026-06-23T15:57:59.225Z [", "2026-06-03 15:02:24.293 [info] From claude: ",
+            "[{\"error\":", "[{\"error\":\"Error: 529\",\"timestamp\":1}]", "[GIN] 2025/02/21 - 19:30:16 |", "[GIN] 2025/02/21 - 19:30:16 | x | 429 | é | ip | POST",
+            "[ERR] 2025/10/02 - 16:20:11 | id | relay error (channel #7, status code: 529): body: {", "error happened, status code: 429, response: ",
+            "[DEBUG] 2025/02/21 - 19:30:17 | id | error happened, status code: 529, response: {\"a\":",
+            "2025/12/27 21:36:26 Account 12: upstream error 529, retry 1/3 after", "Upstream error (retry exhausted): Account=1 Status=500 Body={",
+            "é⎿·…", "\u{1b}[", "\u{1b}]0;title", "ÿÿÿ Error: ❤", "{\"type\":\"error\",\"error\":{\"type\":\"upstream_error\"}}",
+        ];
+        let mut text = String::new();
+        for (i, a) in pieces.iter().enumerate() {
+            for b in pieces.iter().skip(i % 7).step_by(5) {
+                text.push_str(a);
+                text.push_str(b);
+                text.push('\n');
+                text.push_str(a);
+                text.push('\n');
+            }
+        }
+        let s = parse_text(&text, &ScanOptions::default());
+        assert_eq!(s.lines.read, s.lines.relevant + s.lines.noise + s.lines.unparseable);
+        // Truncated input in the middle of every multi-line record.
+        for cut in (0..text.len()).step_by(97) {
+            if text.is_char_boundary(cut) {
+                let s = parse_text(&text[..cut], &ScanOptions::default());
+                assert_eq!(s.lines.read, s.lines.relevant + s.lines.noise + s.lines.unparseable);
+            }
+        }
+    }
+}
