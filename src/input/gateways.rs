@@ -5,20 +5,25 @@
 //! new-api log each failed attempt as a `relay error` line (one-api's DEBUG level adds the
 //! upstream body on the lines after `error happened, status code: n, response: `), then one
 //! `[GIN]` access line when the client gets its answer. Lines of one request share the
-//! gateway's request id, so they are joined here, not by adjacency (requests interleave): the
-//! failed attempts are kept until the request's `[GIN]` line, which then tells the last
-//! attempt's latency and path. Each attempt is one failure; a `[GIN]` line adds a failure only
-//! when no relay line told about its request (the gateway failed it by itself), and a success
-//! when the client got a 2xx. Records are pushed as `Evidence::Whole`: the joining is done.
+//! gateway's request id, so they are joined here by that id, not by adjacency (requests
+//! interleave): an attempt is held until the request's next line (the relay line of an attempt
+//! whose DEBUG body came first joins it; `won't retry` names its status; the access line gives
+//! a single attempt its latency and path). Each upstream attempt is one failure; a `[GIN]`
+//! line adds a failure only when no relay line told about its request (the gateway failed it by
+//! itself), and a success when the client got a 2xx on an API path. Records are pushed as
+//! `Evidence::Whole`: the joining is done here.
 //!
 //! sub2api logs with plain Go `log` lines: `Account 12: upstream error 529, retry 1/3 after 2s`
 //! is one failed attempt; the line written when retries are exhausted (`marked as error after
 //! n retries`, `... (retry exhausted, failover)`) is the last attempt, and `switching account`
-//! right after it repeats that attempt. Upstream statuses are the API's answers (provider
-//! `anthropic`); the bodies sub2api returns to its clients (`upstream_error`, `Upstream ...`)
-//! and the one-api/new-api saturation message are the gateway's own failures (provider = the
-//! gateway). Request ids are the API's (`req_...`) from the upstream bodies, never the
-//! gateway's ids.
+//! or an access line right after it repeats that attempt. Upstream statuses are the API's
+//! answers (provider `anthropic`, or `bedrock` for `[Bedrock]` lines); the bodies sub2api
+//! returns to its clients (`upstream_error`, `Upstream ...`, with sub2api's own status
+//! mapping: 429, 503, else 502) and the one-api/new-api saturation message
+//! (`当前分组上游负载已饱和`, 429 `gateway_error`) are the gateway's own answers (provider =
+//! the gateway) and count as failures of their own. Request ids are the API's (`req_...`) from
+//! the upstream bodies, never the gateway's ids. The `[GIN]` line alone does not say which
+//! gateway wrote it: the other lines of the file do (one-api when nothing tells).
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
