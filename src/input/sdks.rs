@@ -1821,84 +1821,104 @@ impl GoParser {
 
     /// `POST "URL": 429 Too Many Requests (Request-ID: ...) {...}` and `Post "URL": <net error>`.
     fn error_string(&mut self, line: &str, lineno: u64, sink: &mut Sink) -> Claim {
-        if let Some(c) = GO_API.captures(line) {
-            let url = &c[2];
-            let Some(endpoint) = api::claude_endpoint(url, &sink.opts.api_paths) else {
-                return Claim::Noise;
-            };
-            let Ok(status) = c[3].parse::<u16>() else {
-                return Claim::Bad("go: status is not a number");
-            };
-            let mut rest = c.get(4).map_or("", |m| m.as_str());
-            let text = go_status_text(status);
-            if !text.is_empty() {
-                rest = rest.strip_prefix(text).unwrap_or(rest);
-            }
-            let rest = rest.trim_start();
-            let mut r = Record::new(SourceKind::SdkGo, Outcome::Failure);
-            r.line = Some(lineno);
-            r.stamp = api::leading_stamp(line);
-            r.evidence = Evidence::Exception;
-            r.http_status = Some(status);
-            r.provider = Some(api::provider_of_url(url).to_string());
-            r.model = api::model_of_path(&endpoint).or_else(|| self.recent_model(lineno));
-            r.endpoint = Some(endpoint);
-            let body = match rest.strip_prefix("(Request-ID: ") {
-                Some(after) => {
-                    let (id, body) = after.split_once(')').unwrap_or((after, ""));
-                    r.request_id = Some(id.trim().to_string());
-                    body.trim_start()
+        match go_error(line, &sink.opts.api_paths) {
+            GoError::Record(mut r) => {
+                r.line = Some(lineno);
+                r.stamp = api::leading_stamp(line);
+                if r.model.is_none() {
+                    r.model = self.recent_model(lineno);
                 }
-                None => rest,
-            };
-            if status < 400 && !is_anthropic_envelope(body) {
-                return Claim::Noise;
+                sink.push(*r);
+                Claim::Relevant
             }
-            if !body.is_empty() {
-                let said = if body.starts_with('{') || body.starts_with('[') {
-                    Said::from_body(Some(status), lenient_body(body), body)
-                } else {
-                    Said {
-                        message: Some(api::plain_text(body)),
-                        ..Said::default()
-                    }
-                };
-                said.apply(&mut r);
-            }
-            r.http_status = Some(status);
-            sink.push(r);
-            return Claim::Relevant;
+            GoError::OtherHost => Claim::Noise,
+            GoError::None => Claim::NotMine,
         }
-        if let Some(c) = GO_TRANSPORT.captures(line) {
-            let url = &c[2];
-            let Some(endpoint) = api::claude_endpoint(url, &sink.opts.api_paths) else {
-                return Claim::Noise;
-            };
-            let err = c[3].trim();
-            let kind = if err.contains("context canceled") {
-                "client_closed"
-            } else {
-                transport_kind(err).unwrap_or("connection_error")
-            };
-            let kind = if kind == "stream_error" {
-                "connection_error"
-            } else {
-                kind
-            };
-            let mut r = Record::new(SourceKind::SdkGo, Outcome::Failure);
-            r.line = Some(lineno);
-            r.stamp = api::leading_stamp(line);
-            r.evidence = Evidence::Exception;
-            r.error_type = Some(kind.into());
-            r.message = Some(one_line(err));
-            r.provider = Some(api::provider_of_url(url).to_string());
-            r.model = api::model_of_path(&endpoint).or_else(|| self.recent_model(lineno));
-            r.endpoint = Some(endpoint);
-            sink.push(r);
-            return Claim::Relevant;
-        }
-        Claim::NotMine
     }
+}
+
+/// What a Go SDK error string says.
+pub(crate) enum GoError {
+    Record(Box<Record>),
+    /// The same shape about another host.
+    OtherHost,
+    None,
+}
+
+/// `POST "URL": 429 Too Many Requests (Request-ID: ...) {...}` (`*apierror.Error`) and
+/// `Post "URL": <net error>` (`*url.Error`), anywhere in a text. The record has no line.
+pub(crate) fn go_error(text: &str, extra: &[Regex]) -> GoError {
+    if let Some(c) = GO_API.captures(text) {
+        let url = &c[2];
+        let Some(endpoint) = api::claude_endpoint(url, extra) else {
+            return GoError::OtherHost;
+        };
+        let Ok(status) = c[3].parse::<u16>() else {
+            return GoError::None;
+        };
+        let mut rest = c.get(4).map_or("", |m| m.as_str());
+        let status_text = go_status_text(status);
+        if !status_text.is_empty() {
+            rest = rest.strip_prefix(status_text).unwrap_or(rest);
+        }
+        let rest = rest.trim_start();
+        let mut r = Record::new(SourceKind::SdkGo, Outcome::Failure);
+        r.evidence = Evidence::Exception;
+        r.http_status = Some(status);
+        r.provider = Some(api::provider_of_url(url).to_string());
+        r.model = api::model_of_path(&endpoint);
+        r.endpoint = Some(endpoint);
+        let body = match rest.strip_prefix("(Request-ID: ") {
+            Some(after) => {
+                let (id, body) = after.split_once(')').unwrap_or((after, ""));
+                r.request_id = Some(id.trim().to_string());
+                body.trim_start()
+            }
+            None => rest,
+        };
+        if status < 400 && !is_anthropic_envelope(body) {
+            return GoError::OtherHost;
+        }
+        if !body.is_empty() {
+            let said = if body.starts_with('{') || body.starts_with('[') {
+                Said::from_body(Some(status), lenient_body(body), body)
+            } else {
+                Said {
+                    message: Some(api::plain_text(body)),
+                    ..Said::default()
+                }
+            };
+            said.apply(&mut r);
+        }
+        r.http_status = Some(status);
+        return GoError::Record(Box::new(r));
+    }
+    if let Some(c) = GO_TRANSPORT.captures(text) {
+        let url = &c[2];
+        let Some(endpoint) = api::claude_endpoint(url, extra) else {
+            return GoError::OtherHost;
+        };
+        let err = c[3].trim();
+        let kind = if err.contains("context canceled") {
+            "client_closed"
+        } else {
+            transport_kind(err).unwrap_or("connection_error")
+        };
+        let kind = if kind == "stream_error" {
+            "connection_error"
+        } else {
+            kind
+        };
+        let mut r = Record::new(SourceKind::SdkGo, Outcome::Failure);
+        r.evidence = Evidence::Exception;
+        r.error_type = Some(kind.into());
+        r.message = Some(one_line(err));
+        r.provider = Some(api::provider_of_url(url).to_string());
+        r.model = api::model_of_path(&endpoint);
+        r.endpoint = Some(endpoint);
+        return GoError::Record(Box::new(r));
+    }
+    GoError::None
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2115,64 +2135,11 @@ impl JavaParser {
     }
 
     fn exception(&mut self, line: &str, lineno: u64) -> Claim {
-        let Some(c) = JAVA_ERROR.captures(line) else {
+        let Some(mut r) = java_error(line) else {
             return Claim::NotMine;
         };
-        let class = &c[1];
-        let msg = c.get(2).map_or("", |m| m.as_str()).trim();
-        let mut r = Record::new(SourceKind::SdkJava, Outcome::Failure);
         r.line = Some(lineno);
         r.stamp = self.stamp_for(line, lineno);
-        r.evidence = Evidence::Exception;
-        r.provider = Some("anthropic".into());
-        let b = msg.as_bytes();
-        let status_prefix = b.len() >= 4 && b[..3].iter().all(u8::is_ascii_digit) && b[3] == b':';
-        if status_prefix || class == "SseException" {
-            let (status, body) = if status_prefix {
-                (msg[..3].parse::<u16>().ok(), msg[4..].trim())
-            } else {
-                (Some(200), msg)
-            };
-            r.http_status = status;
-            if body.starts_with('{') || body.starts_with('[') {
-                let parsed = if body.starts_with("{\"") || body.starts_with('[') {
-                    lenient_body(body)
-                } else {
-                    kotlin_map_body(body)
-                };
-                Said::from_body(status, parsed, body).apply(&mut r);
-                r.http_status = status;
-            } else if !body.is_empty() && body != "Unknown" {
-                r.message = Some(one_line(body));
-            }
-        } else if class == "AnthropicIoException" || class.ends_with("IoException") {
-            r.error_type = Some(
-                if msg.starts_with("Stream failed") {
-                    "stream_error"
-                } else {
-                    "connection_error"
-                }
-                .into(),
-            );
-            r.message = Some(one_line(if msg.is_empty() {
-                "Request failed"
-            } else {
-                msg
-            }));
-        } else if class.contains("Retryable") || class.contains("Timeout") {
-            r.error_type = Some(
-                if class.contains("Timeout") || msg.to_ascii_lowercase().contains("timeout") {
-                    "client_timeout"
-                } else {
-                    "connection_error"
-                }
-                .into(),
-            );
-            r.message = Some(one_line(msg));
-        } else {
-            // AnthropicInvalidDataException and other client-side errors: no API call failed.
-            return Claim::NotMine;
-        }
         self.held = Some(JavaHeld {
             record: r,
             response: false,
@@ -2182,6 +2149,67 @@ impl JavaParser {
         });
         Claim::Relevant
     }
+}
+
+/// `com.anthropic.errors.XxxException: NNN: {body}` (JSON, Kotlin map or `Unknown`),
+/// `SseException: ...`, `AnthropicIoException: Request failed|Stream failed`, anywhere in a
+/// text; `None` for the SDK's client-side errors. The record has no line.
+pub(crate) fn java_error(text: &str) -> Option<Record> {
+    let c = JAVA_ERROR.captures(text)?;
+    let class = &c[1];
+    let msg = c.get(2).map_or("", |m| m.as_str()).trim();
+    let mut r = Record::new(SourceKind::SdkJava, Outcome::Failure);
+    r.evidence = Evidence::Exception;
+    r.provider = Some("anthropic".into());
+    let b = msg.as_bytes();
+    let status_prefix = b.len() >= 4 && b[..3].iter().all(u8::is_ascii_digit) && b[3] == b':';
+    if status_prefix || class == "SseException" {
+        let (status, body) = if status_prefix {
+            (msg[..3].parse::<u16>().ok(), msg[4..].trim())
+        } else {
+            (Some(200), msg)
+        };
+        r.http_status = status;
+        if body.starts_with('{') || body.starts_with('[') {
+            let parsed = if body.starts_with("{\"") || body.starts_with('[') {
+                lenient_body(body)
+            } else {
+                kotlin_map_body(body)
+            };
+            Said::from_body(status, parsed, body).apply(&mut r);
+            r.http_status = status;
+        } else if !body.is_empty() && body != "Unknown" {
+            r.message = Some(one_line(body));
+        }
+    } else if class == "AnthropicIoException" || class.ends_with("IoException") {
+        r.error_type = Some(
+            if msg.starts_with("Stream failed") {
+                "stream_error"
+            } else {
+                "connection_error"
+            }
+            .into(),
+        );
+        r.message = Some(one_line(if msg.is_empty() {
+            "Request failed"
+        } else {
+            msg
+        }));
+    } else if class.contains("Retryable") || class.contains("Timeout") {
+        r.error_type = Some(
+            if class.contains("Timeout") || msg.to_ascii_lowercase().contains("timeout") {
+                "client_timeout"
+            } else {
+                "connection_error"
+            }
+            .into(),
+        );
+        r.message = Some(one_line(msg));
+    } else {
+        // AnthropicInvalidDataException and other client-side errors: no API call failed.
+        return None;
+    }
+    Some(r)
 }
 
 impl JavaParser {
@@ -2320,71 +2348,101 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
     let Some(map) = v.as_object() else {
         return Claim::NotMine;
     };
-    let err = ["err", "error"]
-        .iter()
-        .find_map(|k| map.get(*k).filter(|e| e.is_object()));
     fn str_of<'v>(x: Option<&'v Value>, k: &str) -> Option<&'v str> {
         x.and_then(|x| x.get(k)).and_then(Value::as_str)
     }
-    let message = str_of(err, "message")
-        .or_else(|| str_of(Some(v), "msg"))
-        .or_else(|| str_of(Some(v), "message"));
-    let Some(message) = message else {
-        return Claim::NotMine;
-    };
-    let first = message.lines().next().unwrap_or("");
-    if foreign_to_ts(first) {
-        return Claim::NotMine;
+    // pino/bunyan `err`, winston `error`: objects with `message` and `stack`.
+    let err = ["err", "error"]
+        .iter()
+        .find_map(|k| map.get(*k).filter(|e| e.is_object()));
+    // The texts that may hold an SDK error: the error's message or stack, the log message,
+    // a Go `err`/`error` string, a Java `stack_trace`.
+    let mut texts: Vec<&str> = Vec::with_capacity(4);
+    texts.extend(str_of(err, "message"));
+    for k in [
+        "err",
+        "error",
+        "msg",
+        "message",
+        "stack_trace",
+        "exception",
+        "stack",
+    ] {
+        texts.extend(map.get(k).and_then(Value::as_str));
     }
-    // The message alone (`429 {...}`), or the whole `Error: 429 {...}` string, or a status and
-    // body after the application's own words (`claude call failed: 429 {...}`).
-    let said = sdk_message(first)
-        .or_else(|| ts_errors(first).find_map(|(_, msg, _)| sdk_message(msg)))
-        .or_else(|| {
-            let c = TS_BARE.captures(first)?;
-            let body = c.get(2)?.as_str();
-            Some(Said::from_body(c[1].parse().ok(), lenient_body(body), body))
-        });
-    let Some(said) = said else {
-        return Claim::NotMine;
-    };
-    let stack = str_of(err, "stack").unwrap_or("");
-    let claude = said.claude
-        || stack.contains("anthropic")
-        || err
-            .and_then(|e| e.get("requestID"))
-            .and_then(Value::as_str)
-            .is_some_and(|id| id.starts_with("req_"));
-    if !claude {
-        return Claim::NotMine;
-    }
-    let mut r = Record::new(SourceKind::SdkTypescript, Outcome::Failure);
-    at.place(&mut r);
-    r.stamp = ["time", "timestamp", "@timestamp", "ts"]
+    texts.extend(str_of(err, "stack"));
+    let stamp = ["time", "timestamp", "@timestamp", "ts"]
         .iter()
         .find_map(|k| match map.get(*k) {
             Some(Value::String(s)) => crate::time::iso(s),
             Some(Value::Number(n)) => n.as_f64().and_then(crate::time::epoch_seconds),
             _ => None,
         });
+    for text in texts {
+        let first = text.lines().next().unwrap_or("");
+        let record = if first.contains("com.anthropic.errors.") {
+            java_error(first)
+        } else if first.contains(" \"http") {
+            match go_error(first, &sink.opts.api_paths) {
+                GoError::Record(r) => Some(*r),
+                GoError::OtherHost => return Claim::NotMine,
+                GoError::None => None,
+            }
+        } else if foreign_to_ts(first) {
+            None
+        } else {
+            ts_record(first, text, err)
+        };
+        if let Some(mut r) = record {
+            at.place(&mut r);
+            r.stamp = stamp;
+            sink.push(r);
+            return Claim::Relevant;
+        }
+    }
+    Claim::NotMine
+}
+
+/// A TypeScript SDK failure told by a JSON log record: the message alone (`429 {...}`), the
+/// whole `Error: 429 {...}` string, or a status and body after the application's own words;
+/// `err` (pino's serialized error) may add the request id and headers.
+fn ts_record(first: &str, text: &str, err: Option<&Value>) -> Option<Record> {
+    let said = sdk_message(first)
+        .or_else(|| ts_errors(first).find_map(|(_, msg, _)| sdk_message(msg)))
+        .or_else(|| {
+            let c = TS_BARE.captures(first)?;
+            let body = c.get(2)?.as_str();
+            Some(Said::from_body(c[1].parse().ok(), lenient_body(body), body))
+        })?;
+    let stack = err
+        .and_then(|e| e.get("stack"))
+        .and_then(Value::as_str)
+        .unwrap_or(text);
+    let request_id = err
+        .and_then(|e| e.get("requestID"))
+        .and_then(Value::as_str)
+        .filter(|id| id.starts_with("req_"));
+    let sdk_frames = stack.contains("@anthropic-ai/sdk") || stack.contains("Anthropic.");
+    let claude = said.claude || sdk_frames || request_id.is_some();
+    if !claude {
+        return None;
+    }
+    let mut r = Record::new(SourceKind::SdkTypescript, Outcome::Failure);
     r.evidence = Evidence::Exception;
     r.provider = Some("anthropic".into());
-    if let Some(e) = err {
-        r.request_id = e
-            .get("requestID")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        if let Some(h) = e.get("headers").and_then(Value::as_object) {
-            for (n, val) in h {
-                if let Some(val) = val.as_str() {
-                    keep_header(&mut r, n, val);
-                }
+    r.request_id = request_id.map(str::to_string);
+    if let Some(h) = err
+        .and_then(|e| e.get("headers"))
+        .and_then(Value::as_object)
+    {
+        for (n, val) in h {
+            if let Some(val) = val.as_str() {
+                keep_header(&mut r, n, val);
             }
         }
     }
     said.apply(&mut r);
-    sink.push(r);
-    Claim::Relevant
+    Some(r)
 }
 
 #[cfg(test)]
@@ -3014,13 +3072,58 @@ mod no_panic_tests {
             }
         }
         let s = parse_text(&text, &ScanOptions::default());
-        assert_eq!(s.lines.read, s.lines.relevant + s.lines.noise + s.lines.unparseable);
+        assert_eq!(
+            s.lines.read,
+            s.lines.relevant + s.lines.noise + s.lines.unparseable
+        );
         // Truncated input in the middle of every multi-line record.
         for cut in (0..text.len()).step_by(97) {
             if text.is_char_boundary(cut) {
                 let s = parse_text(&text[..cut], &ScanOptions::default());
-                assert_eq!(s.lines.read, s.lines.relevant + s.lines.noise + s.lines.unparseable);
+                assert_eq!(
+                    s.lines.read,
+                    s.lines.relevant + s.lines.noise + s.lines.unparseable
+                );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod structured_log_tests {
+    use super::super::{parse_text, ScanOptions};
+
+    #[test]
+    fn go_slog_and_java_logstash_json() {
+        let s = parse_text(
+            concat!(
+                r#"{"time":"2025-08-19T12:31:02.114Z","level":"ERROR","msg":"triage failed","ticket":4411,"err":"POST \"https://api.anthropic.com/v1/messages\": 529  (Request-ID: req_011CSlogFake529000001) {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"}"#,
+                "\n",
+                r#"{"time":"2025-08-19T12:31:03.000Z","level":"ERROR","msg":"notify failed","err":"Post \"https://hooks.slack.com/services/x\": context deadline exceeded"}"#,
+                "\n",
+                r#"{"@timestamp":"2025-10-02T16:20:11.123+02:00","message":"reply failed","logger_name":"c.e.ReplyService","level":"ERROR","stack_trace":"com.anthropic.errors.RateLimitException: 429: {\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"Rate limited\"}}\n\tat com.anthropic.core.handlers.ErrorHandler.handle(ErrorHandler.kt:58)\n"}"#,
+                "\n",
+            ),
+            &ScanOptions::default(),
+        );
+        let got: Vec<_> = s
+            .failures
+            .iter()
+            .map(|f| {
+                (
+                    f.source_kind.as_str(),
+                    f.effective_status(),
+                    f.request_id.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("sdk_go", Some(529), Some("req_011CSlogFake529000001")),
+                ("sdk_java", Some(429), None),
+            ]
+        );
+        assert!(s.failures.iter().all(|f| f.stamp.is_some()));
     }
 }
