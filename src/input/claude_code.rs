@@ -263,9 +263,7 @@ static OLD_NOTICE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static NEW_NOTICE: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
-        r"^API error(?: \((?P<inner>.*?)\))? · Retrying in (?P<wait>[\d.]+\s*(?:ms|s|m|seconds?)?)(?:…)? · attempt (?P<k>\d+)/(?P<n>\d+)",
-    )
+    regex(r"^API error(?: \((?P<inner>.*?)\))? · Retrying in [^·]*· attempt (?P<k>\d+)/(?P<n>\d+)")
 });
 static DETAIL: LazyLock<Regex> =
     LazyLock::new(|| regex(r"^\s*⎿\s+([A-Za-z_$][\w$]*(?:Error|Exception)?) \((.*)\)\s*$"));
@@ -512,7 +510,11 @@ impl TerminalParser {
                 w.widths.push(line.trim_end().chars().count());
                 let done = match w.kind {
                     WrapKind::Final => w.scanner.feed(t).is_some() || !w.scanner.is_open(),
-                    WrapKind::Notice => ATTEMPT.is_match(t),
+                    // `(attempt 1/10)` itself may be cut by the wrap.
+                    WrapKind::Notice => {
+                        ATTEMPT.is_match(t)
+                            || ATTEMPT.is_match(&join_wrapped(&w.segments, &w.widths, true, ""))
+                    }
                 };
                 if done {
                     self.finish_wrapped(sink);
@@ -1745,6 +1747,38 @@ mod wrap_tests {
         assert_eq!(
             s.failures[0].error_type.as_deref(),
             Some("authentication_error")
+        );
+    }
+}
+
+#[cfg(test)]
+mod notice_variant_tests {
+    use super::super::{parse_text, ScanOptions};
+
+    #[test]
+    fn compressed_notices_and_cut_attempt_counter() {
+        let s = parse_text(
+            concat!(
+                "  API error · Retrying in 1m 5s · attempt 7/10\n",
+                "  API error (529) · Retrying in 2s · attempt 8/10\n",
+                "  ⎿  API Error (Connection error.) · Retrying in 4 seconds… (atte\n",
+                "mpt 3/10)\n",
+                "⏺ ok\n",
+            ),
+            &ScanOptions::default(),
+        );
+        let got: Vec<_> = s
+            .failures
+            .iter()
+            .map(|f| (f.effective_status(), f.error_type.as_deref(), f.attempt))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (None, Some("unknown"), Some(7)),
+                (Some(529), None, Some(8)),
+                (None, Some("connection_error"), Some(3)),
+            ]
         );
     }
 }
