@@ -1483,12 +1483,14 @@ impl TsParser {
 // Go SDK.
 
 /// The strings a Go SDK line holds.
-const GO_PATTERNS: [&str; 5] = [
+const GO_PATTERNS: [&str; 6] = [
     " \"http",
     "received error while streaming",
     "Request Content:",
     "Response Content:",
     "looking for beginning of value",
+    // logrus / zap text: the error string quoted again (`error="POST \"https://...\": 429 ..."`).
+    " \\\"http",
 ];
 
 static GO_API: LazyLock<Regex> = LazyLock::new(|| {
@@ -1797,6 +1799,10 @@ impl GoParser {
                 r.http_status = Some(200);
                 sink.push(r);
                 Claim::Relevant
+            }
+            5 => {
+                let unquoted = line.replace("\\\"", "\"");
+                self.error_string(&unquoted, lineno, sink)
             }
             _ => self.error_string(line, lineno, sink),
         }
@@ -3125,5 +3131,22 @@ mod structured_log_tests {
             ]
         );
         assert!(s.failures.iter().all(|f| f.stamp.is_some()));
+    }
+}
+
+#[cfg(test)]
+mod logfmt_tests {
+    use super::super::{parse_text, ScanOptions};
+
+    #[test]
+    fn logrus_text_with_quoted_error() {
+        let s = parse_text(
+            "time=\"2025-08-19T12:34:56Z\" level=error msg=\"claude call failed\" error=\"POST \\\"https://api.anthropic.com/v1/messages\\\": 429 Too Many Requests (Request-ID: req_011CLogrusFake0000001) {\\\"type\\\":\\\"error\\\",\\\"error\\\":{\\\"type\\\":\\\"rate_limit_error\\\",\\\"message\\\":\\\"Rate limited\\\"}}\"\n",
+            &ScanOptions::default(),
+        );
+        assert_eq!(s.failures.len(), 1);
+        let f = &s.failures[0];
+        assert_eq!(f.request_id.as_deref(), Some("req_011CLogrusFake0000001"));
+        assert_eq!(f.error_type.as_deref(), Some("rate_limit_error"));
     }
 }
