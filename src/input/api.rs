@@ -29,7 +29,9 @@ pub fn path_of(target: &str) -> &str {
         }
         None => t,
     };
-    let end = after_scheme.find(['?', '#']).unwrap_or(after_scheme.len());
+    let end = after_scheme
+        .find(['?', '#'])
+        .unwrap_or(after_scheme.len());
     &after_scheme[..end]
 }
 
@@ -55,13 +57,9 @@ pub fn provider_of_url(url: &str) -> &'static str {
     let lower = url.to_ascii_lowercase();
     if lower.contains("gateway.ai.cloudflare.com") {
         "cloudflare"
-    } else if lower.contains("bedrock-runtime")
-        || lower.contains("/model/") && lower.contains("/invoke")
-    {
+    } else if lower.contains("bedrock-runtime") || lower.contains("/model/") && lower.contains("/invoke") {
         "bedrock"
-    } else if lower.contains("aiplatform.googleapis.com")
-        || lower.contains("/publishers/anthropic/")
-    {
+    } else if lower.contains("aiplatform.googleapis.com") || lower.contains("/publishers/anthropic/") {
         "vertex"
     } else {
         "anthropic"
@@ -161,8 +159,7 @@ pub fn error_body_text(body: &str) -> ErrorBody {
 pub fn plain_text(body: &str) -> String {
     static TITLE: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"(?is)<title>(.*?)</title>").expect("static regex"));
-    static TAG: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"(?s)<[^>]*>").expect("static regex"));
+    static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)<[^>]*>").expect("static regex"));
     if body.contains('<') && body.contains('>') {
         if let Some(c) = TITLE.captures(body) {
             return c[1].split_whitespace().collect::<Vec<_>>().join(" ");
@@ -179,16 +176,13 @@ pub fn model_of_request(body: &str) -> Option<String> {
     struct Only {
         model: Option<String>,
     }
-    serde_json::from_str::<Only>(body)
-        .ok()
-        .and_then(|o| o.model)
+    serde_json::from_str::<Only>(body).ok().and_then(|o| o.model)
 }
 
 /// The model id inside a Bedrock or Vertex URL path.
 pub fn model_of_path(path: &str) -> Option<String> {
     static MODEL: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?:/model/([^/]+)/|/publishers/anthropic/models/([^/:]+))")
-            .expect("static regex")
+        Regex::new(r"(?:/model/([^/]+)/|/publishers/anthropic/models/([^/:]+))").expect("static regex")
     });
     let c = MODEL.captures(path)?;
     let m = c.get(1).or(c.get(2))?.as_str();
@@ -217,42 +211,25 @@ mod tests {
         for p in yes {
             assert!(endpoint_of(p, &[]).is_some(), "{p}");
         }
-        for p in [
-            "/healthz",
-            "/v1/chat/completions",
-            "/static/v1/messages.js",
-            "/metrics",
-            "/v1/embeddings",
-        ] {
+        for p in ["/healthz", "/v1/chat/completions", "/static/v1/messages.js", "/metrics", "/v1/embeddings"] {
             assert!(endpoint_of(p, &[]).is_none(), "{p}");
         }
-        assert_eq!(
-            endpoint_of("/v1/messages?beta=true", &[]).as_deref(),
-            Some("/v1/messages")
-        );
+        assert_eq!(endpoint_of("/v1/messages?beta=true", &[]).as_deref(), Some("/v1/messages"));
         let extra = [Regex::new("^/llm/").unwrap()];
         assert!(endpoint_of("/llm/chat", &extra).is_some());
     }
 
     #[test]
     fn reads_every_error_body_shape() {
-        let a = error_body_text(
-            r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"},"request_id":"req_1"}"#,
-        );
+        let a = error_body_text(r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"},"request_id":"req_1"}"#);
         assert_eq!(a.error_type.as_deref(), Some("overloaded_error"));
         assert_eq!(a.request_id.as_deref(), Some("req_1"));
-        let g = error_body_text(
-            r#"[{"error":{"code":429,"message":"Quota exceeded","status":"RESOURCE_EXHAUSTED"}}]"#,
-        );
+        let g = error_body_text(r#"[{"error":{"code":429,"message":"Quota exceeded","status":"RESOURCE_EXHAUSTED"}}]"#);
         assert_eq!(g.provider_code.as_deref(), Some("RESOURCE_EXHAUSTED"));
         assert_eq!(g.status, Some(429));
-        let b = error_body_text(
-            r#"{"__type":"com.amazon#ThrottlingException","message":"Too many requests"}"#,
-        );
+        let b = error_body_text(r#"{"__type":"com.amazon#ThrottlingException","message":"Too many requests"}"#);
         assert_eq!(b.provider_code.as_deref(), Some("ThrottlingException"));
-        let h = error_body_text(
-            "<html><head><title>413 Request Entity Too Large</title></head></html>",
-        );
+        let h = error_body_text("<html><head><title>413 Request Entity Too Large</title></head></html>");
         assert_eq!(h.message.as_deref(), Some("413 Request Entity Too Large"));
     }
 
@@ -263,8 +240,7 @@ mod tests {
             Some("anthropic.claude-3-5-sonnet-20241022-v2:0")
         );
         assert_eq!(
-            model_of_request(r#"{"max_tokens":5,"model":"claude-haiku-4-5","messages":[]}"#)
-                .as_deref(),
+            model_of_request(r#"{"max_tokens":5,"model":"claude-haiku-4-5","messages":[]}"#).as_deref(),
             Some("claude-haiku-4-5")
         );
     }
