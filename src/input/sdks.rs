@@ -3150,3 +3150,44 @@ mod logfmt_tests {
         assert_eq!(f.error_type.as_deref(), Some("rate_limit_error"));
     }
 }
+
+#[cfg(test)]
+mod mixed_sample_tests {
+    use super::super::{parse_text, ScanOptions};
+
+    /// The line samples of this family pasted one after the other: no parser takes another's
+    /// lines, and nothing joins across them.
+    #[test]
+    fn samples_side_by_side() {
+        let files = [
+            include_str!("../../samples/app/node-service.log"),
+            include_str!("../../samples/app/node-old-sdk.log"),
+            include_str!("../../samples/app/go-service.log"),
+            include_str!("../../samples/app/java-service.log"),
+            include_str!("../../samples/claude-code/terminal.txt"),
+            include_str!("../../samples/claude-code/debug.txt"),
+            include_str!("../../samples/claude-code/bug-report.md"),
+            include_str!("../../samples/gateway/one-api.log"),
+            include_str!("../../samples/gateway/new-api.log"),
+            include_str!("../../samples/gateway/sub2api.log"),
+        ];
+        let opts = ScanOptions::default();
+        let mut failures = 0;
+        let mut successes = 0;
+        let mut all = String::new();
+        for f in files {
+            let s = parse_text(f, &opts);
+            failures += s.failures.len();
+            successes += s.successes.values().sum::<u64>();
+            all.push_str(f);
+            if !f.ends_with('\n') {
+                all.push('\n');
+            }
+            // Far apart, as separate files would be.
+            all.push_str(&"filler line\n".repeat(50));
+        }
+        let s = parse_text(&all, &opts);
+        assert_eq!(s.failures.len(), failures);
+        assert_eq!(s.successes.values().sum::<u64>(), successes);
+    }
+}
