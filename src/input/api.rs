@@ -290,23 +290,11 @@ mod tests {
 // ---- Helpers for log lines that embed SDK and cloud text (Python SDK, Bedrock, Vertex,
 // LiteLLM parsers). Self-contained: each brings its own imports.
 
-/// A line without its ANSI colour and style codes (`\x1b[92m...\x1b[0m`); borrowed when it
-/// has none.
-pub fn strip_ansi(line: &str) -> std::borrow::Cow<'_, str> {
-    static ANSI: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]").expect("static regex")
-    });
-    if memchr::memchr(0x1b, line.as_bytes()).is_none() {
-        return std::borrow::Cow::Borrowed(line);
-    }
-    ANSI.replace_all(line, "")
-}
-
 /// The date and time a log line starts with, in the shapes Python logging, syslog-less
 /// container runtimes and most app loggers write (`[2025-11-03 09:14:02 - ...`,
 /// `2025-10-02 16:20:11,123 ERROR ...`, `2025-10-02T16:20:11.123456789Z stderr F ...`).
 /// A time without a date gives nothing.
-pub fn leading_stamp(line: &str) -> Option<crate::record::Stamp> {
+pub fn stamp_near_start(line: &str) -> Option<crate::record::Stamp> {
     static STAMP: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?")
             .expect("static regex")
@@ -364,7 +352,7 @@ mod log_line_helper_tests {
 
     #[test]
     fn stamps_at_the_start_of_log_lines() {
-        let naive = |s: &str| match leading_stamp(s) {
+        let naive = |s: &str| match stamp_near_start(s) {
             Some(Stamp::Naive(t)) => t.to_string(),
             other => format!("{other:?}"),
         };
@@ -377,15 +365,15 @@ mod log_line_helper_tests {
             "2025-10-02 16:20:11.123"
         );
         assert!(matches!(
-            leading_stamp("2025-10-02T16:20:11.5Z stderr F x"),
+            stamp_near_start("2025-10-02T16:20:11.5Z stderr F x"),
             Some(Stamp::Utc(_))
         ));
-        assert!(leading_stamp("10:14:02 - LiteLLM Proxy:ERROR").is_none());
-        assert!(leading_stamp(
+        assert!(stamp_near_start("10:14:02 - LiteLLM Proxy:ERROR").is_none());
+        assert!(stamp_near_start(
             "a long message text that eventually mentions 2025-10-02 16:20:11 here"
         )
         .is_none());
-        assert!(leading_stamp("ééééééééééééééééééééééééééééééééééééééé").is_none());
+        assert!(stamp_near_start("ééééééééééééééééééééééééééééééééééééééé").is_none());
     }
 
     #[test]
@@ -397,5 +385,374 @@ mod log_line_helper_tests {
         assert!(matches!(strip_ansi("plain"), std::borrow::Cow::Borrowed(_)));
         assert!(mentions_claude("model=Claude-Sonnet"));
         assert!(!mentions_claude("gemini-1.5-pro"));
+    }
+}
+
+// Helpers shared by the SDK, Claude Code and gateway line parsers (appended; they read text
+// that other programs printed around the API's own strings).
+
+/// The text without ANSI escape sequences (terminal colours); borrowed when there are none.
+pub fn strip_ansi(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.as_bytes().contains(&0x1b) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek() {
+            // CSI: ESC [ params final-byte
+            Some('[') => {
+                chars.next();
+                for d in chars.by_ref() {
+                    if ('@'..='~').contains(&d) {
+                        break;
+                    }
+                }
+            }
+            // OSC: ESC ] ... BEL or ESC \
+            Some(']') => {
+                chars.next();
+                while let Some(d) = chars.next() {
+                    if d == '\u{7}' {
+                        break;
+                    }
+                    if d == '\u{1b}' {
+                        chars.next();
+                        break;
+                    }
+                }
+            }
+            Some(_) => {
+                chars.next();
+            }
+            None => {}
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Follows a JSON value (object or array) across pieces of text, strings and escapes
+/// respected, to tell where it ends.
+#[derive(Debug, Default, Clone)]
+pub struct JsonScanner {
+    depth: u32,
+    started: bool,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl JsonScanner {
+    /// Feed the next piece; returns the byte offset just after the value when it closes in
+    /// this piece. Text before the first `{` or `[` is skipped.
+    pub fn feed(&mut self, piece: &str) -> Option<usize> {
+        for (i, b) in piece.bytes().enumerate() {
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                } else if b == b'\\' {
+                    self.escaped = true;
+                } else if b == b'"' {
+                    self.in_string = false;
+                }
+                continue;
+            }
+            match b {
+                b'"' if self.started => self.in_string = true,
+                b'{' | b'[' => {
+                    self.started = true;
+                    self.depth += 1;
+                }
+                b'}' | b']' if self.started => {
+                    self.depth = self.depth.saturating_sub(1);
+                    if self.depth == 0 {
+                        return Some(i + 1);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.started && self.depth > 0
+    }
+}
+
+/// The JSON value at the start of `s` (after leading blanks), when it is complete.
+pub fn leading_json(s: &str) -> Option<&str> {
+    let t = s.trim_start();
+    if !(t.starts_with('{') || t.starts_with('[')) {
+        return None;
+    }
+    let end = JsonScanner::default().feed(t)?;
+    t.get(..end)
+}
+
+/// A JSON text that was itself quoted inside JSON (`{\"type\":\"error\"...}`), unquoted.
+pub fn unescape_json_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains("\\\"") {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let quoted = format!("\"{s}\"");
+    match serde_json::from_str::<String>(&quoted) {
+        Ok(u) => std::borrow::Cow::Owned(u),
+        Err(_) => std::borrow::Cow::Owned(s.replace("\\\"", "\"").replace("\\\\", "\\")),
+    }
+}
+
+/// A Go `time.Duration` string (`1.934521s`, `512ms`, `83.2µs`, `1m2.5s`, `1h0m3s`) or a Java
+/// SDK duration (`1s 834ms`, `1m 40s 467ms`) in whole milliseconds.
+pub fn duration_ms(s: &str) -> Option<u64> {
+    let s = s.trim();
+    if s.is_empty() || !s.as_bytes()[0].is_ascii_digit() {
+        return None;
+    }
+    let mut total = 0f64;
+    let mut rest = s;
+    let mut any = false;
+    while !rest.is_empty() {
+        rest = rest.trim_start();
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if num_len == 0 {
+            return None;
+        }
+        let n: f64 = rest.get(..num_len)?.parse().ok()?;
+        rest = rest.get(num_len..)?;
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == ' ' || c == '.')
+            .unwrap_or(rest.len());
+        let unit = rest.get(..unit_len)?;
+        rest = rest.get(unit_len..)?;
+        let factor = match unit {
+            "h" => 3_600_000.0,
+            "m" => 60_000.0,
+            "s" => 1000.0,
+            "ms" => 1.0,
+            "µs" | "us" | "μs" => 0.001,
+            "ns" => 0.000_001,
+            "d" => 86_400_000.0,
+            _ => return None,
+        };
+        total += n * factor;
+        any = true;
+    }
+    if !any || !total.is_finite() {
+        return None;
+    }
+    Some(total.round() as u64)
+}
+
+/// The time stamp an outer logger put at the start of a line: ISO 8601 (`2025-10-02T16:20:11.123Z`,
+/// `2025-10-02 16:20:11,123`), Go `log` (`2025/08/19 12:34:56`), Gin (`2025/02/21 - 19:30:16`),
+/// optionally inside `[...]`.
+pub fn leading_stamp(line: &str) -> Option<crate::record::Stamp> {
+    let t = line.trim_start_matches([' ', '[']);
+    let b = t.as_bytes();
+    if b.len() < 19 || !b[0].is_ascii_digit() || !(b[4] == b'-' || b[4] == b'/') {
+        return None;
+    }
+    static STAMP: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(\d{4})[-/](\d\d)[-/](\d\d)(?:[T ]| - )(\d\d:\d\d:\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d)?")
+            .expect("static regex")
+    });
+    let c = STAMP.captures(t)?;
+    let mut iso = format!("{}-{}-{}T{}", &c[1], &c[2], &c[3], &c[4]);
+    if let Some(f) = c.get(5) {
+        iso.push('.');
+        iso.push_str(f.as_str());
+    }
+    if let Some(z) = c.get(6) {
+        iso.push_str(z.as_str());
+    }
+    crate::time::iso(&iso)
+}
+
+/// Hosts that serve other vendors' APIs: their URLs are never Claude API calls even when the
+/// path looks like one (`/v1/models`, `/v1/files`).
+fn foreign_host(url: &str) -> bool {
+    let host = url
+        .split_once("://")
+        .map_or("", |(_, rest)| {
+            rest.split(['/', '?', '#']).next().unwrap_or("")
+        })
+        .to_ascii_lowercase();
+    const OTHERS: [&str; 9] = [
+        "openai.com",
+        "openai.azure.com",
+        "api.mistral.ai",
+        "api.groq.com",
+        "api.cohere",
+        "generativelanguage.googleapis.com",
+        "api.together",
+        "api.fireworks.ai",
+        "api.x.ai",
+    ];
+    OTHERS.iter().any(|o| host.contains(o))
+}
+
+/// The endpoint when an absolute URL logged by a client is a Claude API call: a Claude API
+/// path on a host that is not another vendor's.
+pub fn claude_endpoint(url: &str, extra: &[Regex]) -> Option<String> {
+    if url.contains("://") && foreign_host(url) && !url.contains("/anthropic/") {
+        return None;
+    }
+    endpoint_of(url, extra)
+}
+
+/// The provider an error body points at when it is not the Anthropic envelope.
+pub fn provider_of_body(body: &ErrorBody) -> Option<&'static str> {
+    const BEDROCK: [&str; 6] = [
+        "Too many requests, please wait before trying again",
+        "Too many tokens, please wait before trying again",
+        "Bedrock is unable to process your request",
+        "with on-demand throughput isn",
+        "The provided model identifier is invalid",
+        "You don't have access to the model with the specified model ID",
+    ];
+    if body.error_type.is_some() {
+        return None;
+    }
+    if body
+        .provider_code
+        .as_deref()
+        .is_some_and(|c| c.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+    {
+        return Some("vertex");
+    }
+    let m = body.message.as_deref().unwrap_or("");
+    if BEDROCK.iter().any(|b| m.contains(b))
+        || body
+            .provider_code
+            .as_deref()
+            .is_some_and(|c| c.ends_with("Exception"))
+    {
+        return Some("bedrock");
+    }
+    None
+}
+
+#[cfg(test)]
+mod helper_tests {
+    use super::*;
+
+    #[test]
+    fn strips_colours_and_follows_json() {
+        assert_eq!(strip_ansi("\u{1b}[97;43m 429 \u{1b}[0m|"), " 429 |");
+        assert_eq!(
+            leading_json(r#"{"a":"}{","b":[1]} tail"#),
+            Some(r#"{"a":"}{","b":[1]}"#)
+        );
+        let mut s = JsonScanner::default();
+        assert_eq!(s.feed(r#"{"type":"error","error":{"message":"a"#), None);
+        assert!(s.is_open());
+        assert_eq!(s.feed(r#"b"}}"#), Some(4));
+        assert_eq!(
+            unescape_json_text(r#"{\"type\":\"error\"}"#),
+            r#"{"type":"error"}"#
+        );
+    }
+
+    #[test]
+    fn reads_go_and_java_durations() {
+        assert_eq!(duration_ms("1.934521s"), Some(1935));
+        assert_eq!(duration_ms("512ms"), Some(512));
+        assert_eq!(duration_ms("83.2µs"), Some(0));
+        assert_eq!(duration_ms("1m2.5s"), Some(62_500));
+        assert_eq!(duration_ms("1s 834ms"), Some(1834));
+        assert_eq!(duration_ms("1m 40s 467ms"), Some(100_467));
+        assert_eq!(duration_ms("fast"), None);
+    }
+
+    #[test]
+    fn finds_stamps_that_loggers_prepend() {
+        use crate::record::Stamp;
+        assert!(matches!(
+            leading_stamp("2025-10-02T16:20:11.123Z ERROR x"),
+            Some(Stamp::Utc(_))
+        ));
+        assert!(matches!(
+            leading_stamp("2025-10-02 16:20:11.123 ERROR 4711 ---"),
+            Some(Stamp::Naive(_))
+        ));
+        assert!(matches!(
+            leading_stamp("2025/08/19 12:34:56 POST"),
+            Some(Stamp::Naive(_))
+        ));
+        assert!(matches!(
+            leading_stamp("[2025-10-02 16:20:11,123] x"),
+            Some(Stamp::Naive(_))
+        ));
+        assert!(leading_stamp("12:34:56 x").is_none());
+    }
+
+    #[test]
+    fn other_vendors_urls_are_not_claude_calls() {
+        assert!(claude_endpoint("https://api.openai.com/v1/models", &[]).is_none());
+        assert_eq!(
+            claude_endpoint("https://api.anthropic.com/v1/messages?beta=true", &[]).as_deref(),
+            Some("/v1/messages")
+        );
+    }
+}
+
+/// The line without the prefix a log collector puts on every line (docker compose
+/// `service  | `, kubectl `[pod/name/container] `, journald `Oct 02 16:20:11 host app[42]: `), so
+/// that the continuation lines of a multi-line record (stack frames) are seen as such.
+pub fn without_collector_prefix(line: &str) -> &str {
+    let b = line.as_bytes();
+    if b.is_empty() {
+        return line;
+    }
+    // docker compose: a name, padding, `| `.
+    if let Some(bar) = memchr::memmem::find(&b[..b.len().min(64)], b"| ") {
+        let name = line[..bar].trim_end();
+        if !name.is_empty()
+            && name
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        {
+            return &line[bar + 2..];
+        }
+    }
+    // kubectl logs --prefix
+    if line.starts_with("[pod/") {
+        if let Some(end) = line.find("] ") {
+            return &line[end + 2..];
+        }
+    }
+    // journald short format
+    static JOURNALD: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [\w.@/-]+(?:\[\d+\])?: ")
+            .expect("static regex")
+    });
+    if b[0].is_ascii_uppercase() {
+        if let Some(m) = JOURNALD.find(line) {
+            return &line[m.end()..];
+        }
+    }
+    line
+}
+
+#[cfg(test)]
+mod collector_tests {
+    use super::without_collector_prefix as strip;
+
+    #[test]
+    fn strips_collector_prefixes() {
+        assert_eq!(strip("api-1  |     at x (y.js:1:1)"), "    at x (y.js:1:1)");
+        assert_eq!(strip("[pod/api-7f9c/api]     at x"), "    at x");
+        assert_eq!(
+            strip("Oct 02 16:20:11 web1 node[4711]:     at x"),
+            "    at x"
+        );
+        assert_eq!(strip("    at x"), "    at x");
+        assert_eq!(strip("a | b with spaces | c"), "b with spaces | c");
     }
 }

@@ -22,7 +22,8 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::api::{
-    endpoint_of, error_body, google_status_error_type, leading_stamp, mentions_claude, strip_ansi,
+    endpoint_of, error_body, google_status_error_type, mentions_claude, stamp_near_start,
+    strip_ansi,
 };
 use super::json::Position;
 use super::python::{model_in_text, push_told};
@@ -375,7 +376,7 @@ impl LineParser for CloudsParser {
         {
             return Claim::NotMine;
         }
-        let stamp = leading_stamp(line);
+        let stamp = stamp_near_start(line);
         let found = boto_record(line)
             .or_else(|| google_record(line, false))
             .or_else(|| boto_transport(line).map(Ok));

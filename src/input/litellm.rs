@@ -367,7 +367,7 @@ impl LineParser for LitellmParser {
         match exception(line) {
             Some(Ok(mut r)) => {
                 r.line = Some(lineno);
-                r.stamp = super::api::leading_stamp(line);
+                r.stamp = super::api::stamp_near_start(line);
                 let from = CLASS.find(line).map_or(0, |m| m.start());
                 let key = cut_tail(&line[from..]).to_string();
                 if let Some((at, text)) = &self.last_text {

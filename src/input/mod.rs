@@ -153,6 +153,9 @@ pub(crate) struct Sink<'a> {
     /// success.
     last: Option<Last>,
     pending_success: Option<(Record, u32)>,
+    /// The model of the last real assistant message of a Claude Code transcript: its failure
+    /// records (synthetic messages, retry records) name no model of their own.
+    pub last_model: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -180,6 +183,7 @@ impl<'a> Sink<'a> {
             by_request_id: BTreeMap::new(),
             last: None,
             pending_success: None,
+            last_model: None,
         }
     }
 

@@ -25,8 +25,8 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::api::{
-    endpoint_of, error_body, google_status_error_type, leading_stamp, mentions_claude,
-    model_of_path, path_of, plain_text, provider_of_url, strip_ansi, ErrorBody,
+    endpoint_of, error_body, google_status_error_type, mentions_claude, model_of_path, path_of,
+    plain_text, provider_of_url, stamp_near_start, strip_ansi, ErrorBody,
 };
 use super::json::Position;
 use super::{clouds, har, litellm, pyrepr, Claim, LineParser, Sink};
@@ -573,7 +573,7 @@ impl Traceback {
         let keep_prefix = !prefix.is_empty() && !prefix.iter().all(u8::is_ascii_whitespace);
         Traceback {
             start: lineno,
-            stamp: leading_stamp(line).or(stamp),
+            stamp: stamp_near_start(line).or(stamp),
             prefix_len: if keep_prefix { at } else { 0 },
             prefix_shape: if keep_prefix {
                 shape(prefix)
@@ -800,7 +800,7 @@ impl PrevHead {
             Ok(t) => t,
             Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or(""),
         };
-        leading_stamp(text)
+        stamp_near_start(text)
     }
 }
 
@@ -1018,7 +1018,7 @@ impl PythonParser {
         let (attempt, model) = self.next_attempt(sdk_format);
         let mut r = http_record(url, endpoint, status, Evidence::Transport);
         r.line = Some(lineno);
-        r.stamp = leading_stamp(line);
+        r.stamp = stamp_near_start(line);
         r.model = r.model.or(model);
         r.attempt = attempt;
         if r.outcome == Outcome::Failure {
@@ -1047,7 +1047,7 @@ impl PythonParser {
         self.seen_anthropic = true;
         let mut r = http_record(url, endpoint, status, Evidence::ResponseDump);
         r.line = Some(lineno);
-        r.stamp = leading_stamp(line);
+        r.stamp = stamp_near_start(line);
         if let Some(h) = headers {
             let (kept, request_id) = read_headers(h);
             r.headers = kept;
@@ -1123,7 +1123,7 @@ impl PythonParser {
                 let (attempt, model) = self.next_attempt(true);
                 let mut r = new_record(Outcome::Failure, Evidence::Transport);
                 r.line = Some(lineno);
-                r.stamp = leading_stamp(line);
+                r.stamp = stamp_near_start(line);
                 r.error_type = Some(error_type.into());
                 r.message = Some(
                     line[line.find("Encountered").unwrap_or(0)..]
@@ -1148,7 +1148,7 @@ impl PythonParser {
                     let (attempt, model) = self.next_attempt(true);
                     let mut r = new_record(Outcome::Failure, Evidence::Notice);
                     r.line = Some(lineno);
-                    r.stamp = leading_stamp(line);
+                    r.stamp = stamp_near_start(line);
                     r.error_type = Some(error_type.into());
                     r.message = Some(line[line.find("Raising").unwrap_or(0)..].trim().to_string());
                     r.endpoint = self.chain.endpoint.clone();
@@ -1185,7 +1185,7 @@ impl PythonParser {
         };
         self.seen_anthropic = true;
         r.line = Some(lineno);
-        r.stamp = leading_stamp(line);
+        r.stamp = stamp_near_start(line);
         r.evidence = Evidence::Summary;
         if open_html(line) {
             let from = line.find('<').unwrap_or(0);
@@ -1204,7 +1204,7 @@ impl PythonParser {
     fn html_line(&mut self, line: &str, sink: &mut Sink) -> Option<Claim> {
         let body = self.html.as_mut()?;
         let b = line.as_bytes();
-        let new_record = leading_stamp(line).is_some()
+        let new_record = stamp_near_start(line).is_some()
             || line.starts_with("Traceback")
             || b.first().is_some_and(|c| c.is_ascii_digit());
         if new_record || body.lines >= 60 || body.text.len() + line.len() > 64 * 1024 {
