@@ -347,6 +347,8 @@ impl<'a> Sink<'a> {
 }
 
 /// Two records from adjacent lines describe one attempt when nothing they both say disagrees.
+/// Having a status and having none disagree (a connection error next to a 429 is another
+/// attempt), except for a retry notice, which tells about the attempt just made.
 fn same_attempt(a: &Record, b: &Record) -> bool {
     let agree = |x: &Option<String>, y: &Option<String>| match (x, y) {
         (Some(x), Some(y)) => x == y,
@@ -354,7 +356,8 @@ fn same_attempt(a: &Record, b: &Record) -> bool {
     };
     let status_agrees = match (a.effective_status(), b.effective_status()) {
         (Some(x), Some(y)) => x == y,
-        _ => true,
+        (None, None) => true,
+        _ => a.evidence == Evidence::Notice || b.evidence == Evidence::Notice,
     };
     status_agrees && agree(&a.endpoint, &b.endpoint) && agree(&a.request_id, &b.request_id)
 }
@@ -577,6 +580,32 @@ mod tests {
         assert_eq!(s.lines.relevant, 1);
         assert_eq!(s.lines.noise, 3);
         assert_eq!(s.failures.len(), 1);
+    }
+
+    #[test]
+    fn regression_no_status_line_is_not_folded_into_an_adjacent_429() {
+        let opts = ScanOptions::default();
+        let mut sink = Sink::new("t", &opts);
+        let mut a = Record::new(SourceKind::SdkPython, Outcome::Failure);
+        a.line = Some(1);
+        a.http_status = Some(429);
+        a.evidence = Evidence::Transport;
+        let mut b = Record::new(SourceKind::SdkPython, Outcome::Failure);
+        b.line = Some(2);
+        b.error_type = Some("connection_error".into());
+        b.evidence = Evidence::Exception;
+        let mut notice = Record::new(SourceKind::SdkPython, Outcome::Failure);
+        notice.line = Some(3);
+        notice.evidence = Evidence::Notice;
+        sink.push(a);
+        sink.push(b);
+        sink.push(notice);
+        let scan = sink.finish();
+        assert_eq!(scan.failures.len(), 2);
+        assert_eq!(
+            scan.failures[1].error_type.as_deref(),
+            Some("connection_error")
+        );
     }
 
     #[test]
