@@ -121,3 +121,40 @@ fn har_retry_count_header_gives_the_attempt() {
     assert_eq!(limited["signature"], "rate_limit.output_tokens");
     assert_eq!(limited["retryable"], true);
 }
+
+/// An application log that mixes every line format with noise yields exactly the failures of
+/// its parts: all line-format samples, concatenated into one stream on stdin.
+#[test]
+fn all_line_formats_mixed_in_one_stream_yield_exactly_their_failures() {
+    use std::io::Write;
+    let cases = expected().sample;
+    let mut mixed = Vec::new();
+    let mut want = 0;
+    for case in &cases {
+        let text = std::fs::read(common::root().join(&case.file)).unwrap();
+        let first = text.iter().find(|b| !b.is_ascii_whitespace()).copied();
+        // JSON documents (HAR, arrays, API responses) are files of their own, not lines.
+        if case.file.ends_with(".har") || case.file.ends_with(".json") || first == Some(b'[') {
+            continue;
+        }
+        mixed.extend_from_slice(&text);
+        if !mixed.ends_with(b"\n") {
+            mixed.push(b'\n');
+        }
+        // A few unrelated lines between the parts, as in a real application log.
+        mixed.extend_from_slice(b"2025-10-02 10:00:01,104 INFO [worker-3] app.jobs: picked job 8812\nGET /healthz 200\n\n");
+        want += case.failures;
+    }
+    let mut child = common::bin()
+        .args(["-", "--events", "-q"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(&mixed));
+    let o = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    let got = common::stdout(&o).lines().count();
+    assert_eq!(got, want, "failures in the mixed stream");
+}

@@ -1956,7 +1956,7 @@ anthropic.RateLimitError: Error code: 429 - {'type': 'error', 'error': {'type': 
             (
                 Some(429),
                 Some("rate_limit_error"),
-                Some("req_011CWa9dVh2KsLm4Tq8yPz1N"),
+                Some("req_011CWb2WorkerLogSample01"),
                 a,
             ),
             (
