@@ -291,11 +291,12 @@ fn table(r: &Report, width: u16, out: &mut dyn Write) -> io::Result<()> {
         for s in &r.signatures {
             writeln!(
                 out,
-                "\n  {} ({}, {} failure{})",
+                "\n  {} ({}, {} failure{}{})",
                 s.title,
                 s.signature,
                 s.count,
-                if s.count == 1 { "" } else { "s" }
+                if s.count == 1 { "" } else { "s" },
+                retry_note(s.retryable)
             )?;
             for line in wrap(&s.fix, usize::from(width).saturating_sub(4).max(40)) {
                 writeln!(out, "    {line}")?;
@@ -339,6 +340,14 @@ fn table(r: &Report, width: u16, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+fn retry_note(retryable: Option<bool>) -> &'static str {
+    match retryable {
+        Some(true) => ", retryable",
+        Some(false) => ", not retryable",
+        None => "",
+    }
 }
 
 fn one_line(s: &str, max: usize) -> String {
@@ -515,8 +524,12 @@ fn markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     for s in &r.signatures {
         writeln!(
             out,
-            "### {} (`{}`, {} failures)\n",
-            s.title, s.signature, s.count
+            "### {} (`{}`, {} failure{}{})\n",
+            s.title,
+            s.signature,
+            s.count,
+            if s.count == 1 { "" } else { "s" },
+            retry_note(s.retryable)
         )?;
         writeln!(out, "{}\n", s.fix)?;
         if !s.docs.is_empty() {
