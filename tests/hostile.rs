@@ -262,3 +262,25 @@ fn planted_secrets_never_reach_any_output() {
     assert!(!text.contains("PLANTED"), "{text}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn regression_attempt_counters_at_u32_max_do_not_overflow() {
+    let dir = common::temp_dir("overflow");
+    std::fs::write(
+        dir.join("app.log"),
+        "  ⎿  API error · Retrying in 0s · attempt 4294967295/10\nAPI Error: 500 {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"Internal server error\"}}\n\
+2025/12/27 21:36:26 Account 1: upstream error 429, retry 4294967295/3 after 1s\n\
+litellm.RateLimitError: AnthropicException - {\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"Rate limited\"}} LiteLLM Retried: 4294967295 times\n\
+botocore.errorfactory.ThrottlingException: An error occurred (ThrottlingException) when calling the InvokeModel operation (reached max retries: 4294967295): Too many requests, please wait before trying again.\n",
+    )
+    .unwrap();
+    let (r, stderr, code) = report_of(&dir);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        r["summary"]["failures"].as_u64().unwrap() >= 4,
+        "{}",
+        r["summary"]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

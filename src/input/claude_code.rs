@@ -317,7 +317,9 @@ impl TerminalParser {
     /// The final attempt comes right after its last retry notice.
     fn next_attempt(&mut self, lineno: u64) -> Option<u32> {
         let chain = self.chain.take()?;
-        (lineno.saturating_sub(chain.1) <= NEAR).then_some(chain.0 + 1)
+        (lineno.saturating_sub(chain.1) <= NEAR)
+            .then(|| chain.0.checked_add(1))
+            .flatten()
     }
 
     fn finish_wrapped(&mut self, sink: &mut Sink) {

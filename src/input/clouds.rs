@@ -230,7 +230,7 @@ fn boto_record(text: &str) -> Option<Result<Record, ()>> {
     r.attempt = c
         .name("retries")
         .and_then(|m| m.as_str().parse::<u32>().ok())
-        .map(|n| n + 1);
+        .and_then(|n| n.checked_add(1));
     r.endpoint = model.as_deref().and_then(|m| bedrock_path(op, m));
     r.model = model;
     Some(Ok(r))

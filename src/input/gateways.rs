@@ -453,7 +453,7 @@ impl GatewayParser {
                 .into(),
             );
             let account: u64 = c[1].parse().unwrap_or(0);
-            r.attempt = self.retries.remove(&account).map(|k| k + 1);
+            r.attempt = self.retries.remove(&account).and_then(|k| k.checked_add(1));
             if let Some(b) = c.get(4) {
                 apply_body(&mut r, b.as_str());
             }
@@ -499,7 +499,7 @@ impl GatewayParser {
             return Claim::Relevant;
         }
         // Retries exhausted (or a failover without retries): the last attempt.
-        r.attempt = self.retries.remove(&account).map(|k| k + 1);
+        r.attempt = self.retries.remove(&account).and_then(|k| k.checked_add(1));
         self.push_unkeyed(r, sink);
         Claim::Relevant
     }

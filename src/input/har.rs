@@ -133,7 +133,7 @@ pub(crate) fn entry(value: Value, index: u64, sink: &mut Sink) -> Result<bool, S
         .or_else(|| model_of_path(&endpoint));
     r.attempt = header(&e.request.headers, "x-stainless-retry-count")
         .and_then(|v| v.trim().parse::<u32>().ok())
-        .map(|n| n + 1);
+        .and_then(|n| n.checked_add(1));
     r.request_id = header(&e.response.headers, "request-id")
         .or_else(|| header(&e.response.headers, "x-amzn-requestid"))
         .map(str::to_string);
@@ -292,6 +292,14 @@ mod tests {
         assert_eq!(s.failures[1].entry, Some(1));
         assert_eq!(s.lines.read, 3);
         assert_eq!(s.lines.noise, 1);
+    }
+
+    #[test]
+    fn regression_huge_retry_count_does_not_overflow() {
+        let e = r#"{"startedDateTime":"2025-10-02T16:40:03Z","time":10,"request":{"method":"POST","url":"https://api.anthropic.com/v1/messages","headers":[{"name":"x-stainless-retry-count","value":"4294967295"}]},"response":{"status":529,"headers":[],"content":{"mimeType":"application/json","text":"{}"}}}"#;
+        let s = parse_text(&har(e), &ScanOptions::default());
+        assert_eq!(s.failures.len(), 1);
+        assert_eq!(s.failures[0].attempt, None);
     }
 
     #[test]

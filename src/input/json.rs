@@ -307,7 +307,9 @@ fn cloudflare(v: &Value, at: Position, sink: &mut Sink) -> Claim {
         format!("/{path}")
     };
     let endpoint = endpoint_of(&path, &sink.opts.api_paths).unwrap_or(path);
-    let status = num_field(v, &["status_code", "status"]).map(|s| s as u16);
+    let status = num_field(v, &["status_code", "status"])
+        .filter(|s| s.is_finite() && *s >= 0.0 && *s < 1000.0)
+        .map(|s| s as u16);
     let success = v.get("success").and_then(Value::as_bool);
     let failed = success == Some(false) || status.is_some_and(|s| s >= 400 || s == 0);
     let mut r = Record::new(
@@ -377,6 +379,13 @@ mod tests {
         );
         assert_eq!(s.failures[1].provider.as_deref(), Some("nginx"));
         assert_eq!(s.lines.noise, 1);
+    }
+
+    #[test]
+    fn regression_cloudflare_status_out_of_range_is_not_a_failure() {
+        let text = r#"[{"id":"1","created_at":"2025-10-02T16:50:00Z","provider":"anthropic","model":"claude-sonnet-4-5","path":"v1/messages","status_code":-5,"success":true,"cached":false,"duration":1,"tokens_in":1,"tokens_out":1},{"id":"2","created_at":"2025-10-02T16:50:00Z","provider":"anthropic","model":"claude-sonnet-4-5","path":"v1/messages","status_code":70000,"success":true,"cached":false,"duration":1,"tokens_in":1,"tokens_out":1}]"#;
+        let s = parse_text(text, &ScanOptions::default());
+        assert!(s.failures.is_empty(), "{:?}", s.failures);
     }
 
     #[test]

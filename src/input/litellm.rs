@@ -275,7 +275,7 @@ fn exception(text: &str) -> Option<Result<Record, ()>> {
     r.attempt = RETRIED
         .captures(text)
         .and_then(|m| m["n"].parse::<u32>().ok())
-        .map(|n| n + 1);
+        .and_then(|n| n.checked_add(1));
     r.model = MODEL_GROUP
         .captures(text)
         .map(|m| m["m"].trim_end_matches(['.', '\\']).to_string())
@@ -335,7 +335,7 @@ impl LineParser for LitellmParser {
             let t = clean.trim_start();
             if is_continuation(t) && self.held_lines < 3 {
                 if let Some(m) = RETRIED.captures(t) {
-                    held.attempt = m["n"].parse::<u32>().ok().map(|n| n + 1);
+                    held.attempt = m["n"].parse::<u32>().ok().and_then(|n| n.checked_add(1));
                 }
                 if held.attempt.is_some() {
                     self.push(held, sink);

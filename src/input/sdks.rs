@@ -1338,9 +1338,13 @@ impl TsParser {
                 .captures(what)
                 .and_then(|m| m[1].parse::<u32>().ok());
             let attempt = match (remaining, self.old_chain) {
-                (Some(k), Some((a, prev))) if prev == k + 1 => Some(a + 1),
+                (Some(k), Some((a, prev))) if k.checked_add(1) == Some(prev) => {
+                    Some(a.saturating_add(1))
+                }
                 (Some(k), _) => Some(2u32.saturating_sub(k) + 1),
-                (None, Some((a, 1))) if what.contains("no more retries") => Some(a + 1),
+                (None, Some((a, 1))) if what.contains("no more retries") => {
+                    Some(a.saturating_add(1))
+                }
                 (None, _) if what.contains("not retryable") => Some(1),
                 _ => None,
             };
@@ -1674,7 +1678,7 @@ impl GoParser {
                 self.last_request = Some(GoRequest {
                     endpoint,
                     model,
-                    attempt: retry_count.map(|n| n + 1),
+                    attempt: retry_count.and_then(|n| n.checked_add(1)),
                     line,
                 });
             }

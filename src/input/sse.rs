@@ -18,7 +18,11 @@ pub(crate) struct StreamSummary {
 
 /// Does this body look like an SSE stream?
 pub(crate) fn looks_like_sse(body: &str) -> bool {
-    let head = &body[..body.len().min(512)];
+    let mut end = body.len().min(512);
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &body[..end];
     head.trim_start().starts_with("event:") || head.trim_start().starts_with("data:")
 }
 
@@ -118,6 +122,13 @@ mod tests {
         let e = s.error.unwrap();
         assert_eq!(e.error_type.as_deref(), Some("overloaded_error"));
         assert_eq!(e.message.as_deref(), Some("Overloaded"));
+    }
+
+    #[test]
+    fn regression_sniffing_a_body_never_cuts_inside_a_character() {
+        let body = format!("{}é and more", "a".repeat(511));
+        assert!(!looks_like_sse(&body));
+        assert!(looks_like_sse("event: ping\ndata: {}\n\n"));
     }
 
     #[test]
