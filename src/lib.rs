@@ -26,7 +26,6 @@ pub mod render;
 pub mod report;
 pub mod time;
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -429,13 +428,4 @@ pub fn run(
         nothing_read: analysis.nothing_read,
         diagnostics: analysis.diagnostics,
     })
-}
-
-/// Counts of failures per dimension value, for tests and quick checks.
-pub fn count_by(failures: &[Failure], dim: &str) -> BTreeMap<Option<String>, usize> {
-    let mut m = BTreeMap::new();
-    for f in failures {
-        *m.entry(report::dimension(f, dim)).or_default() += 1;
-    }
-    m
 }

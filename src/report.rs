@@ -418,13 +418,13 @@ const BURST_FACTOR: f64 = 3.0;
 
 fn timeline(failures: &[Failure], calls: &CallCounts) -> PolarsResult<Timeline> {
     let bucket = bucket_for(failures);
-    let dated: Vec<Failure> = failures
-        .iter()
-        .filter(|f| f.timestamp.is_some())
-        .cloned()
-        .collect();
-    let undated = (failures.len() - dated.len()) as u64;
-    let cells = groups(&dated, &[bucket.to_string(), "cluster".to_string()], calls)?;
+    // Undated failures have no bucket key: `groups` gives them a `None` start, skipped below.
+    let undated = failures.iter().filter(|f| f.timestamp.is_none()).count() as u64;
+    let cells = groups(
+        failures,
+        &[bucket.to_string(), "cluster".to_string()],
+        calls,
+    )?;
     let mut rows: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     for g in &cells {
         let (Some(start), Some(cluster)) = (g.keys[0].clone(), g.keys[1].clone()) else {
@@ -432,10 +432,10 @@ fn timeline(failures: &[Failure], calls: &CallCounts) -> PolarsResult<Timeline> 
         };
         rows.entry(start).or_default().insert(cluster, g.count);
     }
-    let n_buckets = bucket_count(&dated, bucket).max(1) as f64;
+    let n_buckets = bucket_count(failures, bucket).max(1) as f64;
     let mut totals: BTreeMap<String, u64> = BTreeMap::new();
     for g in &cells {
-        if let Some(c) = g.keys[1].clone() {
+        if let (Some(_), Some(c)) = (&g.keys[0], g.keys[1].clone()) {
             *totals.entry(c).or_default() += g.count;
         }
     }
@@ -483,8 +483,8 @@ fn timeline(failures: &[Failure], calls: &CallCounts) -> PolarsResult<Timeline> 
 }
 
 /// How many buckets the span of the dated failures covers (empty ones included).
-fn bucket_count(dated: &[Failure], bucket: &str) -> i64 {
-    let times: Vec<DateTime<Utc>> = dated.iter().filter_map(|f| f.timestamp).collect();
+fn bucket_count(failures: &[Failure], bucket: &str) -> i64 {
+    let times: Vec<DateTime<Utc>> = failures.iter().filter_map(|f| f.timestamp).collect();
     let (Some(lo), Some(hi)) = (times.iter().min(), times.iter().max()) else {
         return 0;
     };

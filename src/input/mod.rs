@@ -24,7 +24,7 @@ mod sdks;
 mod sse;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, Read};
+use std::io::BufRead;
 
 use regex::Regex;
 
@@ -189,7 +189,6 @@ impl<'a> Sink<'a> {
 
     /// Lines already counted as relevant turned out not to be about an API call (a
     /// traceback that ended in an unrelated exception): count them as noise instead.
-    #[allow(dead_code)] // used by the multi-line SDK parsers
     pub fn relevant_lines_were_noise(&mut self, n: u64) {
         let n = n.min(self.scan.lines.relevant);
         self.scan.lines.relevant -= n;
@@ -315,28 +314,6 @@ impl<'a> Sink<'a> {
                 model: r.model,
             };
             *self.scan.successes.entry(key).or_default() += 1;
-        }
-    }
-
-    /// The model named by a later line (`Request options`, `message_start`) for the most
-    /// recent attempt that lacks one.
-    #[allow(dead_code)] // used by the SDK parsers
-    pub fn attach_model(&mut self, model: &str) {
-        match self.last {
-            Some(Last::Failure(i, _)) => {
-                let f = &mut self.scan.failures[i];
-                if f.model.is_none() {
-                    f.model = Some(model.to_string());
-                }
-            }
-            Some(Last::Success(_)) => {
-                if let Some((s, _)) = &mut self.pending_success {
-                    if s.model.is_none() {
-                        s.model = Some(model.to_string());
-                    }
-                }
-            }
-            None => {}
         }
     }
 
@@ -554,14 +531,6 @@ fn dispatch(
 pub fn parse_text(text: &str, opts: &ScanOptions) -> FileScan {
     let mut bytes = text.as_bytes();
     scan("-", &mut bytes, opts)
-}
-
-/// Read everything left in a reader, bounded (for small JSON documents in tests).
-#[allow(dead_code)]
-fn read_all(reader: &mut dyn Read, limit: u64) -> std::io::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    reader.take(limit).read_to_end(&mut out)?;
-    Ok(out)
 }
 
 #[cfg(test)]
