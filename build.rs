@@ -5,15 +5,24 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("patterns");
+    // The manifest dir of this build (read when the script runs, not when it was compiled:
+    // one compiled script may serve several checkouts sharing a target dir).
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = Path::new(&manifest).join("patterns");
     println!("cargo:rerun-if-changed={}", dir.display());
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut files: Vec<_> = match std::fs::read_dir(&dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect(),
+        Err(e) => panic!("cannot read the catalog in {}: {e}", dir.display()),
+    };
+    if files.is_empty() {
+        panic!(
+            "no patterns/*.toml in {}: the catalog would be empty",
+            dir.display()
+        );
+    }
     files.sort();
     let mut code = String::from("&[\n");
     for f in &files {

@@ -233,8 +233,13 @@ pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
     let (inputs, problems) = discover::discover(&cfg.paths);
     let done = AtomicUsize::new(0);
     let scan_one = |input: &Input| -> FileScan {
-        let scan = match discover::open(input) {
-            Ok(mut reader) => input::scan(input.display(), &mut *reader, &cfg.scan),
+        let opened = match input {
+            Input::File { display, path } => input::scan_file(display, path, &cfg.scan),
+            Input::Stdin => discover::open(input)
+                .map(|mut reader| input::scan(input.display(), &mut *reader, &cfg.scan)),
+        };
+        let scan = match opened {
+            Ok(scan) => scan,
             Err(e) => FileScan {
                 file: input.display().to_string(),
                 unreadable: Some(discover::io_reason(&e)),
@@ -249,15 +254,11 @@ pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
         if cfg.progress {
             scope.spawn(|| progress(&done, inputs.len(), &finished));
         }
-        let scans = match cfg.threads {
-            Some(1) => inputs.iter().map(scan_one).collect(),
-            threads => {
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads.unwrap_or(0))
-                    .build()?;
-                pool.install(|| inputs.par_iter().map(scan_one).collect())
-            }
-        };
+        // One pool for files and the chunks of large files alike (`-j 1` is one thread).
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(cfg.threads.unwrap_or(0))
+            .build()?;
+        let scans = pool.install(|| inputs.par_iter().map(scan_one).collect());
         finished.store(true, Ordering::Relaxed);
         Ok(scans)
     })?;

@@ -170,6 +170,13 @@ struct ScanArgs {
     /// Pin "now" for relative --since/--until (tests).
     #[arg(long, hide = true)]
     now: Option<String>,
+    /// Split plain-text files of at least twice this size into chunks scanned in parallel
+    /// (0: never); tests use small chunks to check that chunking changes nothing.
+    #[arg(long, hide = true, default_value_t = ScanOptions::default().chunk_bytes)]
+    chunk_bytes: u64,
+    /// How far before its chunk a chunk's scan starts.
+    #[arg(long, hide = true, default_value_t = ScanOptions::default().warmup_bytes)]
+    warmup_bytes: u64,
 }
 
 fn main() -> ExitCode {
@@ -338,6 +345,8 @@ fn scan(args: ScanArgs) -> anyhow::Result<Exit> {
         scan: ScanOptions {
             max_line_bytes: args.max_line_bytes.max(1024),
             api_paths,
+            chunk_bytes: args.chunk_bytes,
+            warmup_bytes: args.warmup_bytes,
         },
         by,
         filters,

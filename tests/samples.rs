@@ -124,9 +124,9 @@ fn har_retry_count_header_gives_the_attempt() {
 
 /// An application log that mixes every line format with noise yields exactly the failures of
 /// its parts: all line-format samples, concatenated into one stream on stdin.
-#[test]
-fn all_line_formats_mixed_in_one_stream_yield_exactly_their_failures() {
-    use std::io::Write;
+/// Every line-format sample, concatenated with a few unrelated lines between the parts, and
+/// the number of failures the parts hold.
+fn mixed_stream() -> (Vec<u8>, usize) {
     let cases = expected().sample;
     let mut mixed = Vec::new();
     let mut want = 0;
@@ -145,6 +145,13 @@ fn all_line_formats_mixed_in_one_stream_yield_exactly_their_failures() {
         mixed.extend_from_slice(b"2025-10-02 10:00:01,104 INFO [worker-3] app.jobs: picked job 8812\nGET /healthz 200\n\n");
         want += case.failures;
     }
+    (mixed, want)
+}
+
+#[test]
+fn all_line_formats_mixed_in_one_stream_yield_exactly_their_failures() {
+    use std::io::Write;
+    let (mixed, want) = mixed_stream();
     let mut child = common::bin()
         .args(["-", "--events", "-q"])
         .stdin(std::process::Stdio::piped())
@@ -157,4 +164,52 @@ fn all_line_formats_mixed_in_one_stream_yield_exactly_their_failures() {
     writer.join().unwrap().unwrap();
     let got = common::stdout(&o).lines().count();
     assert_eq!(got, want, "failures in the mixed stream");
+}
+
+/// Large files are split into chunks scanned in parallel; each chunk owns the records its
+/// lines start and reads a warm-up before itself. Here chunks are far smaller than the
+/// records (600 bytes, about 150 chunks).
+#[test]
+fn a_file_scanned_in_chunks_gives_the_same_report_and_events() {
+    let (mixed, _) = mixed_stream();
+    let dir = common::temp_dir("chunks");
+    let file = dir.join("mixed.log");
+    std::fs::write(&file, &mixed).unwrap();
+    let path = file.to_str().unwrap();
+    let whole_report = common::report(&[path, "--chunk-bytes", "0"]);
+    let whole_events = common::events(&[path, "--chunk-bytes", "0"]);
+    assert!(whole_events.len() > 100);
+    // A warm-up as long as the file (the default 1 MB): every chunk sees all that came
+    // before it, so ownership, cool-down and merging alone decide, and they must give
+    // exactly one pass's report and events, at one thread and at four.
+    for threads in ["1", "4"] {
+        let args = [path, "--chunk-bytes", "600", "-j", threads];
+        assert_eq!(
+            common::report(&args),
+            whole_report,
+            "report at -j {threads}"
+        );
+        assert_eq!(
+            common::events(&args),
+            whole_events,
+            "events at -j {threads}"
+        );
+    }
+    // A 16 KB warm-up (longer than any record chain here): the same counts in every table.
+    // Only file-wide memory older than the warm-up may differ in the events (whether the
+    // file has SDK debug lines, which makes attempt numbers known).
+    let short = common::report(&[path, "--chunk-bytes", "600", "--warmup-bytes", "16000"]);
+    assert_eq!(short, whole_report, "report with a 16 KB warm-up");
+    // Without any warm-up a chunk may miss what came before it, but no line is lost or
+    // counted twice.
+    let cold = common::report(&[path, "--chunk-bytes", "600", "--warmup-bytes", "0"]);
+    let lines = mixed.iter().filter(|&&b| b == b'\n').count() as u64;
+    let summary = &cold["summary"];
+    assert_eq!(summary["lines_read"].as_u64(), Some(lines));
+    let parts = ["lines_relevant", "lines_noise", "lines_unparseable"]
+        .map(|k| summary[k].as_u64().unwrap())
+        .iter()
+        .sum::<u64>();
+    assert_eq!(parts, lines);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

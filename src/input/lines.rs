@@ -6,6 +6,8 @@ use std::io::{self, BufRead};
 
 pub(crate) struct Line<'a> {
     pub number: u64,
+    /// Byte offset of the line's first byte, from where the reader started.
+    pub start: u64,
     pub text: Cow<'a, str>,
     pub truncated: bool,
     pub invalid_utf8: bool,
@@ -16,6 +18,8 @@ pub(crate) struct LineReader<'r> {
     buf: Vec<u8>,
     max: usize,
     lineno: u64,
+    /// Bytes consumed so far.
+    offset: u64,
 }
 
 impl<'r> LineReader<'r> {
@@ -25,6 +29,7 @@ impl<'r> LineReader<'r> {
             buf: Vec::with_capacity(4096),
             max: max.max(1),
             lineno: 0,
+            offset: 0,
         }
     }
 
@@ -36,6 +41,7 @@ impl<'r> LineReader<'r> {
     /// The next line without its `\n` / `\r\n`; `None` at the end of input.
     pub fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
         self.buf.clear();
+        let start = self.offset;
         let mut truncated = false;
         let mut any = false;
         loop {
@@ -60,11 +66,13 @@ impl<'r> LineReader<'r> {
             match done {
                 Some(n) => {
                     self.inner.consume(n);
+                    self.offset += n as u64;
                     break;
                 }
                 None => {
                     let n = available.len();
                     self.inner.consume(n);
+                    self.offset += n as u64;
                 }
             }
         }
@@ -89,6 +97,7 @@ impl<'r> LineReader<'r> {
         };
         Ok(Some(Line {
             number: self.lineno,
+            start,
             text,
             truncated,
             invalid_utf8,
@@ -126,6 +135,17 @@ mod tests {
         assert_eq!(v[0].0.len(), 100);
         assert!(v[0].1);
         assert_eq!(v[1], ("short".to_string(), false, false));
+    }
+
+    #[test]
+    fn tells_where_each_line_starts() {
+        let mut r: &[u8] = b"ab\r\n\nlonglonglong\nz";
+        let mut lr = LineReader::new(&mut r, 4);
+        let mut starts = Vec::new();
+        while let Some(l) = lr.next_line().unwrap() {
+            starts.push((l.number, l.start));
+        }
+        assert_eq!(starts, [(1, 0), (2, 4), (3, 5), (4, 18)]);
     }
 
     #[test]

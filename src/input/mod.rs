@@ -9,6 +9,7 @@
 //! the failures found, not by the size of the input.
 
 mod api;
+mod chunk;
 mod claude_code;
 mod clouds;
 mod envoy;
@@ -31,6 +32,7 @@ use regex::Regex;
 use crate::record::{Evidence, Outcome, Record, SourceKind, Stamp};
 
 pub use api::{endpoint_of, error_body_text, ErrorBody};
+pub use chunk::scan_file;
 
 /// Settings that change how inputs are read.
 #[derive(Debug, Clone)]
@@ -39,6 +41,13 @@ pub struct ScanOptions {
     pub max_line_bytes: usize,
     /// Extra URL paths (regexes) that count as Claude API calls in access logs.
     pub api_paths: Vec<Regex>,
+    /// Line-oriented files at least twice this size are split into chunks of about this
+    /// many bytes, scanned in parallel (see `chunk.rs`). A constant, never derived from the
+    /// thread count, so the output does not depend on it.
+    pub chunk_bytes: u64,
+    /// How far before its chunk a chunk's scan starts, to catch up with records that began
+    /// before it.
+    pub warmup_bytes: u64,
 }
 
 impl Default for ScanOptions {
@@ -46,6 +55,8 @@ impl Default for ScanOptions {
         ScanOptions {
             max_line_bytes: 1 << 20,
             api_paths: Vec::new(),
+            chunk_bytes: 32 << 20,
+            warmup_bytes: 1 << 20,
         }
     }
 }
@@ -156,6 +167,18 @@ pub(crate) struct Sink<'a> {
     /// The model of the last real assistant message of a Claude Code transcript: its failure
     /// records (synthetic messages, retry records) name no model of their own.
     pub last_model: Option<String>,
+    /// Chunked scans only: whether the line being read belongs to this chunk. Records are
+    /// owned by the chunk whose line created them; counts only count owned lines.
+    owned_now: bool,
+    /// Per failure: created while reading an owned line.
+    owned: Vec<bool>,
+    pending_owned: bool,
+    /// This sink collects one chunk of a file.
+    chunked: bool,
+    /// Chunked scans: for the most recent lines claimed relevant, whether they were owned.
+    relevant_owned: std::collections::VecDeque<bool>,
+    /// Warnings, with the line they are about (kept apart so a chunked scan can renumber).
+    warnings: Vec<(Option<u64>, String)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -184,42 +207,57 @@ impl<'a> Sink<'a> {
             last: None,
             pending_success: None,
             last_model: None,
+            owned_now: true,
+            owned: Vec::new(),
+            pending_owned: true,
+            chunked: false,
+            relevant_owned: std::collections::VecDeque::new(),
+            warnings: Vec::new(),
         }
     }
 
     /// Lines already counted as relevant turned out not to be about an API call (a
     /// traceback that ended in an unrelated exception): count them as noise instead.
     pub fn relevant_lines_were_noise(&mut self, n: u64) {
+        let mut n = n;
+        if self.chunked {
+            // A chunk: of the last n relevant lines, only those it owns were counted here.
+            let take = (n as usize).min(self.relevant_owned.len());
+            let at = self.relevant_owned.len() - take;
+            n = self.relevant_owned.drain(at..).filter(|&o| o).count() as u64;
+        }
         let n = n.min(self.scan.lines.relevant);
         self.scan.lines.relevant -= n;
         self.scan.lines.noise += n;
     }
 
     pub fn warn(&mut self, message: String) {
-        if self.scan.warnings.len() < 100 {
-            self.scan.warnings.push(message);
+        if self.owned_now && self.warnings.len() < MAX_WARNINGS {
+            self.warnings.push((None, message));
+        }
+    }
+
+    /// A warning about line `lineno` (of this reader's numbering).
+    fn warn_line(&mut self, lineno: u64, message: String) {
+        if self.owned_now && self.warnings.len() < MAX_WARNINGS {
+            self.warnings.push((Some(lineno), message));
         }
     }
 
     fn extend_span(&mut self, stamp: Option<Stamp>) {
         let Some(s) = stamp else { return };
-        let key = |s: &Stamp| match s {
-            Stamp::Utc(t) => t.naive_utc(),
-            Stamp::Naive(n) => *n,
-        };
         self.scan.span = Some(match self.scan.span {
             None => (s, s),
-            Some((a, b)) => (
-                if key(&s) < key(&a) { s } else { a },
-                if key(&s) > key(&b) { s } else { b },
-            ),
+            Some((a, b)) => (earlier(a, s), later(b, s)),
         });
     }
 
     /// Add a record about one attempt (or part of one).
     pub fn push(&mut self, record: Record) {
-        *self.scan.formats.entry(record.source_kind).or_default() += 1;
-        self.extend_span(record.stamp);
+        if self.owned_now {
+            *self.scan.formats.entry(record.source_kind).or_default() += 1;
+            self.extend_span(record.stamp);
+        }
         let here = record.line.or(record.entry).unwrap_or(0);
         // Lines that only add a request id attach to the record just before them.
         if record.evidence == Evidence::RequestId {
@@ -280,6 +318,7 @@ impl<'a> Sink<'a> {
             self.by_request_id.insert(id.clone(), i);
         }
         self.evidence.push(bit(record.evidence));
+        self.owned.push(self.owned_now);
         self.scan.failures.push(record);
         self.last = Some(Last::Failure(i, here));
     }
@@ -302,11 +341,15 @@ impl<'a> Sink<'a> {
         self.commit_success();
         let mask = bit(record.evidence);
         self.pending_success = Some((record, mask));
+        self.pending_owned = self.owned_now;
         self.last = Some(Last::Success(here));
     }
 
     fn commit_success(&mut self) {
         if let Some((r, _)) = self.pending_success.take() {
+            if !self.pending_owned {
+                return;
+            }
             let key = CallKey {
                 source_kind: r.source_kind,
                 provider: r.provider,
@@ -317,10 +360,59 @@ impl<'a> Sink<'a> {
         }
     }
 
-    fn finish(mut self) -> FileScan {
-        self.commit_success();
-        self.scan
+    fn finish(self) -> FileScan {
+        let (mut scan, warnings) = self.finish_part();
+        scan.warnings = format_warnings(warnings, 0);
+        scan
     }
+
+    /// The scan with its warnings still apart (line numbers of this reader).
+    fn finish_part(mut self) -> (FileScan, Vec<(Option<u64>, String)>) {
+        self.commit_success();
+        if self.chunked {
+            let mut owned = self.owned.iter();
+            self.scan.failures.retain(|_| owned.next() == Some(&true));
+        }
+        (self.scan, self.warnings)
+    }
+}
+
+fn stamp_key(s: &Stamp) -> chrono::NaiveDateTime {
+    match s {
+        Stamp::Utc(t) => t.naive_utc(),
+        Stamp::Naive(n) => *n,
+    }
+}
+
+/// The earlier of two stamps (the first on a tie).
+fn earlier(a: Stamp, b: Stamp) -> Stamp {
+    if stamp_key(&b) < stamp_key(&a) {
+        b
+    } else {
+        a
+    }
+}
+
+/// The later of two stamps (the first on a tie).
+fn later(a: Stamp, b: Stamp) -> Stamp {
+    if stamp_key(&b) > stamp_key(&a) {
+        b
+    } else {
+        a
+    }
+}
+
+/// Warnings kept per file.
+const MAX_WARNINGS: usize = 100;
+
+fn format_warnings(warnings: Vec<(Option<u64>, String)>, line_delta: u64) -> Vec<String> {
+    warnings
+        .into_iter()
+        .map(|(n, m)| match n {
+            Some(n) => format!("line {}: {m}", n + line_delta),
+            None => m,
+        })
+        .collect()
 }
 
 /// Two records from adjacent lines describe one attempt when nothing they both say disagrees.
@@ -425,7 +517,7 @@ fn sniff(reader: &mut dyn BufRead) -> std::io::Result<Shape> {
     Ok(Shape::Lines)
 }
 
-fn scan_lines(reader: &mut dyn BufRead, sink: &mut Sink) {
+fn line_parsers() -> Vec<Box<dyn LineParser>> {
     let mut parsers: Vec<Box<dyn LineParser>> = vec![
         Box::new(nginx::AccessParser),
         Box::new(nginx::ErrorParser),
@@ -437,52 +529,110 @@ fn scan_lines(reader: &mut dyn BufRead, sink: &mut Sink) {
     parsers.extend(sdks::parsers());
     parsers.extend(claude_code::parsers());
     parsers.extend(gateways::parsers());
+    parsers
+}
+
+/// The part of a reader's lines that a chunked scan owns, as byte offsets from where the
+/// reader starts: lines before `start` only warm the parsers up, lines from `end` on only
+/// finish the records this chunk owns.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Window {
+    pub start: u64,
+    /// `None` for the last chunk of a file.
+    pub end: Option<u64>,
+}
+
+/// How many lines past its end a chunk reads at most to finish its own records.
+const MAX_COOLDOWN_LINES: u64 = 10_000;
+
+fn scan_lines(reader: &mut dyn BufRead, sink: &mut Sink) {
+    scan_lines_in(reader, sink, None);
+}
+
+/// Read lines and offer each to the parsers. With a window, count and keep only what the
+/// window owns (see [`Window`]); returns the number of lines read before the window.
+fn scan_lines_in(reader: &mut dyn BufRead, sink: &mut Sink, window: Option<Window>) -> u64 {
+    let mut parsers = line_parsers();
     let mut reader = lines::LineReader::new(reader, sink.opts.max_line_bytes);
     let mut sticky = 0usize;
+    let mut before = 0u64;
+    let mut past_end = 0u64;
+    sink.chunked = window.is_some();
     loop {
         let line = match reader.next_line() {
             Ok(Some(l)) => l,
             Ok(None) => break,
             Err(e) => {
                 let n = reader.lineno();
-                sink.warn(format!(
-                    "line {}: stopped reading: {}",
-                    n + 1,
-                    read_error(&e)
-                ));
-                sink.scan.unreadable = Some(format!("stopped after line {n}: {}", read_error(&e)));
+                sink.warn_line(n + 1, format!("stopped reading: {}", read_error(&e)));
+                if sink.owned_now {
+                    sink.scan.unreadable =
+                        Some(format!("stopped after line {n}: {}", read_error(&e)));
+                }
                 break;
             }
         };
         let lineno = line.number;
-        sink.scan.lines.read += 1;
-        if line.invalid_utf8 {
-            sink.scan.lines.invalid_utf8 += 1;
-            if sink.scan.lines.invalid_utf8 == 1 {
-                sink.warn(format!(
-                    "line {lineno}: invalid UTF-8, decoded with replacement characters"
-                ));
+        if let Some(w) = window {
+            if line.start < w.start {
+                sink.owned_now = false;
+                before = lineno;
+            } else if w.end.is_some_and(|end| line.start >= end) {
+                sink.owned_now = false;
+                // Past the end: read on only while a record that may be this chunk's is
+                // still open (a parser inside a multi-line record, or lines near enough to
+                // join the last record).
+                past_end += 1;
+                let open = parsers.iter().any(|p| p.busy());
+                if (!open && past_end > JOIN_DISTANCE) || past_end > MAX_COOLDOWN_LINES {
+                    break;
+                }
+            } else {
+                sink.owned_now = true;
             }
         }
-        if line.truncated {
-            sink.scan.lines.truncated += 1;
-            let limit = sink.opts.max_line_bytes;
-            sink.warn(format!(
-                "line {lineno}: longer than {limit} bytes, only the first {limit} bytes were read"
-            ));
+        if sink.owned_now {
+            let stats = &mut sink.scan.lines;
+            stats.read += 1;
+            if line.invalid_utf8 {
+                stats.invalid_utf8 += 1;
+                if stats.invalid_utf8 == 1 {
+                    sink.warn_line(
+                        lineno,
+                        "invalid UTF-8, decoded with replacement characters".into(),
+                    );
+                }
+            }
+            if line.truncated {
+                sink.scan.lines.truncated += 1;
+                let limit = sink.opts.max_line_bytes;
+                sink.warn_line(
+                    lineno,
+                    format!("longer than {limit} bytes, only the first {limit} bytes were read"),
+                );
+            }
         }
         let text = line.text.as_ref();
         let claim = dispatch(text, lineno, &mut parsers, &mut sticky, sink);
-        let stats = &mut sink.scan.lines;
-        match claim {
-            Claim::Relevant => stats.relevant += 1,
-            Claim::NotMine | Claim::Noise => stats.noise += 1,
-            Claim::Bad(reason) => stats.unparseable(reason),
+        if window.is_some() && claim == Claim::Relevant {
+            if sink.relevant_owned.len() >= MAX_COOLDOWN_LINES as usize {
+                sink.relevant_owned.pop_front();
+            }
+            sink.relevant_owned.push_back(sink.owned_now);
+        }
+        if sink.owned_now {
+            let stats = &mut sink.scan.lines;
+            match claim {
+                Claim::Relevant => stats.relevant += 1,
+                Claim::NotMine | Claim::Noise => stats.noise += 1,
+                Claim::Bad(reason) => stats.unparseable(reason),
+            }
         }
     }
     for p in parsers.iter_mut() {
         p.finish(sink);
     }
+    before
 }
 
 fn dispatch(
