@@ -387,6 +387,38 @@ impl Catalog {
         }
         best
     }
+
+    /// What [`Catalog::classify`] must answer, without the keyword automaton: every signature
+    /// is tried, its keywords looked for by plain case-insensitive search. Slow; the fuzz
+    /// target `catalog` checks the fast matcher against it.
+    #[doc(hidden)]
+    pub fn classify_exhaustive(&self, record: &Record) -> Option<&Signature> {
+        let status = record.effective_status();
+        let hays: Vec<String> = [
+            record.message.as_deref(),
+            record.error_type.as_deref(),
+            record.provider_code.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(str::to_ascii_lowercase)
+        .collect();
+        let mut best: Option<&Signature> = None;
+        for sig in &self.signatures {
+            let keyword_found = sig.keywords.is_empty()
+                || sig.keywords.iter().any(|k| {
+                    let k = k.to_ascii_lowercase();
+                    hays.iter().any(|h| h.contains(&k))
+                });
+            if !keyword_found || !sig.conditions.matches(record, status) {
+                continue;
+            }
+            if best.is_none_or(|b| better(sig, b)) {
+                best = Some(sig);
+            }
+        }
+        best
+    }
 }
 
 /// Priority first, then specificity, then the smaller id (deterministic, never file order).

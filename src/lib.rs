@@ -26,6 +26,13 @@ pub mod render;
 pub mod report;
 pub mod time;
 
+/// Entry points for the fuzz targets in `tests/fuzz` and `tests/fuzz_regressions.rs`: the
+/// private parsers, without making their modules public. Not a stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::input::fuzzing::*;
+}
+
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 

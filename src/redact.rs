@@ -9,14 +9,39 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{Captures, Regex};
 
 const MASK: &str = "[REDACTED]";
 
 struct Rule {
     re: Regex,
-    /// Replacement; `$pre` keeps the non-secret part of the match.
+    /// Replacement; `$pre` (and `$end`) keep the non-secret parts of the match.
     with: &'static str,
+}
+
+impl Rule {
+    /// Mask every match in `hay`, except those whose secret is already the mask (or the
+    /// mask without its `]`, where a value pattern stops at a bracket): redacting twice must
+    /// change nothing.
+    fn apply(&self, hay: &str) -> String {
+        self.re
+            .replace_all(hay, |caps: &Captures<'_>| {
+                let whole = caps.get(0).expect("group 0 always matches");
+                let start = caps.name("pre").map_or(whole.start(), |m| m.end());
+                let end = caps.name("end").map_or(whole.end(), |m| m.start());
+                let secret = &hay[start..end];
+                let masked = secret == MASK
+                    || (secret == &MASK[..MASK.len() - 1] && hay[end..].starts_with(']'));
+                if masked {
+                    whole.as_str().to_string()
+                } else {
+                    let mut out = String::new();
+                    caps.expand(self.with, &mut out);
+                    out
+                }
+            })
+            .into_owned()
+    }
 }
 
 static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
@@ -57,8 +82,8 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         // Google: OAuth access tokens and service-account private keys.
         rule(r"(?P<pre>\bya29\.)[A-Za-z0-9_\-.]+", "${pre}[REDACTED]"),
         rule(
-            r"(?s)-----BEGIN (?:RSA |EC )?PRIVATE KEY-----.*?(?:-----END (?:RSA |EC )?PRIVATE KEY-----|$)",
-            "-----BEGIN PRIVATE KEY-----[REDACTED]",
+            r"(?s)(?P<pre>-----BEGIN (?:RSA |EC )?PRIVATE KEY-----).*?(?P<end>-----END (?:RSA |EC )?PRIVATE KEY-----|$)",
+            "${pre}[REDACTED]${end}",
         ),
         rule(r#"(?P<pre>"private_key"\s*:\s*")[^"]*"#, "${pre}[REDACTED]"),
         // Generic long secrets behind well-known key names.
@@ -109,7 +134,7 @@ pub fn redact(s: &str) -> Cow<'_, str> {
     let mut out: Cow<'_, str> = Cow::Borrowed(s);
     for rule in RULES.iter() {
         if rule.re.is_match(&out) {
-            out = Cow::Owned(rule.re.replace_all(&out, rule.with).into_owned());
+            out = Cow::Owned(rule.apply(&out));
         }
     }
     out
@@ -170,6 +195,30 @@ mod tests {
             assert!(!out.contains(secret), "{case} -> {out}");
             assert!(out.contains("[REDACTED]"), "{case} -> {out}");
         }
+    }
+
+    #[test]
+    fn regression_redacting_twice_changes_nothing() {
+        // Found by the `redact` fuzz target: the header rule took `[REDACTED` for a value
+        // and masked it again (`[REDACTED]]`); a private key without its END line lost the
+        // text after the mask on a second pass.
+        for case in [
+            "X-Api-Key: abcdef123",
+            "password=hunter22 and more",
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIFAKE\n-----END RSA PRIVATE KEY----- after",
+            "-----BEGIN PRIVATE KEY-----\nMIIFAKE cut off",
+        ] {
+            let once = redact(case).into_owned();
+            assert!(once.contains(MASK), "{once}");
+            assert!(!once.contains("MIIFAKE") && !once.contains("abcdef123"));
+            assert_eq!(redact(&once), once, "{case}");
+        }
+        assert_eq!(
+            redact("k -----BEGIN PRIVATE KEY-----\nMII\n-----END PRIVATE KEY----- tail"),
+            "k -----BEGIN PRIVATE KEY-----[REDACTED]-----END PRIVATE KEY----- tail"
+        );
+        // An attacker's `[REDACTED]` prefix does not shield what follows it.
+        assert!(!redact("password=[REDACTED]realsecret").contains("realsecret"));
     }
 
     #[test]

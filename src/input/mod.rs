@@ -13,6 +13,7 @@ mod chunk;
 mod claude_code;
 mod clouds;
 mod envoy;
+pub(crate) mod fuzzing;
 mod gateways;
 mod har;
 mod json;

@@ -14,18 +14,18 @@
 //! JSON text, and `nan`/`inf` become null.
 
 use nom::branch::alt;
-use nom::bytes::complete::{tag, take_while, take_while1, take_while_m_n};
-use nom::character::complete::{char, digit0, digit1, multispace0, one_of};
+use nom::bytes::complete::{tag, take_while1, take_while_m_n};
+use nom::character::complete::{char, digit1, one_of};
 use nom::combinator::{opt, recognize};
 use nom::error::{Error, ErrorKind};
 use nom::{IResult, Parser};
 use serde_json::{Map, Number, Value};
 
 /// Deepest nesting of containers accepted.
-pub(crate) const MAX_DEPTH: usize = 128;
+pub const MAX_DEPTH: usize = 128;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum ReprError {
+pub enum ReprError {
     #[error("not a Python literal (at byte {at})")]
     Syntax { at: usize },
     #[error("a Python literal nested deeper than {MAX_DEPTH} levels")]
@@ -33,6 +33,30 @@ pub(crate) enum ReprError {
 }
 
 type Res<'a, T> = IResult<&'a str, T>;
+
+/// The longest run at the start of `input` whose characters all `keep`: (rest, run).
+///
+/// nom 8.0.0's own `*0` parsers on `&str` (`multispace0`, `digit0`, `take_while`) get the end
+/// of the input wrong: when the run reaches it they return an empty rest that points at the
+/// start of the run (`split_at_position_complete` splits at 0 instead of at the end), so
+/// `recognize` cuts the text short, and `1.35` at the end of a line read as `1.0` (found by
+/// the `pyrepr` fuzz target). These three replace them.
+fn span0(input: &str, keep: impl Fn(char) -> bool) -> (&str, &str) {
+    let end = input.find(|c: char| !keep(c)).unwrap_or(input.len());
+    (&input[end..], &input[..end])
+}
+
+fn take_while<'a>(keep: impl Fn(char) -> bool) -> impl Fn(&'a str) -> Res<'a, &'a str> {
+    move |input| Ok(span0(input, &keep))
+}
+
+fn multispace0(input: &str) -> Res<'_, &str> {
+    Ok(span0(input, |c| matches!(c, ' ' | '\t' | '\r' | '\n')))
+}
+
+fn digit0(input: &str) -> Res<'_, &str> {
+    Ok(span0(input, |c| c.is_ascii_digit()))
+}
 
 /// The literal at the start of `text` (after whitespace) and the text after it.
 pub(crate) fn parse_prefix(text: &str) -> Result<(Value, &str), ReprError> {
@@ -50,9 +74,8 @@ pub(crate) fn parse_lenient(text: &str) -> Result<(Value, &str), ReprError> {
 /// rest. Bytes are decoded as UTF-8, lossily.
 pub(crate) fn string_literal(text: &str) -> Option<(String, &str)> {
     let reader = Reader { lenient: false };
-    let (i, _) = multispace0::<&str, Error<&str>>(text).ok()?;
-    let (i, prefix) =
-        take_while::<_, &str, Error<&str>>(|c: char| c.is_ascii_alphabetic())(i).ok()?;
+    let (i, _) = multispace0(text).ok()?;
+    let (i, prefix) = take_while(|c: char| c.is_ascii_alphabetic())(i).ok()?;
     let flags = StringFlags::from_prefix(prefix)?;
     match reader.quoted(i, flags) {
         Ok((rest, Value::String(s))) => Some((s, rest)),
@@ -537,6 +560,26 @@ mod tests {
             "This request would exceed your account's rate limit. Please try again later."
         );
         assert_eq!(v["request_id"], "req_011CWa9dVh2KsLm4Tq8yPz1N");
+    }
+
+    #[test]
+    fn regression_a_fraction_at_the_end_of_the_text_is_kept() {
+        // Found by the `pyrepr` fuzz target (nom 8.0.0's `digit0` at the end of input).
+        for (text, want) in [("1.35", 1.35), ("-2.25", -2.25), ("12.5", 12.5), ("1.", 1.0)] {
+            let (v, rest) = parse_prefix(text).unwrap();
+            assert_eq!(v, json!(want), "{text}");
+            assert!(rest.is_empty());
+            assert_eq!(rest.as_ptr(), text[text.len()..].as_ptr(), "{text}");
+        }
+        // The rest is what follows the literal, also when whitespace or a cut string runs
+        // to the end.
+        let text = "{'a': 1}  ";
+        let (_, rest) = parse_prefix(text).unwrap();
+        assert_eq!(rest.as_ptr(), text[8..].as_ptr());
+        let text = "'cut off";
+        let (v, rest) = parse_lenient(text).unwrap();
+        assert_eq!(v, json!("cut off"));
+        assert_eq!(rest.as_ptr(), text[text.len()..].as_ptr());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::api::{error_body, ErrorBody};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub(crate) struct StreamSummary {
+pub struct StreamSummary {
     pub events: usize,
     pub model: Option<String>,
     pub message_start: bool,
@@ -17,7 +17,7 @@ pub(crate) struct StreamSummary {
 }
 
 /// Does this body look like an SSE stream?
-pub(crate) fn looks_like_sse(body: &str) -> bool {
+pub fn looks_like_sse(body: &str) -> bool {
     let mut end = body.len().min(512);
     while !body.is_char_boundary(end) {
         end -= 1;
@@ -26,7 +26,7 @@ pub(crate) fn looks_like_sse(body: &str) -> bool {
     head.trim_start().starts_with("event:") || head.trim_start().starts_with("data:")
 }
 
-pub(crate) fn summarize(body: &str) -> StreamSummary {
+pub fn summarize(body: &str) -> StreamSummary {
     let mut out = StreamSummary::default();
     let mut name: Option<&str> = None;
     let mut data = String::new();

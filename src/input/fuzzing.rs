@@ -1,0 +1,65 @@
+//! The parsers the fuzz targets (`tests/fuzz`) and their stable replay test
+//! (`tests/fuzz_regressions.rs`) drive directly, reachable through [`crate::fuzzing`] without
+//! making the input modules public. Not a stable API.
+
+use super::{json, pyrepr, sse, FileScan, ScanOptions, Sink};
+
+pub use super::pyrepr::{ReprError, MAX_DEPTH as PYREPR_MAX_DEPTH};
+pub use super::sse::StreamSummary;
+
+/// Which JSON document reader to use, as [`super::scan`] picks it from the first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentKind {
+    Har,
+    Array,
+    CloudflareResponse,
+}
+
+impl DocumentKind {
+    pub const ALL: [DocumentKind; 3] = [
+        DocumentKind::Har,
+        DocumentKind::Array,
+        DocumentKind::CloudflareResponse,
+    ];
+}
+
+/// Read `reader` as a JSON document of this kind, whatever its first bytes say.
+pub fn document(
+    reader: &mut dyn std::io::BufRead,
+    kind: DocumentKind,
+    opts: &ScanOptions,
+) -> FileScan {
+    let mut sink = Sink::new("fuzz", opts);
+    let kind = match kind {
+        DocumentKind::Har => json::Document::Har,
+        DocumentKind::Array => json::Document::Array,
+        DocumentKind::CloudflareResponse => json::Document::CloudflareResponse,
+    };
+    json::document(reader, kind, &mut sink);
+    sink.finish()
+}
+
+/// The Python literal at the start of `text` and the text after it.
+pub fn pyrepr_prefix(text: &str) -> Result<(serde_json::Value, &str), ReprError> {
+    pyrepr::parse_prefix(text)
+}
+
+/// Like [`pyrepr_prefix`], closing what a cut-off text leaves open.
+pub fn pyrepr_lenient(text: &str) -> Result<(serde_json::Value, &str), ReprError> {
+    pyrepr::parse_lenient(text)
+}
+
+/// One Python string or bytes literal at the start of `text` and the text after it.
+pub fn pyrepr_string_literal(text: &str) -> Option<(String, &str)> {
+    pyrepr::string_literal(text)
+}
+
+/// Read a `text/event-stream` body event by event.
+pub fn sse_summarize(body: &str) -> StreamSummary {
+    sse::summarize(body)
+}
+
+/// Whether a response body looks like an event stream.
+pub fn sse_looks_like(body: &str) -> bool {
+    sse::looks_like_sse(body)
+}
