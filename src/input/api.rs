@@ -207,6 +207,8 @@ pub fn model_of_path(path: &str) -> Option<String> {
         Regex::new(r"(?:/model/([^/]+)/|/publishers/anthropic/models/([^/:]+))")
             .expect("static regex")
     });
+    // Both shapes hold `/model`; most paths (`/v1/messages`) have none.
+    memchr::memmem::find(path.as_bytes(), b"/model")?;
     let c = MODEL.captures(path)?;
     let m = c.get(1).or(c.get(2))?.as_str();
     Some(m.replace("%3A", ":").replace("%3a", ":"))
