@@ -74,6 +74,23 @@ static TRIGGERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
     .expect("static automaton")
 });
 
+/// A substring searcher for a literal, built once: `str::find` builds one per call, which
+/// cost more than the search on the lines this parser sees.
+macro_rules! finder {
+    ($lit:expr) => {{
+        static FINDER: LazyLock<memchr::memmem::Finder<'static>> =
+            LazyLock::new(|| memchr::memmem::Finder::new($lit));
+        &*FINDER
+    }};
+}
+
+/// Whether `line` holds a literal, with the literal's searcher built once.
+macro_rules! has {
+    ($hay:expr, $lit:expr) => {
+        finder!($lit).find($hay.as_bytes()).is_some()
+    };
+}
+
 /// `HTTP Request: POST https://... "HTTP/1.1 529 <reason>"` (httpx's INFO line).
 struct HttpxLine<'l> {
     url: &'l str,
@@ -123,7 +140,7 @@ fn status_quoted(s: &str) -> Option<(u16, &str)> {
 /// `HTTP Request: (?P<method>[A-Z]+) (?P<url>\S+) "HTTP/[\d.]+ (?P<status>\d{3})(?: [^"]*)?"`
 fn httpx_line(line: &str) -> Option<HttpxLine<'_>> {
     const MARK: &str = "HTTP Request: ";
-    line.match_indices(MARK).find_map(|(at, _)| {
+    finder!(MARK).find_iter(line.as_bytes()).find_map(|at| {
         let (url, rest) = method_url(&line[at + MARK.len()..])?;
         let rest = rest.strip_prefix(" \"HTTP/")?;
         let version = rest
@@ -141,7 +158,7 @@ fn httpx_line(line: &str) -> Option<HttpxLine<'_>> {
 /// `HTTP Response: (?P<method>[A-Z]+) (?P<url>\S+) "(?P<status>\d{3})(?: [^"]*)?"(?: (?P<headers>Headers\(.*))?`
 fn response_line(line: &str) -> Option<ResponseLine<'_>> {
     const MARK: &str = "HTTP Response: ";
-    line.match_indices(MARK).find_map(|(at, _)| {
+    finder!(MARK).find_iter(line.as_bytes()).find_map(|at| {
         let (url, rest) = method_url(&line[at + MARK.len()..])?;
         let (status, rest) = status_quoted(rest.strip_prefix(" \"")?)?;
         let headers = rest.strip_prefix(' ').filter(|h| h.starts_with("Headers("));
@@ -156,14 +173,15 @@ fn response_line(line: &str) -> Option<ResponseLine<'_>> {
 /// `Sending HTTP Request: (?P<method>[A-Z]+) (?P<url>\S+)`: the URL.
 fn sending_line(line: &str) -> Option<&str> {
     const MARK: &str = "Sending HTTP Request: ";
-    line.match_indices(MARK)
-        .find_map(|(at, _)| method_url(&line[at + MARK.len()..]).map(|(url, _)| url))
+    finder!(MARK)
+        .find_iter(line.as_bytes())
+        .find_map(|at| method_url(&line[at + MARK.len()..]).map(|(url, _)| url))
 }
 
 /// `(?:^|[\s\]:-])request_id: (?P<id>\S+)\s*$`: the id.
 fn request_id_line(line: &str) -> Option<&str> {
     const MARK: &str = "request_id: ";
-    line.match_indices(MARK).find_map(|(at, _)| {
+    finder!(MARK).find_iter(line.as_bytes()).find_map(|at| {
         let before_ok = line[..at]
             .chars()
             .next_back()
@@ -523,24 +541,31 @@ pub(crate) fn anthropic_exception(text: &str, ctx: Context) -> Option<Record> {
 fn client_side_failure(text: &str, ctx: Context, anthropic_frames: bool) -> Option<Record> {
     let mut r = new_record(Outcome::Failure, Evidence::Summary);
     let from = |needle: &str| text.find(needle).map(|i| text[i..].trim().to_string());
-    if let Some(m) = from(
-        "Streaming is required for operations that may take longer than 10 minutes",
-    )
-    .or_else(|| {
-        from(
+    let streaming = has!(text, "Streaming is");
+    if let Some(m) = streaming
+        .then(|| {
+            from("Streaming is required for operations that may take longer than 10 minutes")
+                .or_else(|| {
+                    from(
             "Streaming is strongly recommended for operations that may take longer than 10 minutes",
         )
-    }) {
+                })
+        })
+        .flatten()
+    {
         r.error_type = Some("sdk_error".into());
         r.message = Some(m);
         return Some(r);
     }
-    if let Some(m) = from("Could not resolve authentication method") {
+    if let Some(m) = has!(text, "Could not resolve authentication method")
+        .then(|| from("Could not resolve authentication method"))
+        .flatten()
+    {
         r.error_type = Some("sdk_error".into());
         r.message = Some(m);
         return Some(r);
     }
-    if text.contains("No module named 'anthropic") || text.contains("from 'anthropic") {
+    if has!(text, "No module named 'anthropic") || has!(text, "from 'anthropic") {
         r.error_type = Some("sdk_error".into());
         r.message = Some(exception_message(text));
         return Some(r);
@@ -549,11 +574,11 @@ fn client_side_failure(text: &str, ctx: Context, anthropic_frames: bool) -> Opti
     if !ours {
         return None;
     }
-    if text.contains("RemoteProtocolError") {
+    if has!(text, "RemoteProtocolError") {
         // Cut mid-body is a broken stream; cut before any response, a connection error.
-        if text.contains("incomplete chunked read") || text.contains("peer closed connection") {
+        if has!(text, "incomplete chunked read") || has!(text, "peer closed connection") {
             r.error_type = Some("stream_error".into());
-        } else if text.contains("Server disconnected without sending a response") {
+        } else if has!(text, "Server disconnected without sending a response") {
             r.error_type = Some("connection_error".into());
         } else {
             return None;
@@ -561,7 +586,7 @@ fn client_side_failure(text: &str, ctx: Context, anthropic_frames: bool) -> Opti
         r.message = Some(exception_message(text));
         return Some(r);
     }
-    if anthropic_frames && text.contains("google.auth.exceptions.") {
+    if anthropic_frames && has!(text, "google.auth.exceptions.") {
         // AnthropicVertex could not get a Google token.
         r.error_type = Some("sdk_error".into());
         r.provider = Some("vertex".into());
@@ -569,7 +594,7 @@ fn client_side_failure(text: &str, ctx: Context, anthropic_frames: bool) -> Opti
         return Some(r);
     }
     if (anthropic_frames || mentions_claude(text))
-        && text.contains("unexpected keyword argument 'proxies'")
+        && has!(text, "unexpected keyword argument 'proxies'")
     {
         r.error_type = Some("sdk_error".into());
         r.message = Some(exception_message(text));
@@ -752,16 +777,16 @@ impl Traceback {
     }
 
     fn frame(&mut self, line: &str) {
-        if line.contains("anthropic") {
+        if has!(line, "anthropic") {
             self.anthropic_frames = true;
             self.ctx.anthropic = true;
-            if line.contains("/lib/bedrock") {
+            if has!(line, "/lib/bedrock") {
                 self.ctx.bedrock = true;
             }
-            if line.contains("/lib/vertex") {
+            if has!(line, "/lib/vertex") {
                 self.ctx.vertex = true;
             }
-        } else if line.contains("claude") || line.contains("Claude") {
+        } else if has!(line, "claude") || has!(line, "Claude") {
             self.ctx.anthropic = true;
         }
     }
@@ -955,7 +980,7 @@ impl PythonParser {
     }
 
     fn line(&mut self, line: &str, lineno: u64, sink: &mut Sink) -> Claim {
-        if let Some(at) = line.find("Traceback (most recent call last):") {
+        if let Some(at) = finder!("Traceback (most recent call last):").find(line.as_bytes()) {
             let stamp = self.prev_head.stamp_before(lineno);
             let mut tb = Traceback::new(line, at, lineno, stamp);
             if self.expect_internal.is_some_and(|l| lineno <= l + 2) {
@@ -983,7 +1008,7 @@ impl PythonParser {
             self.chain.provider = Some(provider_of_url(url));
             return Claim::Relevant;
         }
-        if let Some(i) = line.find("Request options: ") {
+        if let Some(i) = finder!("Request options: ").find(line.as_bytes()) {
             return self.request_options(&line[i + "Request options: ".len()..], logger, sink);
         }
         if let Some(id) = request_id_line(line) {
@@ -1075,7 +1100,7 @@ impl PythonParser {
         self.last_transport = Some((lineno, true));
         self.seen_anthropic = true;
         // `[2025-11-03 09:14:03 - httpx:1025 - INFO]`: ANTHROPIC_LOG set, so retries are logged.
-        let sdk_format = line.starts_with('[') && line.contains(" - httpx:");
+        let sdk_format = line.starts_with('[') && has!(line, " - httpx:");
         let (attempt, model) = self.next_attempt(sdk_format);
         let mut r = http_record(url, endpoint, status, Evidence::Transport);
         r.line = Some(lineno);
@@ -1154,20 +1179,20 @@ impl PythonParser {
         lineno: u64,
         sink: &mut Sink,
     ) -> Option<Claim> {
-        let kind = if line.contains("Encountered httpx.TimeoutException") {
+        let kind = if has!(line, "Encountered httpx.TimeoutException") {
             Notice::Encountered("client_timeout")
-        } else if line.contains("Encountered Exception") {
+        } else if has!(line, "Encountered Exception") {
             Notice::Encountered("connection_error")
-        } else if line.contains("Encountered httpx.HTTPStatusError") {
+        } else if has!(line, "Encountered httpx.HTTPStatusError") {
             Notice::StatusError
-        } else if line.contains("Raising timeout error") {
+        } else if has!(line, "Raising timeout error") {
             Notice::Raising("client_timeout")
-        } else if line.contains("Raising connection error") {
+        } else if has!(line, "Raising connection error") {
             Notice::Raising("connection_error")
-        } else if line.contains("Re-raising status error")
-            || line.contains("Retrying as header")
-            || line.contains("Retrying due to status")
-            || line.contains("Not retrying")
+        } else if has!(line, "Re-raising status error")
+            || has!(line, "Retrying as header")
+            || has!(line, "Retrying due to status")
+            || has!(line, "Not retrying")
         {
             Notice::Quiet
         } else {
@@ -1232,9 +1257,9 @@ impl PythonParser {
             seen_anthropic: self.seen_anthropic,
             ..Context::of_text(line)
         };
-        let found = if line.contains("litellm.")
-            || line.contains("An error occurred (")
-            || line.contains("google.api_core")
+        let found = if has!(line, "litellm.")
+            || has!(line, "An error occurred (")
+            || has!(line, "google.api_core")
         {
             // Their modules read these; they are not the Python SDK's.
             None
@@ -1275,7 +1300,7 @@ impl PythonParser {
         body.text.push(' ');
         body.text.push_str(line.trim());
         body.lines += 1;
-        if line.contains("</html>") {
+        if has!(line, "</html>") {
             self.end_html(sink);
         }
         Some(Claim::Relevant)
