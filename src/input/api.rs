@@ -19,7 +19,11 @@ static API_PATH: LazyLock<Regex> = LazyLock::new(|| {
 /// The path of a URL or request target, without scheme, host, query or fragment.
 pub fn path_of(target: &str) -> &str {
     let t = target.trim();
-    let after_scheme = match t.find("://") {
+    let b = t.as_bytes();
+    // `://` by its colon (memchr), not `str::find`, which builds a searcher per call: this
+    // runs for every access log line.
+    let scheme_end = memchr::memchr_iter(b':', b).find(|&i| b.get(i + 1..i + 3) == Some(b"//"));
+    let after_scheme = match scheme_end {
         Some(i) => {
             let rest = &t[i + 3..];
             match rest.find('/') {
@@ -29,7 +33,7 @@ pub fn path_of(target: &str) -> &str {
         }
         None => t,
     };
-    let end = after_scheme.find(['?', '#']).unwrap_or(after_scheme.len());
+    let end = memchr::memchr2(b'?', b'#', after_scheme.as_bytes()).unwrap_or(after_scheme.len());
     &after_scheme[..end]
 }
 
