@@ -21,19 +21,28 @@ struct Combined<'a> {
 }
 
 fn split_combined(line: &str) -> Option<Combined<'_>> {
-    let open = line.find(" [")?;
-    let after_open = line.get(open + 2..)?;
-    let close = after_open.find("] \"")?;
+    let b = line.as_bytes();
+    // The first ` [`, then the first `] "` after it (memchr: this runs for every line).
+    let open = memchr::memchr_iter(b'[', b).find(|&i| i > 0 && b[i - 1] == b' ')?;
+    let after_open = line.get(open + 1..)?;
+    let close = memchr::memchr_iter(b']', after_open.as_bytes())
+        .find(|&i| after_open.as_bytes().get(i + 1..i + 3) == Some(b" \""))?;
     let time = &after_open[..close];
     let after_time = &after_open[close + 3..];
     // The request ends at the first quote not escaped by a backslash.
     let bytes = after_time.as_bytes();
     let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 2,
-            b'"' => break,
-            _ => i += 1,
+    loop {
+        match memchr::memchr2(b'\\', b'"', bytes.get(i..)?) {
+            Some(j) if bytes[i + j] == b'"' => {
+                i += j;
+                break;
+            }
+            Some(j) => i += j + 2,
+            None => {
+                i = bytes.len();
+                break;
+            }
         }
     }
     let request = after_time.get(..i)?;
@@ -45,7 +54,7 @@ fn split_combined(line: &str) -> Option<Combined<'_>> {
     let rest = after_request.get(3..)?;
     let rest = rest.strip_prefix(' ')?;
     // `$body_bytes_sent` is a number or `-`.
-    let bytes_end = rest.find(' ').unwrap_or(rest.len());
+    let bytes_end = memchr::memchr(b' ', rest.as_bytes()).unwrap_or(rest.len());
     if !rest[..bytes_end]
         .bytes()
         .all(|b| b.is_ascii_digit() || b == b'-')
@@ -60,11 +69,44 @@ fn split_combined(line: &str) -> Option<Combined<'_>> {
     })
 }
 
-/// `key=value` / `key="value"` pairs that common `log_format` extensions append.
+/// The second quoted field after the status (`"$http_referer" "$http_user_agent"`), as
+/// `rest.split('"').nth(3)` would find it.
+fn user_agent(rest: &str) -> Option<&str> {
+    let mut quotes = memchr::memchr_iter(b'"', rest.as_bytes());
+    let (_, _, open) = (quotes.next()?, quotes.next()?, quotes.next()?);
+    let close = quotes.next().unwrap_or(rest.len());
+    Some(&rest[open + 1..close])
+}
+
+/// `key=value` / `key="value"` pairs that common `log_format` extensions append: each
+/// word (split at ASCII whitespace) holding a `=`, cut at its first `=`, the value without
+/// its quotes and a trailing comma. Byte scanning: this runs for every access log line.
 fn trailing_pairs(rest: &str) -> impl Iterator<Item = (&str, &str)> {
-    rest.split_whitespace().filter_map(|w| {
-        let (k, v) = w.split_once('=')?;
-        Some((k, v.trim_matches('"').trim_end_matches(',')))
+    let b = rest.as_bytes();
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        let eq = pos + memchr::memchr(b'=', b.get(pos..)?)?;
+        let start = b[pos..eq]
+            .iter()
+            .rposition(u8::is_ascii_whitespace)
+            .map_or(pos, |i| pos + i + 1);
+        let end = b[eq..]
+            .iter()
+            .position(u8::is_ascii_whitespace)
+            .map_or(b.len(), |i| eq + i);
+        pos = end;
+        let key = &rest[start..eq];
+        let (mut from, mut to) = (eq + 1, end);
+        while from < to && b[from] == b'"' {
+            from += 1;
+        }
+        while to > from && b[to - 1] == b'"' {
+            to -= 1;
+        }
+        while to > from && b[to - 1] == b',' {
+            to -= 1;
+        }
+        Some((key, &rest[from..to]))
     })
 }
 
@@ -150,10 +192,12 @@ impl LineParser for AccessParser {
             return Claim::NotMine;
         };
         let request = c.request;
-        let mut parts = request.split(' ');
-        let (method, target) = match (parts.next(), parts.next()) {
-            (Some(m), Some(t)) => (Some(m), t),
-            _ => (None, request),
+        let (method, target) = match memchr::memchr(b' ', request.as_bytes()) {
+            Some(i) => {
+                let t = &request[i + 1..];
+                (Some(&request[..i]), t.split(' ').next().unwrap_or(t))
+            }
+            None => (None, request),
         };
         let Ok(status) = c.status.parse::<u16>() else {
             return Claim::Bad("nginx: status is not a number");
@@ -166,10 +210,9 @@ impl LineParser for AccessParser {
             status,
             ..Access::default()
         };
-        let mut quoted = rest.split('"').skip(1).step_by(2);
-        let _referer = quoted.next();
-        a.user_agent = quoted.next();
-        for (key, v) in trailing_pairs(rest) {
+        a.user_agent = user_agent(rest);
+        let pairs = memchr::memchr(b'=', rest.as_bytes()).is_some();
+        for (key, v) in trailing_pairs(rest).take_while(|_| pairs) {
             match key {
                 "rt" | "request_time" => a.request_time_s = v.parse().ok(),
                 "us" | "upstream_status" => a.upstream_status = Some(v),
@@ -348,5 +391,37 @@ mod tests {
         );
         assert!(s.failures.is_empty());
         assert_eq!(s.lines.noise, 1);
+    }
+
+    /// The byte-scanning readers answer what the `split`-based readings they replaced do.
+    #[test]
+    fn field_readers_agree_with_split() {
+        let by_split = |rest: &str| -> Vec<(String, String)> {
+            rest.split_whitespace()
+                .filter_map(|w| {
+                    let (k, v) = w.split_once('=')?;
+                    Some((
+                        k.to_string(),
+                        v.trim_matches('"').trim_end_matches(',').to_string(),
+                    ))
+                })
+                .collect()
+        };
+        for rest in [
+            r#" "-" "Anthropic/Python 0.69.0" rt=1.148 uct="0.003" us="-""#,
+            r#" "-" "ua" rt=0.5 us="502, 504" urt="60.001, 0.002""#,
+            r#" "-" "ua" a=b=c ="x", k="" q="""#,
+            r#"=lead trail= "ref=1" "ua x=y"  spaced   w=v"#,
+            " \"-\" \"é=ü\" model=claude-sonnet-4-5,,",
+            "",
+            "no pairs at all",
+        ] {
+            let by_hand: Vec<(String, String)> = trailing_pairs(rest)
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            assert_eq!(by_hand, by_split(rest), "{rest:?}");
+            let third = rest.split('"').skip(1).step_by(2).nth(1);
+            assert_eq!(user_agent(rest), third, "{rest:?}");
+        }
     }
 }

@@ -74,20 +74,123 @@ static TRIGGERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
     .expect("static automaton")
 });
 
-static HTTPX_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"HTTP Request: (?P<method>[A-Z]+) (?P<url>\S+) "HTTP/[\d.]+ (?P<status>\d{3})(?: [^"]*)?""#)
-        .expect("static regex")
-});
-static RESPONSE_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"HTTP Response: (?P<method>[A-Z]+) (?P<url>\S+) "(?P<status>\d{3})(?: [^"]*)?"(?: (?P<headers>Headers\(.*))?"#)
-        .expect("static regex")
-});
-static SENDING_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"Sending HTTP Request: (?P<method>[A-Z]+) (?P<url>\S+)").expect("static regex")
-});
-static REQUEST_ID_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[\s\]:-])request_id: (?P<id>\S+)\s*$").expect("static regex")
-});
+/// A substring searcher for a literal, built once: `str::find` builds one per call, which
+/// cost more than the search on the lines this parser sees.
+macro_rules! finder {
+    ($lit:expr) => {{
+        static FINDER: LazyLock<memchr::memmem::Finder<'static>> =
+            LazyLock::new(|| memchr::memmem::Finder::new($lit));
+        &*FINDER
+    }};
+}
+
+/// Whether `line` holds a literal, with the literal's searcher built once.
+macro_rules! has {
+    ($hay:expr, $lit:expr) => {
+        finder!($lit).find($hay.as_bytes()).is_some()
+    };
+}
+
+/// `HTTP Request: POST https://... "HTTP/1.1 529 <reason>"` (httpx's INFO line).
+struct HttpxLine<'l> {
+    url: &'l str,
+    status: u16,
+}
+
+/// `HTTP Response: POST https://... "529 <reason>" Headers({...})` (SDK debug line).
+struct ResponseLine<'l> {
+    url: &'l str,
+    status: u16,
+    headers: Option<&'l str>,
+}
+
+// The SDK and httpx lines are read by hand, not with regex captures: they are most of what
+// an application log with ANTHROPIC_LOG=debug holds, and captures cost several times more
+// than the whole rest of the line's handling. Each reader answers what the regex in its
+// comment would, on the first occurrence of the marker where it matches.
+
+/// `(?P<method>[A-Z]+) (?P<url>\S+)` at the start of `s`: the URL and what follows it.
+fn method_url(s: &str) -> Option<(&str, &str)> {
+    let method = s.bytes().take_while(u8::is_ascii_uppercase).count();
+    if method == 0 || s.as_bytes().get(method) != Some(&b' ') {
+        return None;
+    }
+    let rest = &s[method + 1..];
+    let url_len = rest.find(char::is_whitespace).unwrap_or(rest.len());
+    (url_len > 0).then(|| rest.split_at(url_len))
+}
+
+/// `(?P<status>\d{3})(?: [^"]*)?"` at the start of `s`: the status and what follows the quote.
+fn status_quoted(s: &str) -> Option<(u16, &str)> {
+    let b = s.as_bytes();
+    if b.len() < 4 || !b[..3].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let status = s[..3].parse().ok()?;
+    match b[3] {
+        b'"' => Some((status, &s[4..])),
+        b' ' => {
+            let q = s[4..].find('"')?;
+            Some((status, &s[4 + q + 1..]))
+        }
+        _ => None,
+    }
+}
+
+/// `HTTP Request: (?P<method>[A-Z]+) (?P<url>\S+) "HTTP/[\d.]+ (?P<status>\d{3})(?: [^"]*)?"`
+fn httpx_line(line: &str) -> Option<HttpxLine<'_>> {
+    const MARK: &str = "HTTP Request: ";
+    finder!(MARK).find_iter(line.as_bytes()).find_map(|at| {
+        let (url, rest) = method_url(&line[at + MARK.len()..])?;
+        let rest = rest.strip_prefix(" \"HTTP/")?;
+        let version = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_digit() || *b == b'.')
+            .count();
+        if version == 0 {
+            return None;
+        }
+        let (status, _) = status_quoted(rest[version..].strip_prefix(' ')?)?;
+        Some(HttpxLine { url, status })
+    })
+}
+
+/// `HTTP Response: (?P<method>[A-Z]+) (?P<url>\S+) "(?P<status>\d{3})(?: [^"]*)?"(?: (?P<headers>Headers\(.*))?`
+fn response_line(line: &str) -> Option<ResponseLine<'_>> {
+    const MARK: &str = "HTTP Response: ";
+    finder!(MARK).find_iter(line.as_bytes()).find_map(|at| {
+        let (url, rest) = method_url(&line[at + MARK.len()..])?;
+        let (status, rest) = status_quoted(rest.strip_prefix(" \"")?)?;
+        let headers = rest.strip_prefix(' ').filter(|h| h.starts_with("Headers("));
+        Some(ResponseLine {
+            url,
+            status,
+            headers,
+        })
+    })
+}
+
+/// `Sending HTTP Request: (?P<method>[A-Z]+) (?P<url>\S+)`: the URL.
+fn sending_line(line: &str) -> Option<&str> {
+    const MARK: &str = "Sending HTTP Request: ";
+    finder!(MARK)
+        .find_iter(line.as_bytes())
+        .find_map(|at| method_url(&line[at + MARK.len()..]).map(|(url, _)| url))
+}
+
+/// `(?:^|[\s\]:-])request_id: (?P<id>\S+)\s*$`: the id.
+fn request_id_line(line: &str) -> Option<&str> {
+    const MARK: &str = "request_id: ";
+    finder!(MARK).find_iter(line.as_bytes()).find_map(|at| {
+        let before_ok = line[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| c.is_whitespace() || matches!(c, ']' | ':' | '-'));
+        let id = line[at + MARK.len()..].trim_end();
+        (before_ok && !id.is_empty() && !id.contains(char::is_whitespace)).then_some(id)
+    })
+}
+
 static RETRYING_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"Retrying request to (?P<path>\S+) in (?P<secs>[\d.]+) seconds")
         .expect("static regex")
@@ -438,24 +541,31 @@ pub(crate) fn anthropic_exception(text: &str, ctx: Context) -> Option<Record> {
 fn client_side_failure(text: &str, ctx: Context, anthropic_frames: bool) -> Option<Record> {
     let mut r = new_record(Outcome::Failure, Evidence::Summary);
     let from = |needle: &str| text.find(needle).map(|i| text[i..].trim().to_string());
-    if let Some(m) = from(
-        "Streaming is required for operations that may take longer than 10 minutes",
-    )
-    .or_else(|| {
-        from(
+    let streaming = has!(text, "Streaming is");
+    if let Some(m) = streaming
+        .then(|| {
+            from("Streaming is required for operations that may take longer than 10 minutes")
+                .or_else(|| {
+                    from(
             "Streaming is strongly recommended for operations that may take longer than 10 minutes",
         )
-    }) {
+                })
+        })
+        .flatten()
+    {
         r.error_type = Some("sdk_error".into());
         r.message = Some(m);
         return Some(r);
     }
-    if let Some(m) = from("Could not resolve authentication method") {
+    if let Some(m) = has!(text, "Could not resolve authentication method")
+        .then(|| from("Could not resolve authentication method"))
+        .flatten()
+    {
         r.error_type = Some("sdk_error".into());
         r.message = Some(m);
         return Some(r);
     }
-    if text.contains("No module named 'anthropic") || text.contains("from 'anthropic") {
+    if has!(text, "No module named 'anthropic") || has!(text, "from 'anthropic") {
         r.error_type = Some("sdk_error".into());
         r.message = Some(exception_message(text));
         return Some(r);
@@ -464,11 +574,11 @@ fn client_side_failure(text: &str, ctx: Context, anthropic_frames: bool) -> Opti
     if !ours {
         return None;
     }
-    if text.contains("RemoteProtocolError") {
+    if has!(text, "RemoteProtocolError") {
         // Cut mid-body is a broken stream; cut before any response, a connection error.
-        if text.contains("incomplete chunked read") || text.contains("peer closed connection") {
+        if has!(text, "incomplete chunked read") || has!(text, "peer closed connection") {
             r.error_type = Some("stream_error".into());
-        } else if text.contains("Server disconnected without sending a response") {
+        } else if has!(text, "Server disconnected without sending a response") {
             r.error_type = Some("connection_error".into());
         } else {
             return None;
@@ -476,7 +586,7 @@ fn client_side_failure(text: &str, ctx: Context, anthropic_frames: bool) -> Opti
         r.message = Some(exception_message(text));
         return Some(r);
     }
-    if anthropic_frames && text.contains("google.auth.exceptions.") {
+    if anthropic_frames && has!(text, "google.auth.exceptions.") {
         // AnthropicVertex could not get a Google token.
         r.error_type = Some("sdk_error".into());
         r.provider = Some("vertex".into());
@@ -484,7 +594,7 @@ fn client_side_failure(text: &str, ctx: Context, anthropic_frames: bool) -> Opti
         return Some(r);
     }
     if (anthropic_frames || mentions_claude(text))
-        && text.contains("unexpected keyword argument 'proxies'")
+        && has!(text, "unexpected keyword argument 'proxies'")
     {
         r.error_type = Some("sdk_error".into());
         r.message = Some(exception_message(text));
@@ -667,16 +777,16 @@ impl Traceback {
     }
 
     fn frame(&mut self, line: &str) {
-        if line.contains("anthropic") {
+        if has!(line, "anthropic") {
             self.anthropic_frames = true;
             self.ctx.anthropic = true;
-            if line.contains("/lib/bedrock") {
+            if has!(line, "/lib/bedrock") {
                 self.ctx.bedrock = true;
             }
-            if line.contains("/lib/vertex") {
+            if has!(line, "/lib/vertex") {
                 self.ctx.vertex = true;
             }
-        } else if line.contains("claude") || line.contains("Claude") {
+        } else if has!(line, "claude") || has!(line, "Claude") {
             self.ctx.anthropic = true;
         }
     }
@@ -870,7 +980,7 @@ impl PythonParser {
     }
 
     fn line(&mut self, line: &str, lineno: u64, sink: &mut Sink) -> Claim {
-        if let Some(at) = line.find("Traceback (most recent call last):") {
+        if let Some(at) = finder!("Traceback (most recent call last):").find(line.as_bytes()) {
             let stamp = self.prev_head.stamp_before(lineno);
             let mut tb = Traceback::new(line, at, lineno, stamp);
             if self.expect_internal.is_some_and(|l| lineno <= l + 2) {
@@ -880,62 +990,38 @@ impl PythonParser {
             self.traceback = Some(tb);
             return Claim::Relevant;
         }
-        if line.contains("HTTP Request: ") {
-            if let Some(c) = HTTPX_LINE.captures(line) {
-                return self.transport(
-                    line,
-                    &c["url"],
-                    c["status"].parse().unwrap_or(0),
-                    lineno,
-                    sink,
-                );
-            }
+        if let Some(h) = httpx_line(line) {
+            return self.transport(line, h.url, h.status, lineno, sink);
         }
-        if line.contains("HTTP Response: ") {
-            if let Some(c) = RESPONSE_LINE.captures(line) {
-                let headers = c.name("headers").map(|m| m.as_str());
-                return self.response(
-                    line,
-                    &c["url"],
-                    c["status"].parse().unwrap_or(0),
-                    headers,
-                    lineno,
-                    sink,
-                );
-            }
+        if let Some(r) = response_line(line) {
+            return self.response(line, r.url, r.status, r.headers, lineno, sink);
         }
         let logger = logger_of(line);
-        if line.contains("Sending HTTP Request") {
-            if let Some(c) = SENDING_LINE.captures(line) {
-                let url = &c["url"];
-                let Some(endpoint) = claude_endpoint(url, &sink.opts.api_paths) else {
-                    return Claim::Noise;
-                };
-                self.flush_pending(sink);
-                self.sdk_logger = true;
-                self.seen_anthropic = true;
-                self.chain.endpoint = Some(endpoint);
-                self.chain.provider = Some(provider_of_url(url));
-                return Claim::Relevant;
-            }
+        if let Some(url) = sending_line(line) {
+            let Some(endpoint) = claude_endpoint(url, &sink.opts.api_paths) else {
+                return Claim::Noise;
+            };
+            self.flush_pending(sink);
+            self.sdk_logger = true;
+            self.seen_anthropic = true;
+            self.chain.endpoint = Some(endpoint);
+            self.chain.provider = Some(provider_of_url(url));
+            return Claim::Relevant;
         }
-        if let Some(i) = line.find("Request options: ") {
+        if let Some(i) = finder!("Request options: ").find(line.as_bytes()) {
             return self.request_options(&line[i + "Request options: ".len()..], logger, sink);
         }
-        if line.contains("request_id: ") {
-            if let Some(c) = REQUEST_ID_LINE.captures(line) {
-                if !self.ours(logger, lineno) {
-                    return Claim::Noise;
-                }
-                let id = &c["id"];
-                if id != "None" {
-                    let mut r = new_record(Outcome::Failure, Evidence::RequestId);
-                    r.line = Some(lineno);
-                    r.request_id = Some(id.to_string());
-                    sink.push(r);
-                }
-                return Claim::Relevant;
+        if let Some(id) = request_id_line(line) {
+            if !self.ours(logger, lineno) {
+                return Claim::Noise;
             }
+            if id != "None" {
+                let mut r = new_record(Outcome::Failure, Evidence::RequestId);
+                r.line = Some(lineno);
+                r.request_id = Some(id.to_string());
+                sink.push(r);
+            }
+            return Claim::Relevant;
         }
         if let Some(c) = RETRYING_LINE.captures(line) {
             if logger == Logger::Foreign || endpoint_of(&c["path"], &sink.opts.api_paths).is_none()
@@ -1014,7 +1100,7 @@ impl PythonParser {
         self.last_transport = Some((lineno, true));
         self.seen_anthropic = true;
         // `[2025-11-03 09:14:03 - httpx:1025 - INFO]`: ANTHROPIC_LOG set, so retries are logged.
-        let sdk_format = line.starts_with('[') && line.contains(" - httpx:");
+        let sdk_format = line.starts_with('[') && has!(line, " - httpx:");
         let (attempt, model) = self.next_attempt(sdk_format);
         let mut r = http_record(url, endpoint, status, Evidence::Transport);
         r.line = Some(lineno);
@@ -1093,20 +1179,20 @@ impl PythonParser {
         lineno: u64,
         sink: &mut Sink,
     ) -> Option<Claim> {
-        let kind = if line.contains("Encountered httpx.TimeoutException") {
+        let kind = if has!(line, "Encountered httpx.TimeoutException") {
             Notice::Encountered("client_timeout")
-        } else if line.contains("Encountered Exception") {
+        } else if has!(line, "Encountered Exception") {
             Notice::Encountered("connection_error")
-        } else if line.contains("Encountered httpx.HTTPStatusError") {
+        } else if has!(line, "Encountered httpx.HTTPStatusError") {
             Notice::StatusError
-        } else if line.contains("Raising timeout error") {
+        } else if has!(line, "Raising timeout error") {
             Notice::Raising("client_timeout")
-        } else if line.contains("Raising connection error") {
+        } else if has!(line, "Raising connection error") {
             Notice::Raising("connection_error")
-        } else if line.contains("Re-raising status error")
-            || line.contains("Retrying as header")
-            || line.contains("Retrying due to status")
-            || line.contains("Not retrying")
+        } else if has!(line, "Re-raising status error")
+            || has!(line, "Retrying as header")
+            || has!(line, "Retrying due to status")
+            || has!(line, "Not retrying")
         {
             Notice::Quiet
         } else {
@@ -1171,9 +1257,9 @@ impl PythonParser {
             seen_anthropic: self.seen_anthropic,
             ..Context::of_text(line)
         };
-        let found = if line.contains("litellm.")
-            || line.contains("An error occurred (")
-            || line.contains("google.api_core")
+        let found = if has!(line, "litellm.")
+            || has!(line, "An error occurred (")
+            || has!(line, "google.api_core")
         {
             // Their modules read these; they are not the Python SDK's.
             None
@@ -1214,7 +1300,7 @@ impl PythonParser {
         body.text.push(' ');
         body.text.push_str(line.trim());
         body.lines += 1;
-        if line.contains("</html>") {
+        if has!(line, "</html>") {
             self.end_html(sink);
         }
         Some(Claim::Relevant)
@@ -1503,12 +1589,10 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
         }
     });
     if let Some(m) = message {
-        if let Some(c) = HTTPX_LINE.captures(m) {
-            let url = &c["url"];
+        if let Some(HttpxLine { url, status }) = httpx_line(m) {
             let Some(endpoint) = claude_endpoint(url, &sink.opts.api_paths) else {
                 return Claim::Noise;
             };
-            let status: u16 = c["status"].parse().unwrap_or(0);
             let mut r = http_record(url, endpoint, status, Evidence::Transport);
             at.place(&mut r);
             r.stamp = stamp;
@@ -1545,6 +1629,77 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
 mod tests {
     use super::super::{parse_text, FileScan, ScanOptions};
     use super::*;
+
+    /// The hand-written readers of the SDK's transport lines answer what the regexes they
+    /// replaced answer.
+    #[test]
+    fn transport_line_readers_agree_with_their_regexes() {
+        let httpx = Regex::new(r#"HTTP Request: (?P<method>[A-Z]+) (?P<url>\S+) "HTTP/[\d.]+ (?P<status>\d{3})(?: [^"]*)?""#).unwrap();
+        let response = Regex::new(r#"HTTP Response: (?P<method>[A-Z]+) (?P<url>\S+) "(?P<status>\d{3})(?: [^"]*)?"(?: (?P<headers>Headers\(.*))?"#).unwrap();
+        let sending = Regex::new(r"Sending HTTP Request: (?P<method>[A-Z]+) (?P<url>\S+)").unwrap();
+        let request_id = Regex::new(r"(?:^|[\s\]:-])request_id: (?P<id>\S+)\s*$").unwrap();
+        let lines = [
+            r#"2025-11-03 09:14:03,101 INFO httpx: HTTP Request: POST https://api.anthropic.com/v1/messages "HTTP/1.1 529 " "#,
+            r#"[2025-11-03 09:14:03 - httpx:1025 - INFO] HTTP Request: POST https://api.anthropic.com/v1/messages "HTTP/1.1 200 OK""#,
+            r#"HTTP Request: POST https://api.anthropic.com/v1/messages "HTTP/2 429 Too Many Requests" extra"#,
+            r#"HTTP Request: POST https://x "HTTP/1.1 5290 X""#,
+            r#"HTTP Request: POST https://x "HTTP/1.1 529 no closing quote"#,
+            r#"HTTP Request: post https://x "HTTP/1.1 529""#,
+            r#"HTTP Request: POST  https://x "HTTP/1.1 529""#,
+            "HTTP Request: POST https://x\t\"HTTP/1.1 529\"",
+            r#"HTTP Request: broken HTTP Request: GET https://y "HTTP/1.0 404 Not Found""#,
+            r#"HTTP Request: POST https://x "HTTP/ 529""#,
+            r#"DEBUG anthropic._base_client: HTTP Response: POST https://api.anthropic.com/v1/messages "529 " Headers({'request-id': 'req_1'})"#,
+            r#"HTTP Response: POST https://api.anthropic.com/v1/messages "400 Bad Request""#,
+            r#"HTTP Response: POST https://api.anthropic.com/v1/messages "400 Bad Request"Headers(x)"#,
+            r#"HTTP Response: POST https://api.anthropic.com/v1/messages "400" Headers([('a', 'b')])"#,
+            r#"HTTP Response: POST https://api.anthropic.com/v1/messages "40" Headers()"#,
+            "DEBUG anthropic._base_client: Sending HTTP Request: POST https://api.anthropic.com/v1/messages",
+            "Sending HTTP Request: POST",
+            "Sending HTTP Request: POST https://\u{e9}.example/v1/messages\u{a0}tail",
+            "DEBUG anthropic._base_client: request_id: req_011CUpBqYDfgxbYnHAhb3ePW",
+            "request_id: req_1   ",
+            "x-request_id: req_1",
+            "xrequest_id: req_1",
+            "request_id: req_1 and more",
+            "request_id: None",
+            "request_id:    ",
+            "a]request_id: req_2 request_id: req_3",
+            "\u{2003}request_id: req_4",
+            "",
+        ];
+        for line in lines {
+            let by_regex = httpx
+                .captures(line)
+                .map(|c| (c["url"].to_string(), c["status"].parse::<u16>().unwrap()));
+            let by_hand = httpx_line(line).map(|h| (h.url.to_string(), h.status));
+            assert_eq!(by_hand, by_regex, "httpx: {line:?}");
+            let by_regex = response.captures(line).map(|c| {
+                (
+                    c["url"].to_string(),
+                    c["status"].parse::<u16>().unwrap(),
+                    c.name("headers").map(|m| m.as_str().to_string()),
+                )
+            });
+            let by_hand = response_line(line)
+                .map(|r| (r.url.to_string(), r.status, r.headers.map(str::to_string)));
+            assert_eq!(by_hand, by_regex, "response: {line:?}");
+            let by_regex = sending.captures(line).map(|c| c["url"].to_string());
+            assert_eq!(
+                sending_line(line).map(str::to_string),
+                by_regex,
+                "sending: {line:?}"
+            );
+            let by_regex = request_id.captures(line).map(|c| c["id"].to_string());
+            assert_eq!(
+                request_id_line(line).map(str::to_string),
+                by_regex,
+                "request_id: {line:?}"
+            );
+        }
+        assert!(httpx_line(lines[0]).is_some());
+        assert!(response_line(lines[10]).is_some());
+    }
 
     fn scan(text: &str) -> FileScan {
         parse_text(text, &ScanOptions::default())
