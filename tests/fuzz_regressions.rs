@@ -28,5 +28,9 @@ fn every_kept_fuzz_input_passes_its_target() {
         }
     }
     assert!(failed.is_empty(), "fuzz regressions fail: {failed:#?}");
-    assert!(replayed > 0, "no fuzz regression inputs under {}", root.display());
+    assert!(
+        replayed > 0,
+        "no fuzz regression inputs under {}",
+        root.display()
+    );
 }

@@ -565,7 +565,12 @@ mod tests {
     #[test]
     fn regression_a_fraction_at_the_end_of_the_text_is_kept() {
         // Found by the `pyrepr` fuzz target (nom 8.0.0's `digit0` at the end of input).
-        for (text, want) in [("1.35", 1.35), ("-2.25", -2.25), ("12.5", 12.5), ("1.", 1.0)] {
+        for (text, want) in [
+            ("1.35", 1.35),
+            ("-2.25", -2.25),
+            ("12.5", 12.5),
+            ("1.", 1.0),
+        ] {
             let (v, rest) = parse_prefix(text).unwrap();
             assert_eq!(v, json!(want), "{text}");
             assert!(rest.is_empty());

@@ -101,13 +101,20 @@ fn check_scan(s: &FileScan, data: &[u8]) {
         "a reason per unparseable line: {l:?}"
     );
     assert!(l.invalid_utf8 <= l.read && l.truncated <= l.read, "{l:?}");
-    assert!(l.read <= data.len() as u64 + 1, "more lines than bytes: {l:?}");
+    assert!(
+        l.read <= data.len() as u64 + 1,
+        "more lines than bytes: {l:?}"
+    );
     assert!(s.warnings.len() <= 100, "{} warnings", s.warnings.len());
     if s.unreadable.is_some() {
         assert!(s.failures.is_empty() || l.read > 0);
     }
     for f in &s.failures {
-        assert_eq!(f.outcome, Outcome::Failure, "a success kept as failure: {f:?}");
+        assert_eq!(
+            f.outcome,
+            Outcome::Failure,
+            "a success kept as failure: {f:?}"
+        );
         if let Some(n) = f.line {
             assert!(n >= 1, "line numbers are 1-based: {f:?}");
         }
@@ -116,7 +123,10 @@ fn check_scan(s: &FileScan, data: &[u8]) {
         assert!(*n > 0);
     }
     if let Some((a, b)) = &s.span {
-        assert!(stamp_key(a) <= stamp_key(b), "span backwards: {a:?} > {b:?}");
+        assert!(
+            stamp_key(a) <= stamp_key(b),
+            "span backwards: {a:?} > {b:?}"
+        );
     }
     // The rest of the pipeline: every failure classifies, into a known cluster.
     for r in &s.failures {
@@ -150,7 +160,10 @@ pub fn scan(data: &[u8]) {
     };
     let cut = input::scan("fuzz", &mut &data[..], &short);
     check_scan(&cut, data);
-    assert_eq!(cut.lines.read, whole.lines.read, "cut lines change the count");
+    assert_eq!(
+        cut.lines.read, whole.lines.read,
+        "cut lines change the count"
+    );
     assert_eq!(cut.unreadable, whole.unreadable);
 }
 
@@ -216,7 +229,11 @@ impl<'a> Arbitrary<'a> for Ident {
         let mut s = String::new();
         for i in 0..n {
             let c = *u.choose(b"abcdefghijklmnopqrstuvwxyzABCXYZ_0123456789")?;
-            s.push(if i == 0 && c.is_ascii_digit() { 'k' } else { c as char });
+            s.push(if i == 0 && c.is_ascii_digit() {
+                'k'
+            } else {
+                c as char
+            });
         }
         Ok(Ident(s))
     }
@@ -283,7 +300,9 @@ impl Printer<'_, '_> {
                         self.out.push('\\');
                         self.out.push(q);
                     }
-                    '\0'..='\u{1f}' | '\u{7f}' => self.out.push_str(&format!("\\x{:02x}", c as u32)),
+                    '\0'..='\u{1f}' | '\u{7f}' => {
+                        self.out.push_str(&format!("\\x{:02x}", c as u32))
+                    }
                     '\u{80}'..='\u{ff}' if escape => {
                         self.out.push_str(&format!("\\x{:02x}", c as u32))
                     }
@@ -437,7 +456,10 @@ impl Printer<'_, '_> {
 fn check_repr_result(text: &str, r: &Result<(Value, &str), ReprError>) {
     match r {
         Ok((v, rest)) => {
-            assert!(is_suffix(text, rest), "{rest:?} is not what is left of {text:?}");
+            assert!(
+                is_suffix(text, rest),
+                "{rest:?} is not what is left of {text:?}"
+            );
             assert!(depth(v) <= PYREPR_MAX_DEPTH, "nested deeper than the limit");
         }
         Err(ReprError::Syntax { at }) => assert!(*at <= text.len()),
@@ -553,7 +575,14 @@ const ERROR_TYPES: [&str; 20] = [
     "AccessDeniedException",
     "ValidationException",
 ];
-const PROVIDERS: [&str; 6] = ["anthropic", "bedrock", "vertex", "nginx", "litellm", "gateway"];
+const PROVIDERS: [&str; 6] = [
+    "anthropic",
+    "bedrock",
+    "vertex",
+    "nginx",
+    "litellm",
+    "gateway",
+];
 const HEADERS: [&str; 8] = [
     "x-should-retry",
     "retry-after",
@@ -708,7 +737,10 @@ pub fn catalog(data: &[u8]) {
     let r = fr.record();
     let fast = CATALOG.classify(&r).map(|s| s.id.as_str());
     let slow = CATALOG.classify_exhaustive(&r).map(|s| s.id.as_str());
-    assert_eq!(fast, slow, "the keyword prefilter changes the match for {r:?}");
+    assert_eq!(
+        fast, slow,
+        "the keyword prefilter changes the match for {r:?}"
+    );
     // The classifier names the error type a status implies before it matches.
     let mut filled = r.clone();
     let status = r.effective_status();
@@ -717,7 +749,10 @@ pub fn catalog(data: &[u8]) {
         .get_or_insert_with(|| status.map_or("unknown", error_type_for_status).to_string());
     let fast = CATALOG.classify(&filled).map(|s| s.id.as_str());
     let slow = CATALOG.classify_exhaustive(&filled).map(|s| s.id.as_str());
-    assert_eq!(fast, slow, "the keyword prefilter changes the match for {filled:?}");
+    assert_eq!(
+        fast, slow,
+        "the keyword prefilter changes the match for {filled:?}"
+    );
 
     let f = classify::classify("fuzz", r.clone(), &CATALOG, tz);
     assert_eq!(f.status, r.effective_status());
@@ -731,7 +766,10 @@ pub fn catalog(data: &[u8]) {
         None => {
             assert_eq!(fast, None);
             assert_eq!(f.cluster, "unknown");
-            let hash = f.signature.strip_prefix("unknown.").expect("unknown.<hash>");
+            let hash = f
+                .signature
+                .strip_prefix("unknown.")
+                .expect("unknown.<hash>");
             assert!(hash.len() == 10 && hash.bytes().all(|b| b.is_ascii_hexdigit()));
         }
     }
@@ -815,7 +853,11 @@ pub fn redaction(data: &[u8]) {
         assert!(!out.contains(&format!("x-api-key: {v}")), "{out:?}");
         assert!(!out.contains(&format!("\"x-api-key\": \"{v}")), "{out:?}");
     }
-    assert_eq!(redact::redact(&out), out, "redacting twice changes the text");
+    assert_eq!(
+        redact::redact(&out),
+        out,
+        "redacting twice changes the text"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
