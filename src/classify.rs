@@ -132,7 +132,8 @@ pub fn classify(file: &str, record: Record, catalog: &Catalog, tz: FixedOffset) 
         endpoint: clean(record.endpoint),
         status,
         http_status: record.http_status,
-        error_type,
+        // The type is open-ended text from the body: it leaves the tool too.
+        error_type: redact(&error_type).into_owned(),
         provider_code: clean(record.provider_code),
         message: record
             .message

@@ -297,13 +297,18 @@ pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
     };
     let mut warnings: Vec<Warning> = Vec::new();
     let mut diagnostics = Vec::new();
+    // Warnings leave the tool too: they go through the same redaction as failures.
+    let mut warn = |file: &str, message: &str| {
+        let message = redact::redact(message).into_owned();
+        diagnostics.push(format!("{file}: {message}"));
+        warnings.push(Warning {
+            file: file.to_string(),
+            message,
+        });
+    };
     for p in &problems {
         summary.files_unreadable += 1;
-        diagnostics.push(format!("{}: {}", p.file, p.reason));
-        warnings.push(Warning {
-            file: p.file.clone(),
-            message: p.reason.clone(),
-        });
+        warn(&p.file, &p.reason);
     }
     let mut calls = CallCounts::default();
     let mut rate_calls = 0u64;
@@ -314,21 +319,13 @@ pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
     for s in scans {
         if let Some(reason) = &s.unreadable {
             summary.files_unreadable += 1;
-            diagnostics.push(format!("{}: {}", s.file, reason));
-            warnings.push(Warning {
-                file: s.file.clone(),
-                message: reason.clone(),
-            });
+            warn(&s.file, reason);
         }
         if s.unreadable.is_none() || s.lines.read > 0 {
             readable += 1;
         }
         for w in &s.warnings {
-            diagnostics.push(format!("{}: {}", s.file, w));
-            warnings.push(Warning {
-                file: s.file.clone(),
-                message: w.clone(),
-            });
+            warn(&s.file, w);
         }
         for (k, n) in &s.formats {
             *summary.formats.entry(k.as_str().to_string()).or_default() += n;
@@ -353,10 +350,15 @@ pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
             rate_calls += successes + s.failures.len() as u64;
             rate_failures += s.failures.len() as u64;
             for (key, n) in &s.successes {
+                // Redacted like the failures' values, so the keys meet.
+                let clean = |v: Option<&str>| v.map(|v| redact::redact(v).into_owned());
                 let dims = [
-                    ("model", key.model.as_deref().map(model::normalize_model)),
+                    (
+                        "model",
+                        clean(key.model.as_deref()).map(|m| model::normalize_model(&m)),
+                    ),
                     ("provider", key.provider.clone()),
-                    ("endpoint", key.endpoint.clone()),
+                    ("endpoint", clean(key.endpoint.as_deref())),
                 ];
                 for (d, v) in dims {
                     *calls.calls.entry((d.to_string(), v)).or_default() += n;

@@ -488,7 +488,7 @@ fn explain(query: Vec<String>, patterns: Vec<PathBuf>) -> anyhow::Result<Exit> {
             drop(out);
             return usage(format!(
                 "`{}` is not a signature id, and no failure could be read from it",
-                text.trim()
+                claude_logscan::redact::redact(text.trim())
             ));
         }
         e => write!(out, "{}", e.render())?,
