@@ -559,7 +559,9 @@ impl CloudsParser {
         let Some(p) = self.pretty.take() else { return };
         let record = serde_json::from_str::<Value>(&p.text)
             .ok()
-            .filter(|v| v.pointer("/error/status").is_some() || v.pointer("/0/error/status").is_some())
+            .filter(|v| {
+                v.pointer("/error/status").is_some() || v.pointer("/0/error/status").is_some()
+            })
             .and_then(|v| {
                 let context = p.context.as_deref().unwrap_or("");
                 let text = format!("{context} {v}");
@@ -647,7 +649,11 @@ impl CloudsParser {
         };
         let ok = (200..300).contains(&status);
         let mut r = bedrock_record(Evidence::Transport);
-        r.outcome = if ok { Outcome::Success } else { Outcome::Failure };
+        r.outcome = if ok {
+            Outcome::Success
+        } else {
+            Outcome::Failure
+        };
         r.line = Some(lineno);
         r.stamp = stamp_near_start(line);
         r.http_status = Some(status);

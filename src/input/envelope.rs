@@ -256,7 +256,9 @@ fn stamped(line: &str) -> Option<Layer<'_>> {
     let stamp_text = line.get(..i)?;
     let rest = line.get(i + 1..)?;
     // CRI: `stdout F ...` / `stderr P ...`.
-    let cri = ["stdout ", "stderr "].iter().position(|s| rest.starts_with(s));
+    let cri = ["stdout ", "stderr "]
+        .iter()
+        .position(|s| rest.starts_with(s));
     if let Some(stream) = cri {
         let tag = rest.as_bytes().get(7).copied();
         let after = rest.as_bytes().get(8).copied();

@@ -640,7 +640,9 @@ fn scan_lines_in(reader: &mut dyn BufRead, sink: &mut Sink, window: Option<Windo
         // Container and CI envelopes come off first; a partial line waits for its end and is
         // counted with it.
         let (claim, held) = match envelopes.unwrap(text, lineno, sink.owned_now) {
-            envelope::Unwrapped::Plain => (dispatch(text, lineno, &mut parsers, &mut sticky, sink), 0),
+            envelope::Unwrapped::Plain => {
+                (dispatch(text, lineno, &mut parsers, &mut sticky, sink), 0)
+            }
             envelope::Unwrapped::Held => continue,
             envelope::Unwrapped::Line {
                 text,
@@ -655,7 +657,12 @@ fn scan_lines_in(reader: &mut dyn BufRead, sink: &mut Sink, window: Option<Windo
                 (claim, held)
             }
         };
-        count_claim(sink, claim, u64::from(sink.owned_now) + held, window.is_some());
+        count_claim(
+            sink,
+            claim,
+            u64::from(sink.owned_now) + held,
+            window.is_some(),
+        );
     }
     for (text, stamp, first_line, held) in envelopes.finish() {
         if let Some(s) = stamp.filter(|_| !envelope::has_own_time(&text)) {

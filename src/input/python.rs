@@ -25,8 +25,9 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::api::{
-    endpoint_of, error_body, other_vendor_url, google_status_error_type, mentions_claude, model_of_path, path_of,
-    plain_text, provider_of_url, stamp_near_start, strip_ansi, ErrorBody,
+    endpoint_of, error_body, google_status_error_type, mentions_claude, model_of_path,
+    other_vendor_url, path_of, plain_text, provider_of_url, stamp_near_start, strip_ansi,
+    ErrorBody,
 };
 use super::json::Position;
 use super::{clouds, har, litellm, pyrepr, Claim, LineParser, Sink};

@@ -1094,7 +1094,8 @@ impl TsParser {
                     // both vendors are called, the call just before says nothing: calls
                     // interleave.
                     let at = r.line.unwrap_or(0);
-                    let near = |l: Option<u64>| l.is_some_and(|o| at.abs_diff(o) <= OTHER_VENDOR_SPAN);
+                    let near =
+                        |l: Option<u64>| l.is_some_and(|o| at.abs_diff(o) <= OTHER_VENDOR_SPAN);
                     let others = near(self.last_other_call) || near(sink.other_provider_line);
                     match (known, &h.log_id) {
                         (Some(c), _) => c,
