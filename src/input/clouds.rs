@@ -565,16 +565,19 @@ impl CloudsParser {
             .and_then(|v| {
                 let context = p.context.as_deref().unwrap_or("");
                 let text = format!("{context} {v}");
-                // The same failure told just before (a traceback): same status.
+                // The same failure told just before by a record another parser read (a
+                // traceback), with the same status. A plain line before that names no
+                // Claude says whose error it is.
                 let code = v
                     .pointer("/error/code")
                     .or_else(|| v.pointer("/0/error/code"))
                     .and_then(Value::as_u64);
-                let near = sink.recent_failure(p.start, 40).is_some_and(|f| {
-                    (f.source_kind == SourceKind::Vertex
-                        || matches!(f.provider.as_deref(), Some("vertex" | "anthropic")))
-                        && f.effective_status().map(u64::from) == code
-                });
+                let near = p.context.is_none()
+                    && sink.recent_failure(p.start, 40).is_some_and(|f| {
+                        (f.source_kind == SourceKind::Vertex
+                            || matches!(f.provider.as_deref(), Some("vertex" | "anthropic")))
+                            && f.effective_status().map(u64::from) == code
+                    });
                 if !(near || mentions_claude(&text) || context.contains("aiplatform")) {
                     return None;
                 }
@@ -1204,6 +1207,69 @@ mod tests {
         assert_eq!(
             s.failures[2].endpoint.as_deref(),
             Some("/model/eu.anthropic.claude-3-7-sonnet-20250219-v1:0/invoke-with-response-stream")
+        );
+    }
+
+    #[test]
+    fn pretty_printed_google_error_after_a_log_line_is_one_failure() {
+        let s = scan(concat!(
+            "2025-10-02 16:20:11,482 ERROR [w] claude call failed, body:\n",
+            "{\n",
+            "  \"error\": {\n",
+            "    \"code\": 429,\n",
+            "    \"message\": \"Resource exhausted. Please try again later.\",\n",
+            "    \"status\": \"RESOURCE_EXHAUSTED\"\n",
+            "  }\n",
+            "}\n",
+            "2025-10-02 16:20:12,000 INFO [w] gemini call failed, body:\n",
+            "{\n",
+            "  \"error\": {\"code\": 429, \"message\": \"Resource exhausted.\", \"status\": \"RESOURCE_EXHAUSTED\"}\n",
+            "}\n",
+        ));
+        assert_eq!(s.failures.len(), 1);
+        let f = &s.failures[0];
+        assert_eq!(f.line, Some(2));
+        assert_eq!(f.http_status, Some(429));
+        assert_eq!(f.provider_code.as_deref(), Some("RESOURCE_EXHAUSTED"));
+        assert!(f.stamp.is_some());
+        assert_eq!(s.lines.relevant, 7);
+        assert_eq!(s.lines.read, 12);
+    }
+
+    #[test]
+    fn an_open_brace_that_is_not_json_does_not_swallow_the_next_lines() {
+        let s = scan(concat!(
+            "{\n",
+            "[2025-11-03 09:14:03 - httpx:1025 - INFO] HTTP Request: POST https://api.anthropic.com/v1/messages \"HTTP/1.1 529 \"\n",
+        ));
+        assert_eq!(s.failures.len(), 1);
+        assert_eq!(s.failures[0].http_status, Some(529));
+    }
+
+    #[test]
+    fn botocore_debug_attempts_and_the_final_error_are_one_failure_each_attempt() {
+        let s = scan(concat!(
+            "2025-10-02 08:41:17,120 urllib3.connectionpool [DEBUG] https://bedrock-runtime.us-east-1.amazonaws.com:443 \"POST /model/anthropic.claude-3-5-sonnet-20241022-v2%3A0/invoke HTTP/1.1\" 429 65\n",
+            "2025-10-02 08:41:17,121 botocore.parsers [DEBUG] Response headers: {'x-amzn-RequestId': '6f1c2e3d-0a9b-4c8d-9e7f-112233445566', 'x-amzn-ErrorType': 'ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/'}\n",
+            "2025-10-02 08:41:17,122 botocore.retries.standard [DEBUG] Retry needed, retrying request after delay of: 0.68\n",
+            "2025-10-02 08:41:18,120 urllib3.connectionpool [DEBUG] https://bedrock-runtime.us-east-1.amazonaws.com:443 \"POST /model/anthropic.claude-3-5-sonnet-20241022-v2%3A0/invoke HTTP/1.1\" 429 65\n",
+            "2025-10-02 08:41:18,200 app [ERROR] failed: An error occurred (ThrottlingException) when calling the InvokeModel operation (reached max retries: 1): Too many requests, please wait before trying again.\n",
+            "2025-10-02 08:41:19,120 urllib3.connectionpool [DEBUG] https://bedrock-runtime.us-east-1.amazonaws.com:443 \"POST /model/meta.llama3-70b-instruct-v1%3A0/invoke HTTP/1.1\" 429 65\n",
+        ));
+        assert_eq!(s.failures.len(), 2);
+        assert_eq!(s.failures[0].attempt, Some(1));
+        assert_eq!(
+            s.failures[0].request_id.as_deref(),
+            Some("6f1c2e3d-0a9b-4c8d-9e7f-112233445566")
+        );
+        assert_eq!(s.failures[1].attempt, Some(2));
+        assert_eq!(
+            s.failures[1].provider_code.as_deref(),
+            Some("ThrottlingException")
+        );
+        assert_eq!(
+            s.failures[1].endpoint.as_deref(),
+            Some("/model/anthropic.claude-3-5-sonnet-20241022-v2:0/invoke")
         );
     }
 }

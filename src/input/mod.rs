@@ -819,4 +819,35 @@ mod tests {
             Shape::CloudflareResponse
         );
     }
+
+    #[test]
+    fn envelope_partial_lines_are_counted_with_the_line_they_end() {
+        let text = concat!(
+            "2025-10-02T16:20:11.100000000Z stderr P [2025-11-03 09:14:03 - httpx:1025 - INFO] HTTP Request: POST https://api.anthropic\n",
+            "2025-10-02T16:20:11.200000000Z stdout F hello\n",
+            "2025-10-02T16:20:11.300000000Z stderr F .com/v1/messages \"HTTP/1.1 529 \"\n",
+            "{\"log\":\"Traceback (most recent call last):\\n\",\"stream\":\"stderr\",\"time\":\"2025-10-02T16:20:12.5Z\"}\n",
+            "{\"log\":\"anthropic.APIConnectionError: Connection \",\"stream\":\"stderr\",\"time\":\"2025-10-02T16:20:12.6Z\"}\n",
+            "{\"log\":\"error.\\n\",\"stream\":\"stderr\",\"time\":\"2025-10-02T16:20:12.7Z\"}\n",
+            "2025-10-02T16:20:13.000000000Z stderr P never ended\n",
+        );
+        let s = scan_str(text);
+        assert_eq!(s.lines.read, 7);
+        assert_eq!(
+            s.lines.read,
+            s.lines.relevant + s.lines.noise + s.lines.unparseable
+        );
+        assert_eq!(s.failures.len(), 2);
+        assert_eq!(s.failures[0].http_status, Some(529));
+        assert_eq!(s.failures[0].line, Some(1));
+        assert_eq!(
+            s.failures[1].error_type.as_deref(),
+            Some("connection_error")
+        );
+        // The traceback's own lines tell no time: the envelope's is taken.
+        assert_eq!(
+            s.failures[1].stamp,
+            crate::time::iso("2025-10-02T16:20:12.5Z")
+        );
+    }
 }
