@@ -177,12 +177,41 @@ struct Conditions {
     no_status: bool,
     error_type: Vec<String>,
     provider_code: Vec<String>,
-    message: Vec<Regex>,
-    not_message: Vec<Regex>,
+    message: Vec<LazyRegex>,
+    not_message: Vec<LazyRegex>,
     provider: Vec<String>,
     source_kind: Vec<SourceKind>,
-    endpoint: Vec<Regex>,
-    header: Vec<(String, Regex)>,
+    endpoint: Vec<LazyRegex>,
+    header: Vec<(String, LazyRegex)>,
+}
+
+/// A regex checked when the catalog loads but compiled on first use: a run meets a few
+/// dozen signatures, and compiling all of them took a tenth of a second at every start.
+#[derive(Debug)]
+struct LazyRegex {
+    source: String,
+    compiled: std::sync::OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    fn new(source: &str) -> Result<LazyRegex, String> {
+        regex_syntax::Parser::new()
+            .parse(source)
+            .map_err(|e| e.to_string())?;
+        Ok(LazyRegex {
+            source: source.to_string(),
+            compiled: std::sync::OnceLock::new(),
+        })
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        // The syntax was checked at load; a size limit is the only way compiling can still
+        // fail, and such a regex matches nothing.
+        self.compiled
+            .get_or_init(|| Regex::new(&self.source).ok())
+            .as_ref()
+            .is_some_and(|r| r.is_match(text))
+    }
 }
 
 impl Conditions {
@@ -493,9 +522,9 @@ fn compile(origin: &str, cluster: &str, spec: SignatureSpec) -> Result<Signature
     if spec.fix.trim().is_empty() {
         return Err(invalid(origin, "`fix` is empty"));
     }
-    let regexes = |list: &[String], what: &str| -> Result<Vec<Regex>, CatalogError> {
+    let regexes = |list: &[String], what: &str| -> Result<Vec<LazyRegex>, CatalogError> {
         list.iter()
-            .map(|r| Regex::new(r).map_err(|e| invalid(origin, format!("{what} regex: {e}"))))
+            .map(|r| LazyRegex::new(r).map_err(|e| invalid(origin, format!("{what} regex: {e}"))))
             .collect()
     };
     let mut source_kind = Vec::new();
@@ -507,7 +536,7 @@ fn compile(origin: &str, cluster: &str, spec: SignatureSpec) -> Result<Signature
     }
     let mut header = Vec::new();
     for (name, re) in &m.header {
-        let re = Regex::new(re).map_err(|e| invalid(origin, format!("header regex: {e}")))?;
+        let re = LazyRegex::new(re).map_err(|e| invalid(origin, format!("header regex: {e}")))?;
         header.push((name.to_ascii_lowercase(), re));
     }
     let conditions = Conditions {

@@ -27,7 +27,7 @@ pub mod report;
 pub mod time;
 
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use chrono::{DateTime, FixedOffset, Utc};
 use rayon::prelude::*;
@@ -232,11 +232,25 @@ pub struct Analysis {
 pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
     let (inputs, problems) = discover::discover(&cfg.paths);
     let done = AtomicUsize::new(0);
+    let bytes_done = std::sync::Arc::new(AtomicU64::new(0));
+    let mut scan_opts = cfg.scan.clone();
+    let mut total_bytes = 0u64;
+    if cfg.progress {
+        scan_opts.progress = Some(bytes_done.clone());
+        total_bytes = inputs
+            .iter()
+            .filter_map(|i| match i {
+                Input::File { path, .. } => std::fs::metadata(path).ok().map(|m| m.len()),
+                Input::Stdin => None,
+            })
+            .sum();
+    }
+    let scan_opts = &scan_opts;
     let scan_one = |input: &Input| -> FileScan {
         let opened = match input {
-            Input::File { display, path } => input::scan_file(display, path, &cfg.scan),
+            Input::File { display, path } => input::scan_file(display, path, scan_opts),
             Input::Stdin => discover::open(input)
-                .map(|mut reader| input::scan(input.display(), &mut *reader, &cfg.scan)),
+                .map(|mut reader| input::scan(input.display(), &mut *reader, scan_opts)),
         };
         let scan = match opened {
             Ok(scan) => scan,
@@ -252,7 +266,14 @@ pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
     let finished = AtomicBool::new(false);
     let scans: Vec<FileScan> = std::thread::scope(|scope| -> anyhow::Result<Vec<FileScan>> {
         if cfg.progress {
-            scope.spawn(|| progress(&done, inputs.len(), &finished));
+            let shown = Progress {
+                files_done: &done,
+                files: inputs.len(),
+                bytes_done: &bytes_done,
+                bytes: total_bytes,
+                finished: &finished,
+            };
+            scope.spawn(move || shown.draw());
         }
         // One pool for files and the chunks of large files alike (`-j 1` is one thread).
         let pool = rayon::ThreadPoolBuilder::new()
@@ -380,25 +401,61 @@ pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
     })
 }
 
-/// A files-done counter on stderr, redrawn in place; silent for runs under a second.
-fn progress(done: &AtomicUsize, total: usize, finished: &AtomicBool) {
-    let started = std::time::Instant::now();
-    let mut shown = false;
-    while !finished.load(Ordering::Relaxed) {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        if started.elapsed().as_millis() < 1000 {
-            continue;
+/// What the progress line shows: files and bytes scanned so far, of how many.
+struct Progress<'a> {
+    files_done: &'a AtomicUsize,
+    files: usize,
+    bytes_done: &'a AtomicU64,
+    bytes: u64,
+    finished: &'a AtomicBool,
+}
+
+impl Progress<'_> {
+    /// Redraw the line on stderr in place every 100 ms; silent for runs under a second.
+    /// Bytes move as files and the chunks of large files end.
+    fn draw(self) {
+        let started = std::time::Instant::now();
+        let mut shown = false;
+        while !self.finished.load(Ordering::Relaxed) {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            if started.elapsed().as_millis() < 1000 {
+                continue;
+            }
+            shown = true;
+            let done = self.bytes_done.load(Ordering::Relaxed).min(self.bytes);
+            let pct = if self.bytes > 0 {
+                done as f64 * 100.0 / self.bytes as f64
+            } else {
+                0.0
+            };
+            eprint!(
+                "\r\x1b[2Kclaude-logscan: {pct:3.0}% {} of {}, {}/{} files, {:.0}s",
+                human_bytes(done),
+                human_bytes(self.bytes),
+                self.files_done.load(Ordering::Relaxed),
+                self.files,
+                started.elapsed().as_secs_f64()
+            );
         }
-        shown = true;
-        eprint!(
-            "\rclaude-logscan: scanned {}/{} files ({:.0}s)",
-            done.load(Ordering::Relaxed),
-            total,
-            started.elapsed().as_secs_f64()
-        );
+        if shown {
+            eprint!("\r\x1b[2K");
+        }
     }
-    if shown {
-        eprint!("\r\x1b[2K");
+}
+
+/// `512 B`, `3.4 MB`, `1.2 GB` (powers of 1000, as disk sizes are usually read).
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u + 1 < UNITS.len() {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
     }
 }
 
@@ -429,4 +486,19 @@ pub fn run(
         nothing_read: analysis.nothing_read,
         diagnostics: analysis.diagnostics,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_bytes;
+
+    #[test]
+    fn byte_counts_read_as_disk_sizes() {
+        assert_eq!(human_bytes(0), "0 B");
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(1000), "1.0 kB");
+        assert_eq!(human_bytes(512_000_000), "512.0 MB");
+        assert_eq!(human_bytes(1_073_741_824), "1.1 GB");
+        assert_eq!(human_bytes(u64::MAX), "18446744.1 TB");
+    }
 }

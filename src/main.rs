@@ -347,6 +347,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<Exit> {
             api_paths,
             chunk_bytes: args.chunk_bytes,
             warmup_bytes: args.warmup_bytes,
+            progress: None,
         },
         by,
         filters,

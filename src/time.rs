@@ -14,6 +14,9 @@ pub fn iso(s: &str) -> Option<Stamp> {
     if s.len() < 19 || !s.as_bytes()[0].is_ascii_digit() {
         return None;
     }
+    if let Some(stamp) = iso_fixed(s.as_bytes()) {
+        return Some(stamp);
+    }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(Stamp::Utc(t.with_timezone(&Utc)));
     }
@@ -27,6 +30,68 @@ pub fn iso(s: &str) -> Option<Stamp> {
     NaiveDateTime::parse_from_str(&normalized, "%Y-%m-%dT%H:%M:%S%.f")
         .ok()
         .map(Stamp::Naive)
+}
+
+/// The common layouts read by position: `YYYY-MM-DD[T ]HH:MM:SS`, an optional fraction of
+/// up to nine digits, then nothing, `Z`, or `+HH:MM` / `+HHMM`. `None` for anything else,
+/// which [`iso`] then hands to chrono's parsers, so this only ever answers what they would.
+/// Stamps are parsed for every dated line of an application log; chrono's format strings
+/// cost several times more.
+fn iso_fixed(b: &[u8]) -> Option<Stamp> {
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b'T' || b[10] == b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, d| {
+            d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
+        })
+    };
+    let date = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+    let (h, m, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if sec > 59 {
+        return None; // leap seconds: chrono's rules
+    }
+    let mut i = 19;
+    let mut nanos = 0u32;
+    if b.get(i) == Some(&b'.') {
+        let digits = b[i + 1..].iter().take_while(|d| d.is_ascii_digit()).count();
+        if digits == 0 || digits > 9 {
+            return None;
+        }
+        nanos = num(i + 1..i + 1 + digits)? * 10u32.pow(9 - digits as u32);
+        i += 1 + digits;
+    }
+    let t = date.and_hms_nano_opt(h, m, sec, nanos)?;
+    let rest = &b[i..];
+    let offset = match rest {
+        [] => return Some(Stamp::Naive(t)),
+        [b'Z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] | [sign @ (b'+' | b'-'), h1, h2, m1, m2] => {
+            let two = |a: u8, b: u8| -> Option<i64> {
+                (a.is_ascii_digit() && b.is_ascii_digit())
+                    .then(|| i64::from(a - b'0') * 10 + i64::from(b - b'0'))
+            };
+            let (oh, om) = (two(*h1, *h2)?, two(*m1, *m2)?);
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            let secs = oh * 3600 + om * 60;
+            if *sign == b'+' {
+                secs
+            } else {
+                -secs
+            }
+        }
+        _ => return None,
+    };
+    let utc = t.checked_sub_signed(chrono::TimeDelta::try_seconds(offset)?)?;
+    Some(Stamp::Utc(utc.and_utc()))
 }
 
 /// nginx `$time_local`: `02/Oct/2025:16:20:11 +0000`. Read by position (this runs once per
@@ -193,6 +258,51 @@ mod tests {
         );
         assert!(nginx_local("32/Oct/2025:16:20:11 +0000").is_none());
         assert!(nginx_local("02/Okt/2025:16:20:11 +0000").is_none());
+    }
+
+    /// The positional reader answers exactly what chrono's parsers answer.
+    #[test]
+    fn fixed_layout_agrees_with_chrono() {
+        fn chrono_only(s: &str) -> Option<Stamp> {
+            let n = s.replacen(' ', "T", 1);
+            DateTime::parse_from_rfc3339(&n)
+                .or_else(|_| DateTime::parse_from_str(&n, "%Y-%m-%dT%H:%M:%S%.f%z"))
+                .map(|t| Stamp::Utc(t.with_timezone(&Utc)))
+                .ok()
+                .or_else(|| {
+                    NaiveDateTime::parse_from_str(&n, "%Y-%m-%dT%H:%M:%S%.f")
+                        .ok()
+                        .map(Stamp::Naive)
+                })
+        }
+        for s in [
+            "2025-10-02T16:31:12.408Z",
+            "2025-10-02 16:31:12",
+            "2025-10-02 16:31:12.1",
+            "2025-10-02T16:31:12.123456789",
+            "2025-10-02T16:31:12+02:00",
+            "2025-10-02T16:31:12.5-0530",
+            "2025-12-31T23:59:59-23:59",
+            "2024-02-29T00:00:00Z",
+            "2025-02-29T00:00:00Z",
+            "2025-13-02T16:31:12Z",
+            "2025-10-02T24:00:00Z",
+            "2025-10-02T16:60:00Z",
+            "2025-10-02T16:31:12.Z",
+            "2025-10-02T16:31:12+2:00",
+            "2025-10-02T16:31:12+24:00",
+            "2025-10-02T16:31:12 trailing",
+            "2025-10-02T16:31:12,5",
+            "0000-01-01T00:00:00Z",
+        ] {
+            let fixed = iso_fixed(s.as_bytes());
+            if fixed.is_some() {
+                assert_eq!(fixed, chrono_only(s), "{s}");
+            }
+            assert_eq!(iso(s), chrono_only(s), "{s}");
+        }
+        assert!(iso_fixed(b"2025-10-02T16:31:12.408Z").is_some());
+        assert!(iso_fixed(b"2025-10-02 16:31:12+0000").is_some());
     }
 
     #[test]

@@ -295,23 +295,57 @@ mod tests {
 /// `2025-10-02 16:20:11,123 ERROR ...`, `2025-10-02T16:20:11.123456789Z stderr F ...`).
 /// A time without a date gives nothing.
 pub fn stamp_near_start(line: &str) -> Option<crate::record::Stamp> {
-    static STAMP: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?")
-            .expect("static regex")
-    });
     let mut end = line.len().min(72);
     while !line.is_char_boundary(end) {
         end -= 1;
     }
-    let m = STAMP.find(&line[..end])?;
-    if m.start() > 40 {
-        return None;
-    }
-    let text = m.as_str();
+    let b = &line.as_bytes()[..end];
+    let at = (0..=40.min(b.len().saturating_sub(19))).find(|&i| stamp_core(&b[i..]))?;
+    let len = stamp_len(&b[at..]);
+    let text = &line[at..at + len];
     if text.contains(',') {
         crate::time::iso(&text.replacen(',', ".", 1))
     } else {
         crate::time::iso(text)
+    }
+}
+
+/// `\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d` at the start of `b`, tested by position (once per
+/// dated line of an application log).
+fn stamp_core(b: &[u8]) -> bool {
+    const DIGITS: [usize; 14] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+    b.len() >= 19
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && (b[10] == b'T' || b[10] == b' ')
+        && b[13] == b':'
+        && b[16] == b':'
+        && DIGITS.iter().all(|&i| b[i].is_ascii_digit())
+}
+
+/// The length of the stamp whose core starts `b`: the core, then an optional `[.,]` and one
+/// to nine digits, then an optional `Z` or `[+-]HH:?MM`.
+fn stamp_len(b: &[u8]) -> usize {
+    let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    let mut n = 19;
+    if matches!(b.get(n), Some(b'.' | b',')) && digit(n + 1) {
+        let digits = (n + 1..b.len().min(n + 10))
+            .take_while(|&i| digit(i))
+            .count();
+        n += 1 + digits;
+    }
+    match b.get(n) {
+        Some(b'Z') => n + 1,
+        Some(b'+' | b'-') if digit(n + 1) && digit(n + 2) => {
+            if b.get(n + 3) == Some(&b':') && digit(n + 4) && digit(n + 5) {
+                n + 6
+            } else if digit(n + 3) && digit(n + 4) {
+                n + 5
+            } else {
+                n
+            }
+        }
+        _ => n,
     }
 }
 
@@ -759,5 +793,54 @@ mod collector_tests {
         );
         assert_eq!(strip("    at x"), "    at x");
         assert_eq!(strip("a | b with spaces | c"), "b with spaces | c");
+    }
+}
+
+#[cfg(test)]
+mod stamp_tests {
+    use super::stamp_near_start;
+
+    /// The positional reader finds the stamp a regex would: the leftmost one starting within
+    /// the first 40 bytes, inside the first 72.
+    #[test]
+    fn finds_the_stamp_the_regex_finds() {
+        let re = regex::Regex::new(
+            r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?",
+        )
+        .unwrap();
+        let by_regex = |line: &str| {
+            let mut end = line.len().min(72);
+            while !line.is_char_boundary(end) {
+                end -= 1;
+            }
+            let m = re.find(&line[..end]).filter(|m| m.start() <= 40)?;
+            crate::time::iso(&m.as_str().replacen(',', ".", 1))
+        };
+        let lines = [
+            "2025-10-02 16:20:11,123 ERROR x",
+            "[2025-11-03 09:14:02 - httpx:1025 - INFO] HTTP Request",
+            "2025-10-02T16:20:11.123456789Z stderr F msg",
+            "2025-10-02T16:20:11.1234567890Z too many digits",
+            "2025-10-02T16:20:11+02:00 x",
+            "2025-10-02T16:20:11+0200 x",
+            "2025-10-02T16:20:11+02:0x x",
+            "2025-10-02T16:20:11-05 x",
+            "12025-10-02 16:20:11 five-digit year run",
+            "2025-10-02 16:20:1 short",
+            "2025-10-02 16:20:11.",
+            "2025-10-02 16:20:11,",
+            "é2025-10-02 16:20:11 after a multi-byte char",
+            "                                         2025-10-02 16:20:11 at 41",
+            "                                        2025-10-02 16:20:11 at 40",
+            "INFO some text 2025-10-02 16:20:11 and 2025-10-03 00:00:00",
+            "                                                    2025-10-02 16:20:11.123456 cut",
+            "2025-13-02 16:20:11 invalid month",
+            "no stamp at all",
+            "",
+        ];
+        for line in lines {
+            assert_eq!(stamp_near_start(line), by_regex(line), "{line:?}");
+        }
+        assert!(stamp_near_start(lines[0]).is_some());
     }
 }

@@ -42,7 +42,15 @@ pub fn scan_file(display: &str, path: &Path, opts: &ScanOptions) -> io::Result<F
         path: path.to_path_buf(),
     };
     let mut reader = super::super::discover::open(&input)?;
-    Ok(super::scan(display, &mut *reader, opts))
+    let scan = super::scan(display, &mut *reader, opts);
+    scanned(opts, size);
+    Ok(scan)
+}
+
+fn scanned(opts: &ScanOptions, bytes: u64) {
+    if let Some(p) = &opts.progress {
+        p.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Where each chunk starts: the first line start at or after each multiple of the chunk size.
@@ -123,7 +131,11 @@ fn scan_chunked(
     }
     let parts: Vec<io::Result<Part>> = jobs
         .par_iter()
-        .map(|&(warm, start, end)| scan_part(display, path, opts, warm, start, end))
+        .map(|&(warm, start, end)| {
+            let part = scan_part(display, path, opts, warm, start, end);
+            scanned(opts, end.unwrap_or(size) - start);
+            part
+        })
         .collect();
     let mut ok = Vec::with_capacity(parts.len());
     for p in parts {

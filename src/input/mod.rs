@@ -49,6 +49,9 @@ pub struct ScanOptions {
     /// How far before its chunk a chunk's scan starts, to catch up with records that began
     /// before it.
     pub warmup_bytes: u64,
+    /// Bytes of input files scanned so far, for a progress display: a file's size once it
+    /// is scanned, a chunk's as each chunk ends.
+    pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl Default for ScanOptions {
@@ -58,6 +61,7 @@ impl Default for ScanOptions {
             api_paths: Vec::new(),
             chunk_bytes: 32 << 20,
             warmup_bytes: 1 << 20,
+            progress: None,
         }
     }
 }

@@ -75,20 +75,105 @@ static TRIGGERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
     .expect("static automaton")
 });
 
-static HTTPX_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"HTTP Request: (?P<method>[A-Z]+) (?P<url>\S+) "HTTP/[\d.]+ (?P<status>\d{3})(?: [^"]*)?""#)
-        .expect("static regex")
-});
-static RESPONSE_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"HTTP Response: (?P<method>[A-Z]+) (?P<url>\S+) "(?P<status>\d{3})(?: [^"]*)?"(?: (?P<headers>Headers\(.*))?"#)
-        .expect("static regex")
-});
-static SENDING_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"Sending HTTP Request: (?P<method>[A-Z]+) (?P<url>\S+)").expect("static regex")
-});
-static REQUEST_ID_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[\s\]:-])request_id: (?P<id>\S+)\s*$").expect("static regex")
-});
+/// `HTTP Request: POST https://... "HTTP/1.1 529 <reason>"` (httpx's INFO line).
+struct HttpxLine<'l> {
+    url: &'l str,
+    status: u16,
+}
+
+/// `HTTP Response: POST https://... "529 <reason>" Headers({...})` (SDK debug line).
+struct ResponseLine<'l> {
+    url: &'l str,
+    status: u16,
+    headers: Option<&'l str>,
+}
+
+// The SDK and httpx lines are read by hand, not with regex captures: they are most of what
+// an application log with ANTHROPIC_LOG=debug holds, and captures cost several times more
+// than the whole rest of the line's handling. Each reader answers what the regex in its
+// comment would, on the first occurrence of the marker where it matches.
+
+/// `(?P<method>[A-Z]+) (?P<url>\S+)` at the start of `s`: the URL and what follows it.
+fn method_url(s: &str) -> Option<(&str, &str)> {
+    let method = s.bytes().take_while(u8::is_ascii_uppercase).count();
+    if method == 0 || s.as_bytes().get(method) != Some(&b' ') {
+        return None;
+    }
+    let rest = &s[method + 1..];
+    let url_len = rest.find(char::is_whitespace).unwrap_or(rest.len());
+    (url_len > 0).then(|| rest.split_at(url_len))
+}
+
+/// `(?P<status>\d{3})(?: [^"]*)?"` at the start of `s`: the status and what follows the quote.
+fn status_quoted(s: &str) -> Option<(u16, &str)> {
+    let b = s.as_bytes();
+    if b.len() < 4 || !b[..3].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let status = s[..3].parse().ok()?;
+    match b[3] {
+        b'"' => Some((status, &s[4..])),
+        b' ' => {
+            let q = s[4..].find('"')?;
+            Some((status, &s[4 + q + 1..]))
+        }
+        _ => None,
+    }
+}
+
+/// `HTTP Request: (?P<method>[A-Z]+) (?P<url>\S+) "HTTP/[\d.]+ (?P<status>\d{3})(?: [^"]*)?"`
+fn httpx_line(line: &str) -> Option<HttpxLine<'_>> {
+    const MARK: &str = "HTTP Request: ";
+    line.match_indices(MARK).find_map(|(at, _)| {
+        let (url, rest) = method_url(&line[at + MARK.len()..])?;
+        let rest = rest.strip_prefix(" \"HTTP/")?;
+        let version = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_digit() || *b == b'.')
+            .count();
+        if version == 0 {
+            return None;
+        }
+        let (status, _) = status_quoted(rest[version..].strip_prefix(' ')?)?;
+        Some(HttpxLine { url, status })
+    })
+}
+
+/// `HTTP Response: (?P<method>[A-Z]+) (?P<url>\S+) "(?P<status>\d{3})(?: [^"]*)?"(?: (?P<headers>Headers\(.*))?`
+fn response_line(line: &str) -> Option<ResponseLine<'_>> {
+    const MARK: &str = "HTTP Response: ";
+    line.match_indices(MARK).find_map(|(at, _)| {
+        let (url, rest) = method_url(&line[at + MARK.len()..])?;
+        let (status, rest) = status_quoted(rest.strip_prefix(" \"")?)?;
+        let headers = rest.strip_prefix(' ').filter(|h| h.starts_with("Headers("));
+        Some(ResponseLine {
+            url,
+            status,
+            headers,
+        })
+    })
+}
+
+/// `Sending HTTP Request: (?P<method>[A-Z]+) (?P<url>\S+)`: the URL.
+fn sending_line(line: &str) -> Option<&str> {
+    const MARK: &str = "Sending HTTP Request: ";
+    line.match_indices(MARK)
+        .find_map(|(at, _)| method_url(&line[at + MARK.len()..]).map(|(url, _)| url))
+}
+
+/// `(?:^|[\s\]:-])request_id: (?P<id>\S+)\s*$`: the id.
+fn request_id_line(line: &str) -> Option<&str> {
+    const MARK: &str = "request_id: ";
+    line.match_indices(MARK).find_map(|(at, _)| {
+        let before_ok = line[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| c.is_whitespace() || matches!(c, ']' | ':' | '-'));
+        let id = line[at + MARK.len()..].trim_end();
+        (before_ok && !id.is_empty() && !id.contains(char::is_whitespace)).then_some(id)
+    })
+}
+
 static RETRYING_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"Retrying request to (?P<path>\S+) in (?P<secs>[\d.]+) seconds")
         .expect("static regex")
@@ -890,62 +975,38 @@ impl PythonParser {
             self.traceback = Some(tb);
             return Claim::Relevant;
         }
-        if line.contains("HTTP Request: ") {
-            if let Some(c) = HTTPX_LINE.captures(line) {
-                return self.transport(
-                    line,
-                    &c["url"],
-                    c["status"].parse().unwrap_or(0),
-                    lineno,
-                    sink,
-                );
-            }
+        if let Some(h) = httpx_line(line) {
+            return self.transport(line, h.url, h.status, lineno, sink);
         }
-        if line.contains("HTTP Response: ") {
-            if let Some(c) = RESPONSE_LINE.captures(line) {
-                let headers = c.name("headers").map(|m| m.as_str());
-                return self.response(
-                    line,
-                    &c["url"],
-                    c["status"].parse().unwrap_or(0),
-                    headers,
-                    lineno,
-                    sink,
-                );
-            }
+        if let Some(r) = response_line(line) {
+            return self.response(line, r.url, r.status, r.headers, lineno, sink);
         }
         let logger = logger_of(line);
-        if line.contains("Sending HTTP Request") {
-            if let Some(c) = SENDING_LINE.captures(line) {
-                let url = &c["url"];
-                let Some(endpoint) = claude_endpoint(url, &sink.opts.api_paths) else {
-                    return Claim::Noise;
-                };
-                self.flush_pending(sink);
-                self.sdk_logger = true;
-                self.seen_anthropic = true;
-                self.chain.endpoint = Some(endpoint);
-                self.chain.provider = Some(provider_of_url(url));
-                return Claim::Relevant;
-            }
+        if let Some(url) = sending_line(line) {
+            let Some(endpoint) = claude_endpoint(url, &sink.opts.api_paths) else {
+                return Claim::Noise;
+            };
+            self.flush_pending(sink);
+            self.sdk_logger = true;
+            self.seen_anthropic = true;
+            self.chain.endpoint = Some(endpoint);
+            self.chain.provider = Some(provider_of_url(url));
+            return Claim::Relevant;
         }
         if let Some(i) = line.find("Request options: ") {
             return self.request_options(&line[i + "Request options: ".len()..], logger, sink);
         }
-        if line.contains("request_id: ") {
-            if let Some(c) = REQUEST_ID_LINE.captures(line) {
-                if !self.ours(logger, lineno) {
-                    return Claim::Noise;
-                }
-                let id = &c["id"];
-                if id != "None" {
-                    let mut r = new_record(Outcome::Failure, Evidence::RequestId);
-                    r.line = Some(lineno);
-                    r.request_id = Some(id.to_string());
-                    sink.push(r);
-                }
-                return Claim::Relevant;
+        if let Some(id) = request_id_line(line) {
+            if !self.ours(logger, lineno) {
+                return Claim::Noise;
             }
+            if id != "None" {
+                let mut r = new_record(Outcome::Failure, Evidence::RequestId);
+                r.line = Some(lineno);
+                r.request_id = Some(id.to_string());
+                sink.push(r);
+            }
+            return Claim::Relevant;
         }
         if let Some(c) = RETRYING_LINE.captures(line) {
             if logger == Logger::Foreign || endpoint_of(&c["path"], &sink.opts.api_paths).is_none()
@@ -1516,12 +1577,10 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
         }
     });
     if let Some(m) = message {
-        if let Some(c) = HTTPX_LINE.captures(m) {
-            let url = &c["url"];
+        if let Some(HttpxLine { url, status }) = httpx_line(m) {
             let Some(endpoint) = claude_endpoint(url, &sink.opts.api_paths) else {
                 return Claim::Noise;
             };
-            let status: u16 = c["status"].parse().unwrap_or(0);
             let mut r = http_record(url, endpoint, status, Evidence::Transport);
             at.place(&mut r);
             r.stamp = stamp;
@@ -1558,6 +1617,77 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
 mod tests {
     use super::super::{parse_text, FileScan, ScanOptions};
     use super::*;
+
+    /// The hand-written readers of the SDK's transport lines answer what the regexes they
+    /// replaced answer.
+    #[test]
+    fn transport_line_readers_agree_with_their_regexes() {
+        let httpx = Regex::new(r#"HTTP Request: (?P<method>[A-Z]+) (?P<url>\S+) "HTTP/[\d.]+ (?P<status>\d{3})(?: [^"]*)?""#).unwrap();
+        let response = Regex::new(r#"HTTP Response: (?P<method>[A-Z]+) (?P<url>\S+) "(?P<status>\d{3})(?: [^"]*)?"(?: (?P<headers>Headers\(.*))?"#).unwrap();
+        let sending = Regex::new(r"Sending HTTP Request: (?P<method>[A-Z]+) (?P<url>\S+)").unwrap();
+        let request_id = Regex::new(r"(?:^|[\s\]:-])request_id: (?P<id>\S+)\s*$").unwrap();
+        let lines = [
+            r#"2025-11-03 09:14:03,101 INFO httpx: HTTP Request: POST https://api.anthropic.com/v1/messages "HTTP/1.1 529 " "#,
+            r#"[2025-11-03 09:14:03 - httpx:1025 - INFO] HTTP Request: POST https://api.anthropic.com/v1/messages "HTTP/1.1 200 OK""#,
+            r#"HTTP Request: POST https://api.anthropic.com/v1/messages "HTTP/2 429 Too Many Requests" extra"#,
+            r#"HTTP Request: POST https://x "HTTP/1.1 5290 X""#,
+            r#"HTTP Request: POST https://x "HTTP/1.1 529 no closing quote"#,
+            r#"HTTP Request: post https://x "HTTP/1.1 529""#,
+            r#"HTTP Request: POST  https://x "HTTP/1.1 529""#,
+            "HTTP Request: POST https://x\t\"HTTP/1.1 529\"",
+            r#"HTTP Request: broken HTTP Request: GET https://y "HTTP/1.0 404 Not Found""#,
+            r#"HTTP Request: POST https://x "HTTP/ 529""#,
+            r#"DEBUG anthropic._base_client: HTTP Response: POST https://api.anthropic.com/v1/messages "529 " Headers({'request-id': 'req_1'})"#,
+            r#"HTTP Response: POST https://api.anthropic.com/v1/messages "400 Bad Request""#,
+            r#"HTTP Response: POST https://api.anthropic.com/v1/messages "400 Bad Request"Headers(x)"#,
+            r#"HTTP Response: POST https://api.anthropic.com/v1/messages "400" Headers([('a', 'b')])"#,
+            r#"HTTP Response: POST https://api.anthropic.com/v1/messages "40" Headers()"#,
+            "DEBUG anthropic._base_client: Sending HTTP Request: POST https://api.anthropic.com/v1/messages",
+            "Sending HTTP Request: POST",
+            "Sending HTTP Request: POST https://\u{e9}.example/v1/messages\u{a0}tail",
+            "DEBUG anthropic._base_client: request_id: req_011CUpBqYDfgxbYnHAhb3ePW",
+            "request_id: req_1   ",
+            "x-request_id: req_1",
+            "xrequest_id: req_1",
+            "request_id: req_1 and more",
+            "request_id: None",
+            "request_id:    ",
+            "a]request_id: req_2 request_id: req_3",
+            "\u{2003}request_id: req_4",
+            "",
+        ];
+        for line in lines {
+            let by_regex = httpx
+                .captures(line)
+                .map(|c| (c["url"].to_string(), c["status"].parse::<u16>().unwrap()));
+            let by_hand = httpx_line(line).map(|h| (h.url.to_string(), h.status));
+            assert_eq!(by_hand, by_regex, "httpx: {line:?}");
+            let by_regex = response.captures(line).map(|c| {
+                (
+                    c["url"].to_string(),
+                    c["status"].parse::<u16>().unwrap(),
+                    c.name("headers").map(|m| m.as_str().to_string()),
+                )
+            });
+            let by_hand = response_line(line)
+                .map(|r| (r.url.to_string(), r.status, r.headers.map(str::to_string)));
+            assert_eq!(by_hand, by_regex, "response: {line:?}");
+            let by_regex = sending.captures(line).map(|c| c["url"].to_string());
+            assert_eq!(
+                sending_line(line).map(str::to_string),
+                by_regex,
+                "sending: {line:?}"
+            );
+            let by_regex = request_id.captures(line).map(|c| c["id"].to_string());
+            assert_eq!(
+                request_id_line(line).map(str::to_string),
+                by_regex,
+                "request_id: {line:?}"
+            );
+        }
+        assert!(httpx_line(lines[0]).is_some());
+        assert!(response_line(lines[10]).is_some());
+    }
 
     fn scan(text: &str) -> FileScan {
         parse_text(text, &ScanOptions::default())
