@@ -7,7 +7,8 @@
 //! - Kubernetes CRI (containerd, CRI-O): `2025-10-02T16:20:11.123456789Z stderr F <line>`; `P`
 //!   marks a partial line, joined with the following fragments of its stream up to the `F`.
 //! - `kubectl logs --timestamps` and GitHub Actions logs: an RFC 3339 time and one space before
-//!   the line (`2025-10-02T16:20:11.1234567Z <line>`). Only times with at least four fraction
+//!   the line (`2025-10-02T16:20:11.1234567Z <line>`); `gh run view --log` puts the job and
+//!   step names before it, tab-separated. Only times with at least four fraction
 //!   digits or an explicit offset are taken for such a prefix: Claude Code's debug log starts its
 //!   lines with a millisecond `Z` time that its own parser reads, and that is not an envelope.
 //!
@@ -191,8 +192,18 @@ fn peel(line: &str) -> Option<Layer<'_>> {
     match b.first()? {
         b'{' => docker(line),
         b'0'..=b'9' => stamped(line),
-        _ => None,
+        _ => gh_cli(line),
     }
+}
+
+/// `gh run view --log`: `<job>\t<step>\t<time> <line>`.
+fn gh_cli(line: &str) -> Option<Layer<'_>> {
+    let b = line.as_bytes();
+    let head = &b[..b.len().min(256)];
+    let first = memchr::memchr(b'\t', head)?;
+    let second = first + 1 + memchr::memchr(b'\t', head.get(first + 1..)?)?;
+    let layer = stamped(line.get(second + 1..)?)?;
+    (layer.stream.is_none()).then_some(layer)
 }
 
 /// Docker's json-file line.
@@ -410,7 +421,11 @@ mod tests {
             "\u{feff}2025-10-02T16:20:11.1234567Z ##[group]Run python app.py\n",
             "2025-10-02T16:20:11.12345Z {\"level\":\"error\",\"msg\":\"x\"}\n",
             "2025-10-02T16:20:11.1234567Z 2025-10-02T16:20:10.999999Z inner\n",
+            "review\tRun claude\t2025-10-02T16:20:11.1234567Z API Error: 529 Overloaded\n",
+            "a\tb\tnot a time\n",
         ));
+        assert_eq!(v[4].0, "API Error: 529 Overloaded");
+        assert_eq!(v[5].0, "a\tb\tnot a time");
         assert_eq!(
             v[0].0,
             "[log_3f2a1c] connection failed - error; no more retries left"
