@@ -1,7 +1,7 @@
 //! Container and CI envelopes change nothing but the times: every line-format sample, wrapped
 //! line by line as Docker's json-file driver, a CRI runtime, `kubectl logs --timestamps`, GitHub
-//! Actions or `gh run view --log` would write it, yields the failures and successes it yields
-//! bare.
+//! Actions, `gh run view --log` or `docker compose logs` would write it, yields the failures and
+//! successes it yields bare.
 
 mod common;
 
@@ -55,6 +55,7 @@ fn wrap(bare: &[u8], how: &str) -> Vec<u8> {
                 "2025-10-02T16:20:11.{}Z {line}\n",
                 1_000_000 + i % 8_000_000
             )),
+            "compose" => out.push_str(&format!("api-1  | {line}\n")),
             _ => out.push_str(&format!(
                 "build\tRun app\t2025-10-02T16:20:11.{}Z {line}\n",
                 1_000_000 + i % 8_000_000
@@ -100,7 +101,7 @@ fn every_envelope_yields_the_failures_of_the_bare_lines() {
     let bare = bare_stream();
     let want = outcome(bare.clone());
     assert!(want.0.values().sum::<usize>() > 100);
-    for how in ["docker", "cri", "kubectl", "actions", "gh"] {
+    for how in ["docker", "cri", "kubectl", "actions", "gh", "compose"] {
         let got = outcome(wrap(&bare, how));
         assert_eq!(got, want, "wrapped as {how}");
     }

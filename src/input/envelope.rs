@@ -8,7 +8,8 @@
 //!   marks a partial line, joined with the following fragments of its stream up to the `F`.
 //! - `kubectl logs --timestamps` and GitHub Actions logs: an RFC 3339 time and one space before
 //!   the line (`2025-10-02T16:20:11.1234567Z <line>`); `gh run view --log` puts the job and
-//!   step names before it, tab-separated. Only times with at least four fraction
+//!   step names before it, tab-separated.
+//! - `docker compose logs`: `api-1  | <line>` (with `--timestamps`, a time prefix follows). Only times with at least four fraction
 //!   digits or an explicit offset are taken for such a prefix: Claude Code's debug log starts its
 //!   lines with a millisecond `Z` time that its own parser reads, and that is not an envelope.
 //!
@@ -192,8 +193,33 @@ fn peel(line: &str) -> Option<Layer<'_>> {
     match b.first()? {
         b'{' => docker(line),
         b'0'..=b'9' => stamped(line),
+        b'a'..=b'z' | b'A'..=b'Z' => compose(line).or_else(|| gh_cli(line)),
         _ => gh_cli(line),
     }
+}
+
+/// `docker compose logs`: the service name (v2 `api-1`, v1 `api_1`), padding, `| `.
+fn compose(line: &str) -> Option<Layer<'_>> {
+    let b = line.as_bytes();
+    let head = &b[..b.len().min(64)];
+    let bar = memchr::memchr(b'|', head)?;
+    if bar < 2 || b[bar - 1] != b' ' || b.get(bar + 1).is_some_and(|c| *c != b' ') {
+        return None;
+    }
+    let name = line[..bar].trim_end_matches(' ');
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+    {
+        return None;
+    }
+    Some(Layer {
+        inner: Cow::Borrowed(line.get(bar + 2..).unwrap_or("")),
+        stamp: None,
+        partial: None,
+        stream: None,
+    })
 }
 
 /// `gh run view --log`: `<job>\t<step>\t<time> <line>`.
@@ -423,7 +449,14 @@ mod tests {
             "2025-10-02T16:20:11.1234567Z 2025-10-02T16:20:10.999999Z inner\n",
             "review\tRun claude\t2025-10-02T16:20:11.1234567Z API Error: 529 Overloaded\n",
             "a\tb\tnot a time\n",
+            "api-1  | 2025-10-02T16:20:11.123456789Z [log_3f2a1c] connection failed\n",
+            "worker_1    | Traceback (most recent call last):\n",
+            "api-1  |\n",
         ));
+        assert_eq!(v[6].0, "[log_3f2a1c] connection failed");
+        assert!(v[6].3.is_some());
+        assert_eq!(v[7].0, "Traceback (most recent call last):");
+        assert_eq!(v[8].0, "");
         assert_eq!(v[4].0, "API Error: 529 Overloaded");
         assert_eq!(v[5].0, "a\tb\tnot a time");
         assert_eq!(
@@ -448,6 +481,10 @@ mod tests {
             "",
             "2025-10-02T16:20:11.1234567Zé",
             "2025-10-02T16:20:11.1234567+0é:00 x",
+            "INFO:     10.0.0.7:51522 - \"POST /v1/messages HTTP/1.1\" 200 OK",
+            "| a | b |",
+            "two words | x",
+            "name|x",
         ] {
             let v = unwrap_all(l);
             assert_eq!(v.len(), usize::from(!l.is_empty()), "{l}");
