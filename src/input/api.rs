@@ -619,6 +619,11 @@ pub fn leading_stamp(line: &str) -> Option<crate::record::Stamp> {
     crate::time::iso(&iso)
 }
 
+/// A URL of another vendor's API (OpenAI, Mistral...), not a gateway's route to Anthropic.
+pub fn other_vendor_url(url: &str) -> bool {
+    foreign_host(url) && !url.contains("/anthropic/")
+}
+
 /// Hosts that serve other vendors' APIs: their URLs are never Claude API calls even when the
 /// path looks like one (`/v1/models`, `/v1/files`).
 fn foreign_host(url: &str) -> bool {

@@ -586,7 +586,16 @@ pub(crate) struct DebugParser {
 
 impl DebugParser {
     fn flush(&mut self, sink: &mut Sink) {
-        if let Some(p) = self.pending.take() {
+        if let Some(mut p) = self.pending.take() {
+            // Told after the fact: it joins the TypeScript SDK's line about the same attempt
+            // (`ANTHROPIC_LOG=debug`) just before it, never another Claude Code line.
+            p.record.evidence = Evidence::Summary;
+            let after_own = sink
+                .recent_failure(p.last_line, u64::MAX)
+                .is_some_and(|f| f.source_kind == SourceKind::ClaudeCode);
+            if after_own {
+                super::python::close_last_failure(sink);
+            }
             sink.push(p.record);
         }
     }
@@ -606,6 +615,9 @@ impl DebugParser {
                     p.record.error_type = None;
                 }
                 p.record.absorb(r);
+                if slot == Slot::Attempt {
+                    self.flush(sink);
+                }
                 return;
             }
         }
@@ -615,6 +627,11 @@ impl DebugParser {
             slots: slot as u8,
             last_line: lineno,
         });
+        // `API error (attempt N/M)` is the last line Claude Code writes about an attempt: out
+        // now, in its place among the SDK's lines.
+        if slot == Slot::Attempt {
+            self.flush(sink);
+        }
     }
 
     fn message(

@@ -155,6 +155,10 @@ static TRIGGERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
         "\"DEADLINE_EXCEEDED\"",
         "\"UNAUTHENTICATED\"",
         "\"INTERNAL\"",
+        "amazonaws.com:",
+        "Retry needed, ",
+        "Response received to retry",
+        "'x-amzn-ErrorType': '",
     ])
     .expect("static automaton")
 });
@@ -331,7 +335,8 @@ fn google_envelope(line: &str) -> Option<Record> {
             .split_whitespace()
             .find(|w| w.contains("aiplatform.googleapis.com"))
         {
-            r.endpoint = endpoint_of(url.trim_matches(|c| c == '"' || c == '\''), &[]);
+            let url = url.trim_matches(|c: char| matches!(c, '"' | '\'' | ',' | ';' | '(' | ')'));
+            r.endpoint = endpoint_of(url, &[]);
         }
         return Some(r);
     }
@@ -352,7 +357,52 @@ struct JsDump {
 #[derive(Debug, Default)]
 pub(crate) struct CloudsParser {
     dump: Option<JsDump>,
+    /// A pretty-printed JSON value being read (Google's error envelope over several lines).
+    pretty: Option<PrettyJson>,
+    /// The start of the line before, for the context of a pretty-printed body after it.
+    prev: PrevLine,
+    /// botocore's attempts at one call, from its DEBUG lines.
+    boto: BotoChain,
 }
+
+#[derive(Debug, Default)]
+struct PrevLine {
+    lineno: u64,
+    text: String,
+}
+
+/// Bytes of the line before kept for context.
+const PREV_BYTES: usize = 512;
+/// Bounds of a pretty-printed JSON value.
+const MAX_PRETTY_LINES: u64 = 200;
+const MAX_PRETTY_BYTES: usize = 64 * 1024;
+
+#[derive(Debug)]
+struct PrettyJson {
+    start: u64,
+    text: String,
+    lines: u64,
+    scanner: super::api::JsonScanner,
+    /// The line before the value, when it was the line just before.
+    context: Option<String>,
+}
+
+/// botocore DEBUG: urllib3 logs each attempt (`https://bedrock-runtime...:443 "POST
+/// /model/.../invoke HTTP/1.1" 429 65`), the retry handler says when another one follows.
+#[derive(Debug, Default)]
+struct BotoChain {
+    attempts: u32,
+    retry_announced: bool,
+    last_attempt_line: Option<u64>,
+}
+
+/// Lines from the last attempt within which a retry notice belongs to it.
+const BOTO_RETRY_SPAN: u64 = 60;
+
+static URLLIB3_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"https?://(?P<host>bedrock-runtime[\w.-]*\.amazonaws\.com)(?::\d+)? "(?P<method>[A-Z]+) (?P<path>/\S*) HTTP/[\d.]+" (?P<status>\d{3}) "#)
+        .expect("static regex")
+});
 
 impl LineParser for CloudsParser {
     fn feed(&mut self, line: &str, lineno: u64, sink: &mut Sink) -> Claim {
@@ -361,8 +411,30 @@ impl LineParser for CloudsParser {
                 return claim;
             }
         }
+        if self.pretty.is_some() {
+            return self.pretty_line(line, sink);
+        }
+        let opens = line.len() <= 16 && matches!(line.trim(), "{" | "[" | "[{");
+        if opens {
+            let context = (self.prev.lineno + 1 == lineno && !self.prev.text.is_empty())
+                .then(|| self.prev.text.clone());
+            let mut scanner = super::api::JsonScanner::default();
+            let _ = scanner.feed(line);
+            self.pretty = Some(PrettyJson {
+                start: lineno,
+                text: line.trim().to_string(),
+                lines: 1,
+                scanner,
+                context,
+            });
+            return Claim::Relevant;
+        }
+        self.note_prev(line, lineno);
         if !TRIGGERS.is_match(line) {
             return Claim::NotMine;
+        }
+        if let Some(claim) = self.boto_debug(line, lineno, sink) {
+            return claim;
         }
         let clean = strip_ansi(line);
         let line = clean.as_ref();
@@ -435,11 +507,168 @@ impl LineParser for CloudsParser {
     }
 
     fn busy(&self) -> bool {
-        self.dump.is_some()
+        self.dump.is_some() || self.pretty.is_some()
     }
 
     fn finish(&mut self, sink: &mut Sink) {
         let _ = self.end_dump(sink);
+        self.end_pretty(sink);
+    }
+}
+
+impl CloudsParser {
+    fn note_prev(&mut self, line: &str, lineno: u64) {
+        let mut end = line.len().min(PREV_BYTES);
+        while !line.is_char_boundary(end) {
+            end -= 1;
+        }
+        self.prev.text.clear();
+        self.prev.text.push_str(&line[..end]);
+        self.prev.lineno = lineno;
+    }
+
+    /// The next line of a pretty-printed value: every line is its, until it closes.
+    fn pretty_line(&mut self, line: &str, sink: &mut Sink) -> Claim {
+        // Inner lines of pretty JSON are indented or close a bracket; anything else is a new
+        // record, and the value was not JSON after all.
+        let inner = matches!(
+            line.as_bytes().first(),
+            Some(b' ' | b'\t' | b'}' | b']' | b'"' | b',')
+        );
+        if !inner {
+            self.end_pretty(sink);
+            return Claim::NotMine;
+        }
+        let Some(p) = self.pretty.as_mut() else {
+            return Claim::NotMine;
+        };
+        p.lines += 1;
+        p.text.push('\n');
+        p.text.push_str(line);
+        let closed = p.scanner.feed(line).is_some();
+        if closed || p.lines >= MAX_PRETTY_LINES || p.text.len() > MAX_PRETTY_BYTES {
+            self.end_pretty(sink);
+        }
+        Claim::Relevant
+    }
+
+    /// A pretty-printed value ended: a Google error envelope about Claude is a failure (the
+    /// log line or traceback before it tells the same failure, and joins it); anything else
+    /// was noise.
+    fn end_pretty(&mut self, sink: &mut Sink) {
+        let Some(p) = self.pretty.take() else { return };
+        let record = serde_json::from_str::<Value>(&p.text)
+            .ok()
+            .filter(|v| {
+                v.pointer("/error/status").is_some() || v.pointer("/0/error/status").is_some()
+            })
+            .and_then(|v| {
+                let context = p.context.as_deref().unwrap_or("");
+                let text = format!("{context} {v}");
+                // The same failure told just before by a record another parser read (a
+                // traceback), with the same status. A plain line before that names no
+                // Claude says whose error it is.
+                let code = v
+                    .pointer("/error/code")
+                    .or_else(|| v.pointer("/0/error/code"))
+                    .and_then(Value::as_u64);
+                let near = p.context.is_none()
+                    && sink.recent_failure(p.start, 40).is_some_and(|f| {
+                        (f.source_kind == SourceKind::Vertex
+                            || matches!(f.provider.as_deref(), Some("vertex" | "anthropic")))
+                            && f.effective_status().map(u64::from) == code
+                    });
+                if !(near || mentions_claude(&text) || context.contains("aiplatform")) {
+                    return None;
+                }
+                let mut r = google_envelope(&text)?;
+                r.line = Some(p.start);
+                r.stamp = stamp_near_start(context);
+                Some(r)
+            });
+        match record {
+            Some(r) => push_told(sink, r),
+            None => sink.relevant_lines_were_noise(p.lines),
+        }
+    }
+
+    /// botocore / urllib3 DEBUG lines about Bedrock attempts.
+    fn boto_debug(&mut self, line: &str, lineno: u64, sink: &mut Sink) -> Option<Claim> {
+        if line.contains("Retry needed, ") || line.contains("Response received to retry") {
+            let recent = self
+                .boto
+                .last_attempt_line
+                .is_some_and(|at| lineno.saturating_sub(at) <= BOTO_RETRY_SPAN);
+            if !recent {
+                return Some(Claim::Noise);
+            }
+            self.boto.retry_announced = true;
+            return Some(Claim::Relevant);
+        }
+        if let Some(at) = line.find("'x-amzn-ErrorType': '") {
+            // botocore's dump of the response headers, right after the attempt: the error
+            // code and the request id of that attempt.
+            let recent = self
+                .boto
+                .last_attempt_line
+                .is_some_and(|l| lineno.saturating_sub(l) <= 3);
+            let rest = &line[at + "'x-amzn-ErrorType': '".len()..];
+            let code = rest.split([':', '\'']).next().unwrap_or("");
+            if !recent || bedrock_code(code).is_none() {
+                return Some(Claim::Noise);
+            }
+            let mut r = bedrock_record(Evidence::ResponseDump);
+            r.line = Some(lineno);
+            apply_bedrock_code(&mut r, code);
+            r.request_id = line.find("'x-amzn-RequestId': '").and_then(|i| {
+                let id = &line[i + "'x-amzn-RequestId': '".len()..];
+                id.split('\'').next().map(str::to_string)
+            });
+            push_told(sink, r);
+            return Some(Claim::Relevant);
+        }
+        if !line.contains("amazonaws.com") {
+            return None;
+        }
+        let c = URLLIB3_LINE.captures(line)?;
+        let path = c["path"].replace("%3A", ":").replace("%3a", ":");
+        let Some(endpoint) = endpoint_of(&path, &sink.opts.api_paths) else {
+            return Some(Claim::Noise);
+        };
+        let status: u16 = c["status"].parse().ok()?;
+        let recent = self
+            .boto
+            .last_attempt_line
+            .is_some_and(|at| lineno.saturating_sub(at) <= BOTO_RETRY_SPAN);
+        let attempt = if self.boto.retry_announced && recent {
+            self.boto.attempts.saturating_add(1)
+        } else {
+            1
+        };
+        self.boto = BotoChain {
+            attempts: attempt,
+            retry_announced: false,
+            last_attempt_line: Some(lineno),
+        };
+        let ok = (200..300).contains(&status);
+        let mut r = bedrock_record(Evidence::Transport);
+        r.outcome = if ok {
+            Outcome::Success
+        } else {
+            Outcome::Failure
+        };
+        r.line = Some(lineno);
+        r.stamp = stamp_near_start(line);
+        r.http_status = Some(status);
+        r.model = super::api::model_of_path(&endpoint);
+        r.endpoint = Some(endpoint);
+        r.attempt = Some(attempt);
+        if !ok {
+            // urllib3 logs an attempt before anything else about it.
+            super::python::close_last_failure(sink);
+        }
+        sink.push(r);
+        Some(Claim::Relevant)
     }
 }
 
@@ -978,6 +1207,69 @@ mod tests {
         assert_eq!(
             s.failures[2].endpoint.as_deref(),
             Some("/model/eu.anthropic.claude-3-7-sonnet-20250219-v1:0/invoke-with-response-stream")
+        );
+    }
+
+    #[test]
+    fn pretty_printed_google_error_after_a_log_line_is_one_failure() {
+        let s = scan(concat!(
+            "2025-10-02 16:20:11,482 ERROR [w] claude call failed, body:\n",
+            "{\n",
+            "  \"error\": {\n",
+            "    \"code\": 429,\n",
+            "    \"message\": \"Resource exhausted. Please try again later.\",\n",
+            "    \"status\": \"RESOURCE_EXHAUSTED\"\n",
+            "  }\n",
+            "}\n",
+            "2025-10-02 16:20:12,000 INFO [w] gemini call failed, body:\n",
+            "{\n",
+            "  \"error\": {\"code\": 429, \"message\": \"Resource exhausted.\", \"status\": \"RESOURCE_EXHAUSTED\"}\n",
+            "}\n",
+        ));
+        assert_eq!(s.failures.len(), 1);
+        let f = &s.failures[0];
+        assert_eq!(f.line, Some(2));
+        assert_eq!(f.http_status, Some(429));
+        assert_eq!(f.provider_code.as_deref(), Some("RESOURCE_EXHAUSTED"));
+        assert!(f.stamp.is_some());
+        assert_eq!(s.lines.relevant, 7);
+        assert_eq!(s.lines.read, 12);
+    }
+
+    #[test]
+    fn an_open_brace_that_is_not_json_does_not_swallow_the_next_lines() {
+        let s = scan(concat!(
+            "{\n",
+            "[2025-11-03 09:14:03 - httpx:1025 - INFO] HTTP Request: POST https://api.anthropic.com/v1/messages \"HTTP/1.1 529 \"\n",
+        ));
+        assert_eq!(s.failures.len(), 1);
+        assert_eq!(s.failures[0].http_status, Some(529));
+    }
+
+    #[test]
+    fn botocore_debug_attempts_and_the_final_error_are_one_failure_each_attempt() {
+        let s = scan(concat!(
+            "2025-10-02 08:41:17,120 urllib3.connectionpool [DEBUG] https://bedrock-runtime.us-east-1.amazonaws.com:443 \"POST /model/anthropic.claude-3-5-sonnet-20241022-v2%3A0/invoke HTTP/1.1\" 429 65\n",
+            "2025-10-02 08:41:17,121 botocore.parsers [DEBUG] Response headers: {'x-amzn-RequestId': '6f1c2e3d-0a9b-4c8d-9e7f-112233445566', 'x-amzn-ErrorType': 'ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/'}\n",
+            "2025-10-02 08:41:17,122 botocore.retries.standard [DEBUG] Retry needed, retrying request after delay of: 0.68\n",
+            "2025-10-02 08:41:18,120 urllib3.connectionpool [DEBUG] https://bedrock-runtime.us-east-1.amazonaws.com:443 \"POST /model/anthropic.claude-3-5-sonnet-20241022-v2%3A0/invoke HTTP/1.1\" 429 65\n",
+            "2025-10-02 08:41:18,200 app [ERROR] failed: An error occurred (ThrottlingException) when calling the InvokeModel operation (reached max retries: 1): Too many requests, please wait before trying again.\n",
+            "2025-10-02 08:41:19,120 urllib3.connectionpool [DEBUG] https://bedrock-runtime.us-east-1.amazonaws.com:443 \"POST /model/meta.llama3-70b-instruct-v1%3A0/invoke HTTP/1.1\" 429 65\n",
+        ));
+        assert_eq!(s.failures.len(), 2);
+        assert_eq!(s.failures[0].attempt, Some(1));
+        assert_eq!(
+            s.failures[0].request_id.as_deref(),
+            Some("6f1c2e3d-0a9b-4c8d-9e7f-112233445566")
+        );
+        assert_eq!(s.failures[1].attempt, Some(2));
+        assert_eq!(
+            s.failures[1].provider_code.as_deref(),
+            Some("ThrottlingException")
+        );
+        assert_eq!(
+            s.failures[1].endpoint.as_deref(),
+            Some("/model/anthropic.claude-3-5-sonnet-20241022-v2:0/invoke")
         );
     }
 }

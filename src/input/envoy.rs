@@ -1,10 +1,14 @@
-//! Envoy access logs in the default format: status, response flags, duration.
+//! Envoy access logs in the default text format and as `json_format` JSON lines: status,
+//! response flags, duration.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
+use serde_json::Value;
+
 use super::api::{endpoint_of, model_of_path, provider_of_url};
+use super::json::Position;
 use super::{Claim, LineParser, Sink};
 use crate::record::{Outcome, Record, SourceKind};
 use crate::time;
@@ -67,58 +71,119 @@ impl LineParser for EnvoyParser {
         let Ok(code) = c["status"].parse::<u16>() else {
             return Claim::Bad("envoy: response code is not a number");
         };
-        let flags: Vec<&str> = c["flags"]
-            .split(',')
-            .filter(|f| !f.is_empty() && *f != "-")
-            .collect();
-        let stream_broke = flags
-            .iter()
-            .any(|f| matches!(*f, "UC" | "UR" | "LR" | "SI" | "UPE" | "UMSDR" | "DT"));
-        let client_left = flags.contains(&"DC");
-        let failed = code == 0 || code >= 400 || stream_broke || client_left;
-        let mut r = Record::new(
-            SourceKind::Envoy,
-            if failed {
-                Outcome::Failure
-            } else {
-                Outcome::Success
-            },
-        );
+        let mut r = access_record(code, &c["flags"], endpoint);
         r.line = Some(lineno);
         r.stamp = time::iso(&c["time"]);
-        r.http_status = (code != 0).then_some(code);
         r.latency_ms = c["duration"].parse().ok();
-        r.model = model_of_path(&endpoint);
-        if flags.is_empty() {
-            r.provider = Some(provider_of_url(&endpoint).to_string());
-        } else {
-            let joined = flags.join(",");
-            let described: Vec<&str> = flags.iter().map(|f| describe(f)).collect();
-            r.message = Some(format!(
-                "envoy response flags {joined}: {}",
-                described.join("; ")
-            ));
-            r.provider_code = Some(joined);
-            r.provider = Some("envoy".into());
-        }
-        if failed && (code == 0 || (200..300).contains(&code)) {
-            r.error_type = Some(
-                if client_left && !stream_broke {
-                    "client_closed"
-                } else if code == 0 && flags.iter().any(|f| matches!(*f, "UT" | "SI" | "DT")) {
-                    "client_timeout"
-                } else if code == 0 {
-                    "connection_error"
-                } else {
-                    "stream_error"
-                }
-                .into(),
-            );
-        }
-        r.endpoint = Some(endpoint);
         sink.push(r);
         Claim::Relevant
     }
+}
+
+/// The record of one access log entry: status 0 is no response; response flags tell what
+/// Envoy itself did (and make the provider Envoy).
+fn access_record(code: u16, flags: &str, endpoint: String) -> Record {
+    let flags: Vec<&str> = flags
+        .split(',')
+        .filter(|f| !f.is_empty() && *f != "-")
+        .collect();
+    let stream_broke = flags
+        .iter()
+        .any(|f| matches!(*f, "UC" | "UR" | "LR" | "SI" | "UPE" | "UMSDR" | "DT"));
+    let client_left = flags.contains(&"DC");
+    let failed = code == 0 || code >= 400 || stream_broke || client_left;
+    let mut r = Record::new(
+        SourceKind::Envoy,
+        if failed {
+            Outcome::Failure
+        } else {
+            Outcome::Success
+        },
+    );
+    r.http_status = (code != 0).then_some(code);
+    r.model = model_of_path(&endpoint);
+    if flags.is_empty() {
+        r.provider = Some(provider_of_url(&endpoint).to_string());
+    } else {
+        let joined = flags.join(",");
+        let described: Vec<&str> = flags.iter().map(|f| describe(f)).collect();
+        r.message = Some(format!(
+            "envoy response flags {joined}: {}",
+            described.join("; ")
+        ));
+        r.provider_code = Some(joined);
+        r.provider = Some("envoy".into());
+    }
+    if failed && (code == 0 || (200..300).contains(&code)) {
+        r.error_type = Some(
+            if client_left && !stream_broke {
+                "client_closed"
+            } else if code == 0 && flags.iter().any(|f| matches!(*f, "UT" | "SI" | "DT")) {
+                "client_timeout"
+            } else if code == 0 {
+                "connection_error"
+            } else {
+                "stream_error"
+            }
+            .into(),
+        );
+    }
+    r.endpoint = Some(endpoint);
+    r
+}
+
+/// An Envoy access log entry written with `json_format` (Istio's and Envoy Gateway's
+/// defaults, or a hand-written one): a response code and a path under the usual keys, and
+/// something only Envoy writes (response flags, upstream host or cluster).
+pub(crate) fn json_object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
+    let Some(map) = v.as_object() else {
+        return Claim::NotMine;
+    };
+    let Some(code) = map.get("response_code").and_then(|c| match c {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }) else {
+        return Claim::NotMine;
+    };
+    let envoy_only = ["response_flags", "upstream_host", "upstream_cluster"]
+        .iter()
+        .any(|k| map.contains_key(*k));
+    let path = [
+        "x-envoy-origin-path",
+        "x_envoy_original_path",
+        "path",
+        ":path",
+        "request_path",
+    ]
+    .iter()
+    .find_map(|k| map.get(*k).and_then(Value::as_str));
+    let (Some(path), true) = (path, envoy_only) else {
+        return Claim::NotMine;
+    };
+    let Ok(code) = u16::try_from(code) else {
+        return Claim::Bad("envoy: response code out of range");
+    };
+    let Some(endpoint) = endpoint_of(path, &sink.opts.api_paths) else {
+        return Claim::Noise;
+    };
+    let flags = map
+        .get("response_flags")
+        .and_then(Value::as_str)
+        .unwrap_or("-");
+    let mut r = access_record(code, flags, endpoint);
+    at.place(&mut r);
+    r.stamp = ["start_time", "timestamp", "@timestamp", "time"]
+        .iter()
+        .find_map(|k| map.get(*k).and_then(Value::as_str))
+        .and_then(time::iso);
+    r.latency_ms = map.get("duration").and_then(|d| match d {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    });
+    sink.push(r);
+    Claim::Relevant
 }
 
 #[cfg(test)]
@@ -165,5 +230,29 @@ mod tests {
         assert_eq!(s.successes.values().sum::<u64>(), 1);
         assert_eq!(s.lines.relevant, 1);
         assert_eq!(s.lines.noise, 1);
+    }
+
+    #[test]
+    fn json_format_lines_istio_and_envoy_gateway_keys() {
+        let s = parse_text(
+            concat!(
+                r#"{"start_time":"2025-10-02T16:31:12.408Z","method":"POST","path":"/v1/messages","protocol":"HTTP/1.1","response_code":503,"response_flags":"UF,URX","bytes_received":2311,"bytes_sent":91,"duration":30012,"upstream_host":"160.79.104.10:443"}"#,
+                "\n",
+                r#"{"start_time":"2025-10-02T16:32:05.117Z","method":"POST","x-envoy-origin-path":"/v1/messages?beta=true","response_code":"0","response_flags":"DC","duration":"812","upstream_cluster":"httproute/default/anthropic/rule/0"}"#,
+                "\n",
+                r#"{"start_time":"2025-10-02T16:31:42.000Z","method":"GET","path":"/healthz","response_code":200,"response_flags":"-","upstream_host":"10.42.0.9:8080"}"#,
+                "\n",
+                r#"{"response_code":200,"path":"/v1/messages","note":"not envoy: nothing only Envoy writes"}"#,
+                "\n",
+            ),
+            &ScanOptions::default(),
+        );
+        assert_eq!(s.failures.len(), 2);
+        assert_eq!(s.failures[0].provider_code.as_deref(), Some("UF,URX"));
+        assert_eq!(s.failures[0].latency_ms, Some(30012));
+        assert_eq!(s.failures[1].http_status, None);
+        assert_eq!(s.failures[1].error_type.as_deref(), Some("client_closed"));
+        assert_eq!(s.lines.relevant, 2);
+        assert_eq!(s.lines.noise, 2);
     }
 }

@@ -225,6 +225,12 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
     {
         return cloudflare(v, at, sink);
     }
+    if map.contains_key("response_code") {
+        let claim = super::envoy::json_object(v, at, sink);
+        if claim != Claim::NotMine {
+            return claim;
+        }
+    }
     if map.contains_key("status")
         && ["request_uri", "request", "uri", "path", "request_path"]
             .iter()

@@ -12,6 +12,7 @@ mod api;
 mod chunk;
 mod claude_code;
 mod clouds;
+mod envelope;
 mod envoy;
 pub(crate) mod fuzzing;
 mod gateways;
@@ -184,6 +185,11 @@ pub(crate) struct Sink<'a> {
     relevant_owned: std::collections::VecDeque<bool>,
     /// Warnings, with the line they are about (kept apart so a chunked scan can renumber).
     warnings: Vec<(Option<u64>, String)>,
+    /// Times that container / CI envelopes gave lines (see `envelope.rs`).
+    line_stamps: envelope::LineStamps,
+    /// The last line that showed a call to another vendor's API (OpenAI...): lines near it
+    /// that name no URL are not Claude's unless their context says so.
+    pub other_provider_line: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -218,6 +224,18 @@ impl<'a> Sink<'a> {
             chunked: false,
             relevant_owned: std::collections::VecDeque::new(),
             warnings: Vec::new(),
+            line_stamps: envelope::LineStamps::default(),
+            other_provider_line: None,
+        }
+    }
+
+    /// The last failure when it began at most `within` lines before `lineno`.
+    pub fn recent_failure(&self, lineno: u64, within: u64) -> Option<&Record> {
+        match self.last {
+            Some(Last::Failure(i, at)) if lineno.saturating_sub(at) <= within => {
+                self.scan.failures.get(i)
+            }
+            _ => None,
         }
     }
 
@@ -258,7 +276,12 @@ impl<'a> Sink<'a> {
     }
 
     /// Add a record about one attempt (or part of one).
-    pub fn push(&mut self, record: Record) {
+    pub fn push(&mut self, mut record: Record) {
+        if !self.line_stamps.is_empty() {
+            if let Some(s) = record.line.and_then(|l| self.line_stamps.at(l)) {
+                record.stamp = Some(s);
+            }
+        }
         if self.owned_now {
             *self.scan.formats.entry(record.source_kind).or_default() += 1;
             self.extend_span(record.stamp);
@@ -558,6 +581,7 @@ fn scan_lines(reader: &mut dyn BufRead, sink: &mut Sink) {
 /// window owns (see [`Window`]); returns the number of lines read before the window.
 fn scan_lines_in(reader: &mut dyn BufRead, sink: &mut Sink, window: Option<Window>) -> u64 {
     let mut parsers = line_parsers();
+    let mut envelopes = envelope::Envelopes::new(sink.opts.max_line_bytes);
     let mut reader = lines::LineReader::new(reader, sink.opts.max_line_bytes);
     let mut sticky = 0usize;
     let mut before = 0u64;
@@ -618,26 +642,72 @@ fn scan_lines_in(reader: &mut dyn BufRead, sink: &mut Sink, window: Option<Windo
             }
         }
         let text = line.text.as_ref();
-        let claim = dispatch(text, lineno, &mut parsers, &mut sticky, sink);
-        if window.is_some() && claim == Claim::Relevant {
-            if sink.relevant_owned.len() >= MAX_COOLDOWN_LINES as usize {
-                sink.relevant_owned.pop_front();
+        // Container and CI envelopes come off first; a partial line waits for its end and is
+        // counted with it.
+        let (claim, held) = match envelopes.unwrap(text, lineno, sink.owned_now) {
+            envelope::Unwrapped::Plain => {
+                (dispatch(text, lineno, &mut parsers, &mut sticky, sink), 0)
             }
-            sink.relevant_owned.push_back(sink.owned_now);
-        }
-        if sink.owned_now {
-            let stats = &mut sink.scan.lines;
-            match claim {
-                Claim::Relevant => stats.relevant += 1,
-                Claim::NotMine | Claim::Noise => stats.noise += 1,
-                Claim::Bad(reason) => stats.unparseable(reason),
+            envelope::Unwrapped::Held => continue,
+            envelope::Unwrapped::Line {
+                text,
+                stamp,
+                first_line,
+                held,
+            } => {
+                if let Some(s) = stamp.filter(|_| !envelope::has_own_time(&text)) {
+                    sink.line_stamps.note(first_line, s);
+                }
+                let claim = dispatch(&text, first_line, &mut parsers, &mut sticky, sink);
+                (claim, held)
             }
+        };
+        count_claim(
+            sink,
+            claim,
+            u64::from(sink.owned_now) + held,
+            window.is_some(),
+        );
+    }
+    for (text, stamp, first_line, held) in envelopes.finish() {
+        if let Some(s) = stamp.filter(|_| !envelope::has_own_time(&text)) {
+            sink.line_stamps.note(first_line, s);
         }
+        let claim = dispatch(&text, first_line, &mut parsers, &mut sticky, sink);
+        count_claim(sink, claim, held, window.is_some());
     }
     for p in parsers.iter_mut() {
         p.finish(sink);
     }
     before
+}
+
+/// Count `lines` lines (this one and the partial lines it ends) with the claim made for them.
+fn count_claim(sink: &mut Sink, claim: Claim, lines: u64, windowed: bool) {
+    if windowed && claim == Claim::Relevant {
+        for _ in 0..lines.min(MAX_COOLDOWN_LINES) {
+            if sink.relevant_owned.len() >= MAX_COOLDOWN_LINES as usize {
+                sink.relevant_owned.pop_front();
+            }
+            sink.relevant_owned.push_back(true);
+        }
+        if lines == 0 {
+            if sink.relevant_owned.len() >= MAX_COOLDOWN_LINES as usize {
+                sink.relevant_owned.pop_front();
+            }
+            sink.relevant_owned.push_back(false);
+        }
+    }
+    let stats = &mut sink.scan.lines;
+    match claim {
+        Claim::Relevant => stats.relevant += lines,
+        Claim::NotMine | Claim::Noise => stats.noise += lines,
+        Claim::Bad(reason) => {
+            for _ in 0..lines {
+                stats.unparseable(reason);
+            }
+        }
+    }
 }
 
 fn dispatch(
@@ -752,6 +822,37 @@ mod tests {
         assert_eq!(
             shape("{\n  \"result\": [\n {\"id\": 1}], \"success\": true}"),
             Shape::CloudflareResponse
+        );
+    }
+
+    #[test]
+    fn envelope_partial_lines_are_counted_with_the_line_they_end() {
+        let text = concat!(
+            "2025-10-02T16:20:11.100000000Z stderr P [2025-11-03 09:14:03 - httpx:1025 - INFO] HTTP Request: POST https://api.anthropic\n",
+            "2025-10-02T16:20:11.200000000Z stdout F hello\n",
+            "2025-10-02T16:20:11.300000000Z stderr F .com/v1/messages \"HTTP/1.1 529 \"\n",
+            "{\"log\":\"Traceback (most recent call last):\\n\",\"stream\":\"stderr\",\"time\":\"2025-10-02T16:20:12.5Z\"}\n",
+            "{\"log\":\"anthropic.APIConnectionError: Connection \",\"stream\":\"stderr\",\"time\":\"2025-10-02T16:20:12.6Z\"}\n",
+            "{\"log\":\"error.\\n\",\"stream\":\"stderr\",\"time\":\"2025-10-02T16:20:12.7Z\"}\n",
+            "2025-10-02T16:20:13.000000000Z stderr P never ended\n",
+        );
+        let s = scan_str(text);
+        assert_eq!(s.lines.read, 7);
+        assert_eq!(
+            s.lines.read,
+            s.lines.relevant + s.lines.noise + s.lines.unparseable
+        );
+        assert_eq!(s.failures.len(), 2);
+        assert_eq!(s.failures[0].http_status, Some(529));
+        assert_eq!(s.failures[0].line, Some(1));
+        assert_eq!(
+            s.failures[1].error_type.as_deref(),
+            Some("connection_error")
+        );
+        // The traceback's own lines tell no time: the envelope's is taken.
+        assert_eq!(
+            s.failures[1].stamp,
+            crate::time::iso("2025-10-02T16:20:12.5Z")
         );
     }
 }

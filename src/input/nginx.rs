@@ -222,11 +222,25 @@ impl LineParser for AccessParser {
             }
         }
         if a.request_time_s.is_none() {
-            // `... "ua" 0.523 0.520`: the first bare number after the user agent.
-            let after_ua = rest.rsplit('"').next().unwrap_or("");
-            a.request_time_s = after_ua
-                .split_whitespace()
+            // `... "ua" 0.523 0.520` (ingress-nginx: `"ua" 1830 0.523 [ns-svc-443] ...`): the
+            // first bare number after the user agent, also when quoted fields follow.
+            a.request_time_s = rest
+                .split('"')
+                .skip(4)
+                .step_by(2)
+                .flat_map(str::split_whitespace)
                 .find_map(|w| w.parse::<f64>().ok().filter(|_| w.contains('.')));
+        }
+        if a.upstream_status.is_none() {
+            // A quoted `$upstream_status` after the user agent: `"502, 504"`, `"-"`.
+            a.upstream_status = rest.split('"').skip(5).step_by(2).find(|v| {
+                let v = v.trim();
+                !v.is_empty()
+                    && v.split([',', ':']).all(|p| {
+                        let p = p.trim();
+                        p == "-" || (p.len() == 3 && p.bytes().all(|b| b.is_ascii_digit()))
+                    })
+            });
         }
         match access_record(&a, SourceKind::Nginx, sink) {
             Some(mut r) => {
@@ -423,5 +437,27 @@ mod tests {
             let third = rest.split('"').skip(1).step_by(2).nth(1);
             assert_eq!(user_agent(rest), third, "{rest:?}");
         }
+    }
+
+    #[test]
+    fn extra_fields_after_the_user_agent() {
+        let s = parse_text(
+            concat!(
+                // Custom format: request_time, then quoted upstream status and address lists.
+                r#"198.51.100.23 - - [02/Oct/2025:16:20:11 +0000] "POST /v1/messages HTTP/1.1" 504 167 "-" "Anthropic/Python 0.69.0" 60.004 "502, 504" "203.0.113.9:443, 203.0.113.10:443""#,
+                "\n",
+                r#"198.51.100.23 - - [02/Oct/2025:16:20:12 +0000] "POST /v1/messages HTTP/1.1" 200 1841 "-" "Anthropic/Python 0.69.0" 2.310 "502, 200" "203.0.113.9:443, 203.0.113.10:443""#,
+                "\n",
+                // ingress-nginx's default upstream format.
+                r#"10.42.0.1 - - [02/Oct/2025:16:20:13 +0000] "POST /v1/messages HTTP/1.1" 529 97 "-" "Anthropic/JS 0.65.0" 2311 1.843 [default-llm-proxy-443] [] 160.79.104.10:443 97 1.843 529 5b1f0c2e7d444e0a9a1b0c2d3e4f5a6b"#,
+                "\n",
+            ),
+            &ScanOptions::default(),
+        );
+        assert_eq!(s.failures.len(), 2);
+        assert_eq!(s.failures[0].latency_ms, Some(60004));
+        assert_eq!(s.failures[0].provider.as_deref(), Some("anthropic"));
+        assert_eq!(s.failures[1].latency_ms, Some(1843));
+        assert_eq!(s.successes.values().sum::<u64>(), 1);
     }
 }

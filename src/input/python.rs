@@ -25,8 +25,9 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::api::{
-    endpoint_of, error_body, google_status_error_type, mentions_claude, model_of_path, path_of,
-    plain_text, provider_of_url, stamp_near_start, strip_ansi, ErrorBody,
+    endpoint_of, error_body, google_status_error_type, mentions_claude, model_of_path,
+    other_vendor_url, path_of, plain_text, provider_of_url, stamp_near_start, strip_ansi,
+    ErrorBody,
 };
 use super::json::Position;
 use super::{clouds, har, litellm, pyrepr, Claim, LineParser, Sink};
@@ -305,6 +306,15 @@ fn http_record(url: &str, endpoint: String, status: u16, evidence: Evidence) -> 
 /// sometimes JSON, sometimes cut short; anything else (an HTML page) is plain text.
 fn read_body(body: &str) -> (ErrorBody, Option<Value>) {
     let t = body.trim();
+    if t.starts_with("b'") || t.starts_with("b\"") {
+        // The raw body as Python bytes (`response.content`): decoded, `\xc3\xa9` escapes
+        // and all, then read as any body.
+        if let Some((decoded, _)) = pyrepr::string_literal(t) {
+            if !decoded.trim_start().starts_with("b'") {
+                return read_body(&decoded);
+            }
+        }
+    }
     if t.starts_with('{') || t.starts_with('[') {
         let value = pyrepr::parse_prefix(t)
             .map(|(v, _)| v)
@@ -1094,6 +1104,9 @@ impl PythonParser {
     ) -> Claim {
         let Some(endpoint) = claude_endpoint(url, &sink.opts.api_paths) else {
             self.last_transport = Some((lineno, false));
+            if other_vendor_url(url) {
+                sink.other_provider_line = Some(lineno);
+            }
             return Claim::Noise;
         };
         self.flush_pending(sink);

@@ -743,10 +743,20 @@ pub(crate) struct TsParser {
     emitted: std::collections::HashSet<String>,
     claude_calls: u64,
     other_calls: u64,
+    /// The line of the last call to another vendor.
+    last_other_call: Option<u64>,
     /// Old SDK: (attempt, attempts remaining) of the last retried response.
     old_chain: Option<(u32, u32)>,
     old_model: Option<String>,
+    /// Connection failures without a URL in a file that calls several vendors: held until a
+    /// retry of the same chain names its URL (first attempt's log id, record, lines, line).
+    deferred: Vec<(String, Record, u64, u64)>,
 }
+
+/// Lines a deferred connection failure waits for a retry that names the vendor.
+const DEFER_SPAN: u64 = 200;
+/// How near another vendor's call makes a connection failure without a URL ambiguous.
+const OTHER_VENDOR_SPAN: u64 = 200;
 
 impl TsParser {
     fn remember_log(&mut self, id: &str, retry_of: Option<&str>) -> u32 {
@@ -791,6 +801,7 @@ impl TsParser {
             self.claude_calls += 1;
         } else {
             self.other_calls += 1;
+            self.last_other_call = Some(lineno);
         }
     }
 
@@ -1077,12 +1088,36 @@ impl TsParser {
                         .as_ref()
                         .and_then(|id| self.logs.get(id))
                         .and_then(|i| i.claude);
-                    // A connection failure names no URL: judge by the calls this client made.
-                    known.unwrap_or(
-                        self.other_calls == 0
-                            || (self.claude_calls > 0
-                                && matches!(self.last_sdk_line, Some((_, true)))),
-                    )
+                    // A connection failure names no URL, and the OpenAI SDK writes the same
+                    // lines: it is Claude's when its retry chain says so, or when the file
+                    // shows no other vendor's calls (here or in other loggers' lines). Where
+                    // both vendors are called, the call just before says nothing: calls
+                    // interleave.
+                    let at = r.line.unwrap_or(0);
+                    let near =
+                        |l: Option<u64>| l.is_some_and(|o| at.abs_diff(o) <= OTHER_VENDOR_SPAN);
+                    let others = near(self.last_other_call) || near(sink.other_provider_line);
+                    match (known, &h.log_id) {
+                        (Some(c), _) => c,
+                        (None, Some(id)) if others && r.outcome == Outcome::Failure => {
+                            // A retry may still tell whose call it was.
+                            let root = self
+                                .chains
+                                .iter()
+                                .find(|(_, ids)| ids.contains(id))
+                                .map_or_else(|| id.clone(), |(root, _)| root.clone());
+                            if self.deferred.len() >= 64 {
+                                let (_, _, lines, _) = self.deferred.remove(0);
+                                sink.relevant_lines_were_noise(lines);
+                            }
+                            let mut held = r.clone();
+                            held.provider = Some("anthropic".into());
+                            let at = held.line.unwrap_or(0);
+                            self.deferred.push((root, held, h.lines, at));
+                            return true;
+                        }
+                        (None, _) => !others,
+                    }
                 }
             },
         };
@@ -1114,6 +1149,11 @@ impl TsParser {
                 self.emitted.clear();
             }
             self.emitted.insert(id.clone());
+        }
+        if h.record.evidence == Evidence::Transport && h.record.outcome == Outcome::Failure {
+            // The SDK logs an attempt first, before any other line about it: the failure
+            // before is another attempt.
+            super::python::close_last_failure(sink);
         }
         sink.push(h.record);
         true
@@ -1165,6 +1205,9 @@ impl TsParser {
             let url = &c[4];
             let endpoint = api::claude_endpoint(url, &sink.opts.api_paths);
             self.note_call(lineno, endpoint.is_some());
+            if let Some(root) = &retry_of {
+                self.resolve_deferred(Some(root), endpoint.is_some(), lineno, sink);
+            }
             let attempt = self.remember_log(&id, retry_of.as_deref());
             if let Some(info) = self.logs.get_mut(&id) {
                 info.claude = Some(endpoint.is_some());
@@ -1193,7 +1236,7 @@ impl TsParser {
             r.provider = Some(api::provider_of_url(url).to_string());
             r.model = api::model_of_path(&endpoint);
             r.endpoint = Some(endpoint);
-            r.evidence = Evidence::Whole;
+            r.evidence = Evidence::Transport;
             self.hold(Kind::Info, Stage::Info, r, Some(id), line);
             if let Some(h) = &mut self.held {
                 h.claude = Some(true);
@@ -1232,7 +1275,7 @@ impl TsParser {
         r.line = Some(lineno);
         r.stamp = stamp;
         r.attempt = Some(attempt);
-        r.evidence = Evidence::Whole;
+        r.evidence = Evidence::Transport;
         r.request_id = BRACKET_REQUEST_ID
             .captures(extras)
             .map(|m| m[1].to_string());
@@ -1480,6 +1523,27 @@ impl TsParser {
 
     fn finish(&mut self, sink: &mut Sink) {
         self.finish_held(sink);
+        self.resolve_deferred(None, false, u64::MAX, sink);
+    }
+
+    /// A retry named the vendor of chain `root` (`None`: the end of the input): its held
+    /// connection failures are Claude's or noise. Failures waiting too long go too.
+    fn resolve_deferred(&mut self, root: Option<&str>, claude: bool, lineno: u64, sink: &mut Sink) {
+        let mut i = 0;
+        while i < self.deferred.len() {
+            let (id, _, _, at) = &self.deferred[i];
+            let mine = root.is_none_or(|r| r == id);
+            if !mine && lineno.saturating_sub(*at) <= DEFER_SPAN {
+                i += 1;
+                continue;
+            }
+            let (_, r, lines, _) = self.deferred.remove(i);
+            if mine && claude {
+                sink.push(r);
+            } else {
+                sink.relevant_lines_were_noise(lines);
+            }
+        }
     }
 }
 
