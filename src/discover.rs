@@ -108,10 +108,16 @@ fn walk(
             return;
         }
     };
-    let mut names: Vec<(String, PathBuf)> = entries
-        .filter_map(|e| e.ok())
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
-        .collect();
+    let mut names: Vec<(String, PathBuf)> = Vec::new();
+    for entry in entries {
+        match entry {
+            Ok(e) => names.push((e.file_name().to_string_lossy().into_owned(), e.path())),
+            Err(e) => problems.push(Problem {
+                file: display.to_string(),
+                reason: format!("an entry could not be listed: {}", io_reason(&e)),
+            }),
+        }
+    }
     names.sort();
     for (name, path) in names {
         let child = if display.ends_with('/') {
@@ -138,9 +144,35 @@ fn walk(
                     });
                 }
             }
-            Ok(_) => {} // sockets, fifos, devices: not logs
+            // Sockets, FIFOs, devices: not logs, and opening a FIFO without a writer would
+            // block the run. Given by name (`<(zcat x.gz)`), a pipe is read; met in a
+            // directory, it is skipped with a warning.
+            Ok(m) => problems.push(Problem {
+                file: child,
+                reason: format!("{}, not a regular file: skipped", special_kind(&m)),
+            }),
         }
     }
+}
+
+/// What kind of special file this is, in words.
+fn special_kind(m: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = m.file_type();
+        if t.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "a device";
+        }
+    }
+    let _ = m;
+    "a special file"
 }
 
 fn slashed(p: &str) -> String {
