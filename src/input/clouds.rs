@@ -438,9 +438,11 @@ impl LineParser for CloudsParser {
         }
         let clean = strip_ansi(line);
         let line = clean.as_ref();
-        // Lines other parsers read better: LiteLLM wraps cloud errors, the Python SDK prints
-        // Vertex bodies as `Error code: N - {...}`, Claude Code as `API Error (429 {...})`.
-        if line.contains("litellm")
+        // Lines other parsers read better: LiteLLM wraps cloud errors (`litellm.XError:`,
+        // its `LiteLLM` loggers), the Python SDK prints Vertex bodies as
+        // `Error code: N - {...}`, Claude Code as `API Error (429 {...})`. A bare `litellm` in
+        // a path or a key name is not LiteLLM's line.
+        if line.contains("litellm.")
             || line.contains("LiteLLM")
             || line.contains("Exception - ")
             || line.contains("Error code: ")
@@ -852,6 +854,19 @@ mod tests {
 
     fn scan(text: &str) -> FileScan {
         parse_text(text, &ScanOptions::default())
+    }
+
+    #[test]
+    fn a_botocore_error_that_mentions_litellm_in_passing_is_still_read() {
+        // Found by the planted-secrets test: a virtual key named `sk-...litellm...` made the
+        // line look like LiteLLM's, and neither parser took it.
+        let s = scan(concat!(
+            "2025-10-02 08:41:00,533 ERROR [app] invoke failed: botocore.errorfactory.ValidationException: An error occurred (ValidationException) when calling the InvokeModel operation: Malformed input request (key sk-FAKElitellmVirtualKey, config /etc/litellm/config.yaml)\n",
+            "litellm.RateLimitError: BedrockException - {\"message\":\"Too many requests, please wait before trying again.\"}\n",
+        ));
+        assert_eq!(s.failures.len(), 1, "{:#?}", s.failures);
+        assert_eq!(s.failures[0].http_status, Some(400));
+        assert_eq!(s.failures[0].source_kind, SourceKind::Bedrock);
     }
 
     #[test]
