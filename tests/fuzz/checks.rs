@@ -19,8 +19,11 @@ use claude_logscan::input::{self, FileScan, ScanOptions};
 use claude_logscan::record::{error_type_for_status, Outcome, Record, SourceKind, Stamp};
 use claude_logscan::{redact, time};
 
+/// One target's checks over one input; panics on a violation.
+pub type Check = fn(&[u8]);
+
 /// The targets, by the name of their directory under `regressions/` and `corpus/`.
-pub const TARGETS: [(&str, fn(&[u8])); 7] = [
+pub const TARGETS: [(&str, Check); 7] = [
     ("scan", scan),
     ("documents", documents),
     ("pyrepr", pyrepr),
