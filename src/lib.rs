@@ -306,9 +306,15 @@ pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
             message,
         });
     };
+    let mut files: Vec<report::FileLines> = Vec::with_capacity(inputs.len() + problems.len());
     for p in &problems {
         summary.files_unreadable += 1;
         warn(&p.file, &p.reason);
+        files.push(report::FileLines {
+            file: p.file.clone(),
+            skipped: Some(redact::redact(&p.reason).into_owned()),
+            ..Default::default()
+        });
     }
     let mut calls = CallCounts::default();
     let mut rate_calls = 0u64;
@@ -346,6 +352,21 @@ pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
         }
         let successes: u64 = s.successes.values().sum();
         summary.successes += successes;
+        files.push(report::FileLines {
+            file: s.file.clone(),
+            lines_read: l.read,
+            lines_relevant: l.relevant,
+            lines_noise: l.noise,
+            lines_unparseable: l.unparseable,
+            lines_invalid_utf8: l.invalid_utf8,
+            lines_truncated: l.truncated,
+            failures: s.failures.len() as u64,
+            successes,
+            skipped: s
+                .unreadable
+                .as_deref()
+                .map(|r| redact::redact(r).into_owned()),
+        });
         if successes > 0 {
             rate_calls += successes + s.failures.len() as u64;
             rate_failures += s.failures.len() as u64;
@@ -401,7 +422,8 @@ pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
     summary.coverage = (!failures.is_empty()).then(|| {
         failures.iter().filter(|f| f.cluster != "unknown").count() as f64 / failures.len() as f64
     });
-    let report = report::build(&failures, &cfg.by, &calls, summary, &cfg.catalog, warnings)?;
+    let mut report = report::build(&failures, &cfg.by, &calls, summary, &cfg.catalog, warnings)?;
+    report.files = files;
     Ok(Analysis {
         nothing_read: !inputs.is_empty() && readable == 0 || inputs.is_empty(),
         failures,

@@ -179,6 +179,25 @@ pub struct Warning {
     pub message: String,
 }
 
+/// How the lines of one input were accounted for: `lines_read = lines_relevant + lines_noise +
+/// lines_unparseable`, file by file, in input order.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FileLines {
+    pub file: String,
+    pub lines_read: u64,
+    pub lines_relevant: u64,
+    pub lines_noise: u64,
+    pub lines_unparseable: u64,
+    pub lines_invalid_utf8: u64,
+    pub lines_truncated: u64,
+    /// Failed and successful calls found in this file (failures before filters, and before
+    /// the same request id seen in several files is joined).
+    pub failures: u64,
+    pub successes: u64,
+    /// Why the file was skipped or not read to the end, if it was.
+    pub skipped: Option<String>,
+}
+
 /// The whole report: what every output format renders.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -196,6 +215,8 @@ pub struct Report {
     pub by_endpoint: Vec<Group>,
     pub timeline: Timeline,
     pub warnings: Vec<Warning>,
+    /// Line accounting per input (JSON output).
+    pub files: Vec<FileLines>,
 }
 
 /// Successful and failed calls by the dimensions that successes know about.
@@ -364,6 +385,7 @@ pub fn build(
         by_endpoint: one("endpoint")?,
         timeline: timeline(failures, calls)?,
         warnings,
+        files: Vec::new(),
     })
 }
 
