@@ -198,6 +198,7 @@ fn main() -> ExitCode {
         Some(Command::Patterns { action }) => patterns(action),
         Some(Command::Explain { query, patterns }) => explain(query, patterns),
     };
+    report_peak_memory();
     match result {
         Ok(code) => code.into(),
         Err(e) => {
@@ -207,6 +208,26 @@ fn main() -> ExitCode {
             eprintln!("claude-logscan: {e:#}");
             Exit::Usage.into()
         }
+    }
+}
+
+/// With `CLAUDE_LOGSCAN_PEAK_RSS=1`, the process's own peak resident memory on stderr (Linux:
+/// `VmHWM` of `/proc/self/status`). For the benchmark and the hostile-input tests: `getrusage`
+/// seen from a parent counts the memory of the process it was forked from.
+fn report_peak_memory() {
+    if std::env::var_os("CLAUDE_LOGSCAN_PEAK_RSS").is_none_or(|v| v != "1") {
+        return;
+    }
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return;
+    };
+    if let Some(kb) = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().strip_suffix("kB"))
+        .and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        eprintln!("claude-logscan: peak resident memory {kb} KiB");
     }
 }
 

@@ -75,6 +75,41 @@ fn hostile_corpus_runs_without_panic_and_counts_add_up() {
         n("lines_relevant") + n("lines_noise") + n("lines_unparseable"),
         "{s}"
     );
+    // File by file too, and every input (read, skipped or missing) is listed once.
+    let files = r["files"].as_array().unwrap();
+    for f in files {
+        let m = |k: &str| f[k].as_u64().unwrap();
+        assert_eq!(
+            m("lines_read"),
+            m("lines_relevant") + m("lines_noise") + m("lines_unparseable"),
+            "{f}"
+        );
+    }
+    assert_eq!(
+        files
+            .iter()
+            .map(|f| f["lines_read"].as_u64().unwrap())
+            .sum::<u64>(),
+        n("lines_read")
+    );
+    let skipped = |name: &str| {
+        files
+            .iter()
+            .find(|f| f["file"].as_str().unwrap().ends_with(name))
+            .and_then(|f| f["skipped"].as_str().map(str::to_string))
+    };
+    assert!(
+        skipped("program.bin").unwrap().contains("binary"),
+        "{files:?}"
+    );
+    assert_eq!(skipped("empty.log"), None);
+    assert_eq!(
+        files
+            .iter()
+            .filter(|f| f["file"].as_str().unwrap().ends_with("/empty.log"))
+            .count(),
+        1
+    );
     // 529 (cut.har entry 0) + 429 (latin1) + 529 (after the long line) + 529 (after deep JSON).
     assert_eq!(n("failures"), 4, "{s}");
     assert_eq!(n("lines_invalid_utf8"), 2, "{s}");
@@ -102,18 +137,165 @@ fn hostile_corpus_runs_without_panic_and_counts_add_up() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-#[test]
-fn many_small_files() {
-    let dir = common::temp_dir("many");
-    for i in 0..5_000 {
-        let sub = dir.join(format!("d{}", i % 50));
-        std::fs::create_dir_all(&sub).unwrap();
-        std::fs::write(sub.join(format!("f{i}.log")), ACCESS_529).unwrap();
+/// A run of the binary with its JSON report, its stderr (without the memory line) and its own
+/// peak resident memory, which it reports itself (`CLAUDE_LOGSCAN_PEAK_RSS`, Linux).
+#[cfg(target_os = "linux")]
+fn measured_report(args: &[&str]) -> (serde_json::Value, String, u64) {
+    let o = common::bin()
+        .env("CLAUDE_LOGSCAN_PEAK_RSS", "1")
+        .args(["--format", "json"])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{args:?}: {stderr}");
+    let report = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("report is JSON ({e}); stderr: {stderr}"));
+    let mut rss = None;
+    let mut rest = String::new();
+    for l in stderr.lines() {
+        match l.strip_prefix("claude-logscan: peak resident memory ") {
+            Some(kb) => rss = kb.strip_suffix(" KiB").and_then(|k| k.parse::<u64>().ok()),
+            None => {
+                rest.push_str(l);
+                rest.push('\n');
+            }
+        }
     }
-    let (r, stderr, code) = report_of(&dir);
-    assert_eq!(code, Some(0), "{stderr}");
-    assert_eq!(r["summary"]["files"], 5_000);
-    assert_eq!(r["summary"]["failures"], 5_000);
+    let rss = rss.unwrap_or_else(|| panic!("no peak memory line in {stderr}"));
+    (report, rest, rss * 1024)
+}
+
+const MB: u64 = 1 << 20;
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_100_mb_line_is_cut_and_memory_stays_bounded() {
+    let dir = common::temp_dir("line100");
+    // 100 MB without a newline between two failures.
+    let mut text = ACCESS_529.as_bytes().to_vec();
+    text.extend(std::iter::repeat_n(b'x', 100 << 20));
+    text.push(b'\n');
+    text.extend_from_slice(ACCESS_529.as_bytes());
+    std::fs::write(dir.join("huge-line.log"), &text).unwrap();
+    drop(text);
+    let (r, stderr, rss) = measured_report(&[dir.to_str().unwrap()]);
+    let s = &r["summary"];
+    assert_eq!(s["failures"], 2, "{s}");
+    assert_eq!(s["lines_read"], 3, "{s}");
+    assert_eq!(s["lines_truncated"], 1, "{s}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.contains("huge-line.log") && l.contains("longer than")),
+        "{stderr}"
+    );
+    assert!(rss < 256 * MB, "peak memory {} MB", rss / MB);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_hundred_thousand_small_files() {
+    let dir = common::temp_dir("many");
+    for d in 0..500 {
+        let sub = dir.join(format!("d{d:03}"));
+        std::fs::create_dir_all(&sub).unwrap();
+        for f in 0..200 {
+            // Every tenth file holds a failure, the others a line of noise.
+            let text = if f % 10 == 0 {
+                ACCESS_529
+            } else {
+                "worker started\n"
+            };
+            std::fs::write(sub.join(format!("f{f:03}.log")), text).unwrap();
+        }
+    }
+    let (r, stderr, rss) = measured_report(&["-q", dir.to_str().unwrap()]);
+    let s = &r["summary"];
+    assert_eq!(s["files"], 100_000, "{s}");
+    assert_eq!(s["lines_read"], 100_000, "{s}");
+    assert_eq!(s["failures"], 10_000, "{s}");
+    assert_eq!(s["lines_noise"], 90_000, "{s}");
+    assert!(stderr.is_empty(), "{stderr}");
+    assert!(rss < 256 * MB, "peak memory {} MB", rss / MB);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_har_with_a_million_entries_is_streamed() {
+    let dir = common::temp_dir("har-million");
+    let mut har =
+        String::from(r#"{"log":{"version":"1.2","creator":{"name":"t","version":"1"},"entries":["#);
+    for i in 0..1_000_000u32 {
+        if i > 0 {
+            har.push(',');
+        }
+        let status = if i % 1000 == 999 { 529 } else { 200 };
+        har.push_str(&format!(
+            r#"{{"startedDateTime":"2025-10-02T16:40:03Z","time":1,"request":{{"method":"POST","url":"https://api.anthropic.com/v1/messages","headers":[]}},"response":{{"status":{status},"headers":[],"content":{{"mimeType":"application/json","text":"{{}}"}}}}}}"#
+        ));
+    }
+    har.push_str("]}}");
+    std::fs::write(dir.join("big.har"), &har).unwrap();
+    let har_mb = har.len() as u64 / MB;
+    drop(har);
+    let (r, stderr, rss) = measured_report(&["-q", dir.to_str().unwrap()]);
+    let s = &r["summary"];
+    assert_eq!(s["failures"], 1_000, "{s}\n{stderr}");
+    assert_eq!(s["successes"], 999_000, "{s}");
+    assert!(
+        rss < 256 * MB,
+        "peak memory {} MB for a {har_mb} MB HAR",
+        rss / MB
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+#[cfg(unix)]
+fn fifos_and_sockets_in_a_directory_are_skipped_with_a_warning() {
+    let dir = common::temp_dir("special");
+    std::fs::write(dir.join("a.log"), ACCESS_529).unwrap();
+    let fifo = dir.join("pipe.log");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let _socket = std::os::unix::net::UnixListener::bind(dir.join("app.sock")).unwrap();
+    // Opening the FIFO would block for ever: the run must end on its own.
+    let mut child = common::bin()
+        .args(["--format", "json", dir.to_str().unwrap()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("the run hangs on a FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let o = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["summary"]["failures"], 1);
+    assert_eq!(r["summary"]["files_unreadable"], 2, "{stderr}");
+    for (file, reason) in [("pipe.log", "named pipe"), ("app.sock", "socket")] {
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.contains(file) && l.contains(reason) && l.contains("skipped")),
+            "no warning for {file}:\n{stderr}"
+        );
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
