@@ -41,9 +41,8 @@ const SCHEMES: &str = r"(?:Bearer|Basic|Token|Digest|AWS4-HMAC-SHA256|OAuth)";
 /// Names whose value is a secret wherever they appear (`name=value`, `"name": "value"`).
 const SECRET_NAMES: &str = r"(?:api[-_]?key|access[-_]?token|refresh[-_]?token|id[-_]token|auth[-_]?token|client[-_]?secret|password|passwd|private[-_]key[-_]id|session[-_]?key|session[-_]?token|security[-_]?token|secret[-_]?access[-_]?key|secret[-_]?key|x[-_]amz[-_]signature|x[-_]amz[-_]credential|\bsignature|\bsecret|\btoken)";
 
-static SCHEME_ONLY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!("(?i)^{SCHEMES}$")).expect("static redaction regex")
-});
+static SCHEME_ONLY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("(?i)^{SCHEMES}$")).expect("static redaction regex"));
 
 static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
     let rule = |re: &str, with: &'static str| Rule {
@@ -159,9 +158,34 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
 
 /// Every rule needs one of these substrings (ASCII case-insensitive).
 const HINTS: &[&str] = &[
-    "sk-", "key", "authoriz", "cookie", "bearer", "akia", "asia", "aroa", "aida", "abia", "acca",
-    "agpa", "aipa", "anpa", "anva", "apka", "asca", "iqojb3jpz2lux2vj", "zxivyxdz", "ecret",
-    "token", "ignature", "credential", "ya29.", "aiza", "private", "passw", "@",
+    "sk-",
+    "key",
+    "authoriz",
+    "cookie",
+    "bearer",
+    "akia",
+    "asia",
+    "aroa",
+    "aida",
+    "abia",
+    "acca",
+    "agpa",
+    "aipa",
+    "anpa",
+    "anva",
+    "apka",
+    "asca",
+    "iqojb3jpz2lux2vj",
+    "zxivyxdz",
+    "ecret",
+    "token",
+    "ignature",
+    "credential",
+    "ya29.",
+    "aiza",
+    "private",
+    "passw",
+    "@",
 ];
 
 static HINT_FINDER: LazyLock<AhoCorasick> = LazyLock::new(|| {
@@ -281,7 +305,10 @@ mod tests {
             assert!(!out.contains(secret), "{case}\n -> {out}");
             assert!(out.contains(MASK), "{case}\n -> {out}");
             assert!(out.contains(kept), "{case}\n -> {out}\n misses {kept}");
-            assert!(may_hold_secret(case), "{case}: the prefilter must let it through");
+            assert!(
+                may_hold_secret(case),
+                "{case}: the prefilter must let it through"
+            );
         }
     }
 

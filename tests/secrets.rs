@@ -139,7 +139,12 @@ fn corpus() -> Vec<(&'static str, String, usize, &'static str)> {
         "metadata": {"authorization": format!("Bearer {BEARER}"), "x-api-key": RAW_KEY},
         "response": {"type": "error", "error": {"type": "authentication_error",
             "message": format!("MarkCloudflare {inline}")}}}]);
-    files.push(("proxy/cloudflare-aig-logs.json", cf.to_string(), 1, "MarkCloudflare"));
+    files.push((
+        "proxy/cloudflare-aig-logs.json",
+        cf.to_string(),
+        1,
+        "MarkCloudflare",
+    ));
 
     let har_body = serde_json::json!({"type": "error", "error": {"type": "authentication_error",
         "message": format!("MarkHarBody {inline}")}, "request_id": "req_011CMarkHar0000001"})
@@ -280,7 +285,12 @@ fn corpus() -> Vec<(&'static str, String, usize, &'static str)> {
     let errors = serde_json::json!([
         {"error": format!("Error: 401 {{\"type\":\"error\",\"error\":{{\"type\":\"authentication_error\",\"message\":\"MarkErrArray {ij}\"}},\"request_id\":\"req_011CMarkErrArray0001\"}}\n    at generate (/$bunfs/root/src/entrypoints/cli.js:411:9302)"),
          "timestamp": "2026-03-18T12:41:28.985Z"}]);
-    files.push(("claude-code/errors.json", errors.to_string(), 1, "MarkErrArray"));
+    files.push((
+        "claude-code/errors.json",
+        errors.to_string(),
+        1,
+        "MarkErrArray",
+    ));
 
     files.push((
         "bedrock/boto3.log",
@@ -388,7 +398,10 @@ fn assert_clean(what: &str, out: &str) {
             } else {
                 needle
             };
-            format!("{f}:\n{}", context(out, &needle[needle.len().saturating_sub(8)..]))
+            format!(
+                "{f}:\n{}",
+                context(out, &needle[needle.len().saturating_sub(8)..])
+            )
         })
         .collect();
     assert!(found.is_empty(), "{what} leaks:\n{}", detail.join("\n\n"));
@@ -449,7 +462,10 @@ fn every_planted_failure_is_found() {
     assert!(all.contains("Bearer [REDACTED]"), "{all}");
     assert!(all.contains("AKIA[REDACTED]"), "{all}");
     assert!(all.contains("ya29.[REDACTED]"), "{all}");
-    assert!(all.contains("-----BEGIN PRIVATE KEY-----[REDACTED]"), "{all}");
+    assert!(
+        all.contains("-----BEGIN PRIVATE KEY-----[REDACTED]"),
+        "{all}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
