@@ -240,7 +240,7 @@ counterexamples = [{ status = 400, message = "Your credit balance is too low" }]
         match explain(&catalog, pasted) {
             Explanation::Failures(list) => {
                 assert_eq!(list[0].0.status, Some(529));
-                assert_eq!(list[0].0.cluster, "overloaded");
+                assert_eq!(&*list[0].0.cluster, "overloaded");
             }
             _ => panic!("expected a classification"),
         }

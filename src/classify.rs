@@ -5,7 +5,9 @@
 //! Invariants: every string a [`Failure`] holds is already redacted; the unknown signature of a
 //! message is the same on every machine and run.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, FixedOffset, Utc};
@@ -25,7 +27,8 @@ pub const MESSAGE_MAX_CHARS: usize = 500;
 pub struct Failure {
     #[serde(serialize_with = "ser_time")]
     pub timestamp: Option<DateTime<Utc>>,
-    pub file: String,
+    #[serde(serialize_with = "ser_str")]
+    pub file: Arc<str>,
     pub line: Option<u64>,
     pub entry: Option<u64>,
     pub source_kind: SourceKind,
@@ -38,8 +41,10 @@ pub struct Failure {
     pub message: Option<String>,
     pub model: Option<String>,
     pub request_id: Option<String>,
-    pub cluster: String,
-    pub signature: String,
+    #[serde(serialize_with = "ser_str")]
+    pub cluster: Arc<str>,
+    #[serde(serialize_with = "ser_str")]
+    pub signature: Arc<str>,
     pub retryable: Option<bool>,
     pub attempt: Option<u32>,
     pub latency_ms: Option<u64>,
@@ -68,6 +73,10 @@ pub const EVENT_FIELDS: [&str; 19] = [
     "latency_ms",
 ];
 
+fn ser_str<S: serde::Serializer>(v: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(v)
+}
+
 fn ser_time<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
     match t {
         Some(t) => s.serialize_str(&time::format_rfc3339(*t)),
@@ -76,20 +85,23 @@ fn ser_time<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::
 }
 
 /// Join failures that share a request id across files: one attempt seen by several sources.
-/// The first file (in input order) keeps the failure; later sightings fill its gaps.
-pub fn join_across_files(per_file: Vec<(String, Vec<Record>)>) -> Vec<(String, Record)> {
-    let mut out: Vec<(String, Record)> = Vec::new();
+/// The first file (in input order) keeps the failure; later sightings fill its gaps. Each
+/// record comes out with its file's name, shared, not copied per record.
+pub fn join_across_files(per_file: Vec<(String, Vec<Record>)>) -> Vec<(Arc<str>, Record)> {
+    let total = per_file.iter().map(|(_, r)| r.len()).sum();
+    let mut out: Vec<(Arc<str>, Record)> = Vec::with_capacity(total);
     let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
     for (file, records) in per_file {
+        let file: Arc<str> = Arc::from(file);
         for r in records {
-            if let Some(id) = r.request_id.clone() {
-                if let Some(&i) = by_id.get(&id) {
-                    if out[i].0 != file {
+            if let Some(id) = r.request_id.as_deref() {
+                if let Some(&i) = by_id.get(id) {
+                    if !Arc::ptr_eq(&out[i].0, &file) {
                         out[i].1.absorb(r);
                         continue;
                     }
                 }
-                by_id.insert(id, out.len());
+                by_id.insert(id.to_string(), out.len());
             }
             out.push((file.clone(), r));
         }
@@ -97,8 +109,34 @@ pub fn join_across_files(per_file: Vec<(String, Vec<Record>)>) -> Vec<(String, R
     out
 }
 
+/// Strings that many failures share (cluster and signature ids), kept once.
+#[derive(Debug, Default)]
+pub struct Names(HashSet<Arc<str>>);
+
+impl Names {
+    pub fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.0.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.0.insert(a.clone());
+        a
+    }
+}
+
 /// Classify one failure record.
 pub fn classify(file: &str, record: Record, catalog: &Catalog, tz: FixedOffset) -> Failure {
+    classify_with(Arc::from(file), record, catalog, tz, &mut Names::default())
+}
+
+/// [`classify`] for many records: the file name and the ids are shared, not copied.
+pub fn classify_with(
+    file: Arc<str>,
+    record: Record,
+    catalog: &Catalog,
+    tz: FixedOffset,
+    names: &mut Names,
+) -> Failure {
     let mut record = record;
     let status = record.effective_status();
     let error_type = record
@@ -107,10 +145,18 @@ pub fn classify(file: &str, record: Record, catalog: &Catalog, tz: FixedOffset) 
         .unwrap_or_else(|| status.map_or("unknown", error_type_for_status).to_string());
     record.error_type = Some(error_type.clone());
     let (cluster, signature, mut retryable) = match catalog.classify(&record) {
-        Some(sig) => (sig.cluster.clone(), sig.id.clone(), Some(sig.retryable)),
+        Some(sig) => (
+            names.get(&sig.cluster),
+            names.get(&sig.id),
+            Some(sig.retryable),
+        ),
         None => (
-            "unknown".to_string(),
-            unknown_signature(record.message.as_deref(), &error_type, status),
+            names.get("unknown"),
+            names.get(&unknown_signature(
+                record.message.as_deref(),
+                &error_type,
+                status,
+            )),
             None,
         ),
     };
@@ -121,10 +167,16 @@ pub fn classify(file: &str, record: Record, catalog: &Catalog, tz: FixedOffset) 
             _ => {}
         }
     }
-    let clean = |s: Option<String>| s.map(|s| redact(&s).into_owned());
+    // Redacted; the string itself when there was nothing to mask.
+    let clean = |s: Option<String>| {
+        s.map(|s| match redact(&s) {
+            Cow::Borrowed(_) => s,
+            Cow::Owned(o) => o,
+        })
+    };
     Failure {
         timestamp: record.stamp.and_then(|s| time::resolve(s, tz)),
-        file: file.to_string(),
+        file,
         line: record.line,
         entry: record.entry,
         source_kind: record.source_kind,
@@ -133,7 +185,7 @@ pub fn classify(file: &str, record: Record, catalog: &Catalog, tz: FixedOffset) 
         status,
         http_status: record.http_status,
         // The type is open-ended text from the body: it leaves the tool too.
-        error_type: redact(&error_type).into_owned(),
+        error_type: clean(Some(error_type)).unwrap_or_default(),
         provider_code: clean(record.provider_code),
         message: record
             .message
@@ -225,7 +277,7 @@ mod tests {
         b.message = Some("Overloaded".into());
         let joined = join_across_files(vec![("a.log".into(), vec![a]), ("b.log".into(), vec![b])]);
         assert_eq!(joined.len(), 1);
-        assert_eq!(joined[0].0, "a.log");
+        assert_eq!(&*joined[0].0, "a.log");
         assert_eq!(joined[0].1.message.as_deref(), Some("Overloaded"));
     }
 }

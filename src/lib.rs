@@ -127,7 +127,7 @@ impl Filters {
                 return false;
             }
         }
-        if !self.clusters.is_empty() && !self.clusters.contains(&f.cluster) {
+        if !self.clusters.is_empty() && !self.clusters.iter().any(|c| **c == *f.cluster) {
             return false;
         }
         if !self.statuses.is_empty() && !self.statuses.iter().any(|s| s.matches(f.status)) {
@@ -191,7 +191,7 @@ impl FailOn {
             FailOn::Status(s) => failures.iter().any(|f| s.matches(f.status)),
             FailOn::Name(n) => failures
                 .iter()
-                .any(|f| &f.cluster == n || &f.error_type == n || &f.signature == n),
+                .any(|f| *f.cluster == **n || f.error_type == *n || *f.signature == **n),
             FailOn::RateAbove(x) => rate.is_some_and(|r| r > *x),
         }
     }
@@ -404,12 +404,16 @@ pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
                 });
             }
         }
-        per_file.push((s.file, s.failures));
+        // Kept until classified: without the slack of the vector's growth.
+        let mut records = s.failures;
+        records.shrink_to_fit();
+        per_file.push((s.file, records));
     }
 
+    let mut names = classify::Names::default();
     let mut failures: Vec<Failure> = classify::join_across_files(per_file)
         .into_iter()
-        .map(|(file, r)| classify::classify(&file, r, &cfg.catalog, cfg.tz))
+        .map(|(file, r)| classify::classify_with(file, r, &cfg.catalog, cfg.tz, &mut names))
         .collect();
     if !cfg.filters.is_empty() {
         failures.retain(|f| cfg.filters.keep(f));
@@ -420,7 +424,7 @@ pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
     summary.first_seen = span.map(|s| s.0);
     summary.last_seen = span.map(|s| s.1);
     summary.coverage = (!failures.is_empty()).then(|| {
-        failures.iter().filter(|f| f.cluster != "unknown").count() as f64 / failures.len() as f64
+        failures.iter().filter(|f| &*f.cluster != "unknown").count() as f64 / failures.len() as f64
     });
     let mut report = report::build(&failures, &cfg.by, &calls, summary, &cfg.catalog, warnings)?;
     report.files = files;

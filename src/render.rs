@@ -54,7 +54,7 @@ fn event_cells(f: &Failure) -> Vec<String> {
     let n = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
     vec![
         f.timestamp.map(format_rfc3339).unwrap_or_default(),
-        f.file.clone(),
+        f.file.to_string(),
         n(f.line),
         n(f.entry),
         f.source_kind.as_str().to_string(),
@@ -67,8 +67,8 @@ fn event_cells(f: &Failure) -> Vec<String> {
         o(&f.message),
         o(&f.model),
         o(&f.request_id),
-        f.cluster.clone(),
-        f.signature.clone(),
+        f.cluster.to_string(),
+        f.signature.to_string(),
         f.retryable.map(|b| b.to_string()).unwrap_or_default(),
         n(f.attempt.map(u64::from)),
         n(f.latency_ms),

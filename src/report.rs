@@ -40,13 +40,13 @@ pub fn dimension(f: &Failure, dim: &str) -> Option<String> {
         "status" => f.status.map(|s| s.to_string()),
         "http_status" => f.http_status.map(|s| s.to_string()),
         "error_type" => Some(f.error_type.clone()),
-        "cluster" => Some(f.cluster.clone()),
-        "signature" => Some(f.signature.clone()),
+        "cluster" => Some(f.cluster.to_string()),
+        "signature" => Some(f.signature.to_string()),
         "model" => f.model.as_deref().map(normalize_model),
         "provider" => f.provider.clone(),
         "endpoint" => f.endpoint.clone(),
         "source_kind" => Some(f.source_kind.as_str().to_string()),
-        "file" => Some(f.file.clone()),
+        "file" => Some(f.file.to_string()),
         "minute" => fmt_time("%Y-%m-%dT%H:%M:00Z"),
         "hour" => fmt_time("%Y-%m-%dT%H:00:00Z"),
         "day" => fmt_time("%Y-%m-%d"),
@@ -393,13 +393,13 @@ fn examples_of(failures: &[Failure], keys: &[Option<String>]) -> Vec<Example> {
     let signature = keys.get(1).cloned().flatten().unwrap_or_default();
     failures
         .iter()
-        .filter(|f| f.signature == signature)
+        .filter(|f| *f.signature == *signature)
         .take(3)
         .map(|f| Example {
             location: match (f.line, f.entry) {
                 (Some(l), _) => format!("{}:{l}", f.file),
                 (None, Some(e)) => format!("{}#{e}", f.file),
-                _ => f.file.clone(),
+                _ => f.file.to_string(),
             },
             request_id: f.request_id.clone(),
             excerpt: f.message.clone().unwrap_or_else(|| {

@@ -134,7 +134,7 @@ fn check_scan(s: &FileScan, data: &[u8]) {
     // The rest of the pipeline: every failure classifies, into a known cluster.
     for r in &s.failures {
         let f = classify::classify("fuzz", r.clone(), &CATALOG, utc());
-        assert!(CLUSTERS.contains(&f.cluster.as_str()), "{}", f.cluster);
+        assert!(CLUSTERS.contains(&&*f.cluster), "{}", f.cluster);
     }
 }
 
@@ -759,16 +759,16 @@ pub fn catalog(data: &[u8]) {
 
     let f = classify::classify("fuzz", r.clone(), &CATALOG, tz);
     assert_eq!(f.status, r.effective_status());
-    assert!(CLUSTERS.contains(&f.cluster.as_str()), "{}", f.cluster);
+    assert!(CLUSTERS.contains(&&*f.cluster), "{}", f.cluster);
     match CATALOG.get(&f.signature) {
         Some(sig) => {
             assert_eq!(Some(sig.id.as_str()), fast);
-            assert_eq!(f.cluster, sig.cluster);
+            assert_eq!(*f.cluster, *sig.cluster);
             assert!(sig.id.starts_with(&format!("{}.", sig.cluster)));
         }
         None => {
             assert_eq!(fast, None);
-            assert_eq!(f.cluster, "unknown");
+            assert_eq!(&*f.cluster, "unknown");
             let hash = f
                 .signature
                 .strip_prefix("unknown.")
