@@ -327,6 +327,7 @@ impl<'a> Sink<'a> {
             if here.saturating_sub(at) <= JOIN_DISTANCE
                 && record.evidence != Evidence::Whole
                 && self.evidence[i] & bit(record.evidence) == 0
+                && kinds_join(&self.scan.failures[i], &record)
                 && same_attempt(&self.scan.failures[i], &record)
             {
                 self.evidence[i] |= bit(record.evidence);
@@ -358,6 +359,7 @@ impl<'a> Sink<'a> {
             if here.saturating_sub(at) <= JOIN_DISTANCE
                 && record.evidence != Evidence::Whole
                 && *mask & bit(record.evidence) == 0
+                && kinds_join(prev, &record)
                 && same_attempt(prev, &record)
             {
                 *mask |= bit(record.evidence);
@@ -441,6 +443,12 @@ fn format_warnings(warnings: Vec<(Option<u64>, String)>, line_delta: u64) -> Vec
             None => m,
         })
         .collect()
+}
+
+/// An nginx access line joins only the error.log line nginx wrote just before it about the same
+/// request (ingress-nginx and `kubectl logs` interleave both); other kinds join as they tell.
+fn kinds_join(earlier: &Record, later: &Record) -> bool {
+    later.source_kind != SourceKind::Nginx || earlier.source_kind == SourceKind::NginxError
 }
 
 /// Two records from adjacent lines describe one attempt when nothing they both say disagrees.

@@ -8,7 +8,7 @@ use regex::Regex;
 
 use super::api::{endpoint_of, model_of_path, provider_of_url};
 use super::{Claim, LineParser, Sink};
-use crate::record::{Outcome, Record, SourceKind, Stamp};
+use crate::record::{Evidence, Outcome, Record, SourceKind, Stamp};
 use crate::time;
 
 /// The fields of a `combined` line that matter, found without a regex: this is the hot path
@@ -142,6 +142,12 @@ pub(crate) fn access_record(a: &Access, kind: SourceKind, sink: &Sink) -> Option
             Outcome::Success
         },
     );
+    // The access line is written when the request ends, after any error.log line about it
+    // (one stream in ingress-nginx and `kubectl logs`): it may join that line (see
+    // `Sink::push_failure`), never another access line.
+    if kind == SourceKind::Nginx {
+        r.evidence = Evidence::Transport;
+    }
     r.stamp = a.stamp;
     r.http_status = Some(a.status);
     r.latency_ms = a
