@@ -204,6 +204,18 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
     let Some(map) = v.as_object() else {
         return Claim::NotMine;
     };
+    let nginx_shaped = || {
+        map.contains_key("status")
+            && ["request_uri", "request", "uri", "path", "request_path"]
+                .iter()
+                .any(|k| map.get(*k).is_some_and(Value::is_string))
+    };
+    // The hot path of JSON access logs: an object whose keys are all nginx variables holds
+    // none of the keys the readers below look for (`error`, `message`, `type`, `sessionId`,
+    // `$metadata`, `response_code`, `tokens_in`...), so it goes straight to the nginx reader.
+    if map.keys().all(|k| is_nginx_variable(k)) && nginx_shaped() {
+        return nginx_json(v, at, sink);
+    }
     for handler in [
         super::claude_code::object,
         super::python::object,
@@ -231,15 +243,50 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
             return claim;
         }
     }
-    if map.contains_key("status")
-        && ["request_uri", "request", "uri", "path", "request_path"]
-            .iter()
-            .any(|k| map.get(*k).is_some_and(Value::is_string))
-    {
+    if nginx_shaped() {
         return nginx_json(v, at, sink);
     }
     Claim::NotMine
 }
+
+/// A key named as nginx names its variables in `log_format ... escape=json`.
+fn is_nginx_variable(key: &str) -> bool {
+    const FAMILIES: &[&str] = &["http_", "upstream_", "sent_http_", "ssl_", "geoip_"];
+    NGINX_VARIABLES.binary_search(&key).is_ok() || FAMILIES.iter().any(|p| key.starts_with(p))
+}
+
+/// nginx variables often named in JSON log formats, sorted.
+const NGINX_VARIABLES: &[&str] = &[
+    "args",
+    "body_bytes_sent",
+    "bytes_sent",
+    "connection",
+    "connection_requests",
+    "host",
+    "msec",
+    "pipe",
+    "proxy_host",
+    "query_string",
+    "realip_remote_addr",
+    "remote_addr",
+    "remote_port",
+    "remote_user",
+    "request",
+    "request_id",
+    "request_length",
+    "request_method",
+    "request_time",
+    "request_uri",
+    "scheme",
+    "server_addr",
+    "server_name",
+    "server_port",
+    "server_protocol",
+    "status",
+    "time_iso8601",
+    "time_local",
+    "uri",
+];
 
 fn nginx_json(v: &Value, at: Position, sink: &mut Sink) -> Claim {
     let Some(status) = num_field(v, &["status"]).filter(|s| *s >= 0.0 && *s < 1000.0) else {
@@ -363,6 +410,15 @@ fn cloudflare(v: &Value, at: Position, sink: &mut Sink) -> Claim {
 #[cfg(test)]
 mod tests {
     use super::super::{parse_text, ScanOptions};
+
+    #[test]
+    fn nginx_variable_names_are_sorted_for_binary_search() {
+        assert!(super::is_nginx_variable("remote_addr"));
+        assert!(super::is_nginx_variable("upstream_http_request_id"));
+        assert!(!super::is_nginx_variable("error"));
+        assert!(!super::is_nginx_variable("message"));
+        assert!(super::NGINX_VARIABLES.windows(2).all(|w| w[0] < w[1]));
+    }
 
     #[test]
     fn nginx_json_lines() {
