@@ -30,7 +30,8 @@ pub struct Failure {
     #[serde(serialize_with = "ser_str")]
     pub file: Arc<str>,
     pub line: Option<u64>,
-    pub entry: Option<u64>,
+    /// 0-based entry of a JSON document (clamped to u32, like `latency_ms`).
+    pub entry: Option<u32>,
     pub source_kind: SourceKind,
     pub provider: Option<String>,
     pub endpoint: Option<String>,
@@ -47,7 +48,9 @@ pub struct Failure {
     pub signature: Arc<str>,
     pub retryable: Option<bool>,
     pub attempt: Option<u32>,
-    pub latency_ms: Option<u64>,
+    /// Milliseconds (a u32 holds 49 days; longer is clamped). Kept small so a failure fits in
+    /// the place of the record it is made from (see [`join_and_classify`]).
+    pub latency_ms: Option<u32>,
 }
 
 /// The event fields, in order (for CSV headers and tests).
@@ -85,28 +88,63 @@ fn ser_time<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::
 }
 
 /// Join failures that share a request id across files: one attempt seen by several sources.
-/// The first file (in input order) keeps the failure; later sightings fill its gaps. Each
-/// record comes out with its file's name, shared, not copied per record.
-pub fn join_across_files(per_file: Vec<(String, Vec<Record>)>) -> Vec<(Arc<str>, Record)> {
-    let total = per_file.iter().map(|(_, r)| r.len()).sum();
-    let mut out: Vec<(Arc<str>, Record)> = Vec::with_capacity(total);
-    let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
-    for (file, records) in per_file {
-        let file: Arc<str> = Arc::from(file);
-        for r in records {
-            if let Some(id) = r.request_id.as_deref() {
-                if let Some(&i) = by_id.get(id) {
-                    if !Arc::ptr_eq(&out[i].0, &file) {
-                        out[i].1.absorb(r);
-                        continue;
-                    }
+/// The first file (in input order) keeps the failure; later sightings fill its gaps. Every
+/// record whose request id an earlier file already told is moved into that earlier record and
+/// marked dead.
+fn absorb_across_files(per_file: &mut [(String, Vec<Record>)]) -> Vec<Vec<bool>> {
+    let mut dead: Vec<Vec<bool>> = per_file.iter().map(|(_, r)| vec![false; r.len()]).collect();
+    let mut by_id: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for (f, dead_here) in dead.iter_mut().enumerate() {
+        // Earlier files on the left of the split, this one on the right.
+        let (left, right) = per_file.split_at_mut(f);
+        for (i, slot) in right[0].1.iter_mut().enumerate() {
+            let Some(id) = slot.request_id.clone() else {
+                continue;
+            };
+            if let Some(&(g, j)) = by_id.get(&id) {
+                if g != f {
+                    let placeholder = Record::new(slot.source_kind, slot.outcome);
+                    left[g].1[j].absorb(std::mem::replace(slot, placeholder));
+                    dead_here[i] = true;
+                    continue;
                 }
-                by_id.insert(id.to_string(), out.len());
             }
-            out.push((file.clone(), r));
+            by_id.insert(id, (f, i));
         }
     }
-    out
+    dead
+}
+
+/// The cross-file join and [`classify_with`] for a whole run, in input order, without a
+/// second copy of every failure: each file's records become its failures in place.
+pub fn join_and_classify(
+    per_file: Vec<(String, Vec<Record>)>,
+    catalog: &Catalog,
+    tz: FixedOffset,
+) -> Vec<Failure> {
+    let mut per_file = per_file;
+    let dead = absorb_across_files(&mut per_file);
+    let mut names = Names::default();
+    let mut all: Vec<Failure> = Vec::new();
+    for ((file, records), dead) in per_file.into_iter().zip(dead) {
+        let file: Arc<str> = Arc::from(file);
+        let mut failures: Vec<Failure> = records
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !dead[*i])
+            .map(|(_, r)| classify_with(file.clone(), r, catalog, tz, &mut names))
+            .collect();
+        // The larger vector takes the other in, so the big one is never copied.
+        if failures.len() > all.len() {
+            failures.reserve_exact(all.len());
+            failures.splice(0..0, all);
+            all = failures;
+        } else {
+            all.reserve_exact(failures.len());
+            all.append(&mut failures);
+        }
+    }
+    all
 }
 
 /// Strings that many failures share (cluster and signature ids), kept once.
@@ -178,7 +216,7 @@ pub fn classify_with(
         timestamp: record.stamp.and_then(|s| time::resolve(s, tz)),
         file,
         line: record.line,
-        entry: record.entry,
+        entry: record.entry.map(|v| u32::try_from(v).unwrap_or(u32::MAX)),
         source_kind: record.source_kind,
         provider: record.provider,
         endpoint: clean(record.endpoint),
@@ -196,7 +234,9 @@ pub fn classify_with(
         signature,
         retryable,
         attempt: record.attempt,
-        latency_ms: record.latency_ms,
+        latency_ms: record
+            .latency_ms
+            .map(|v| u32::try_from(v).unwrap_or(u32::MAX)),
     }
 }
 
@@ -275,9 +315,34 @@ mod tests {
         let mut b = Record::new(SourceKind::SdkPython, Outcome::Failure);
         b.request_id = Some("req_1".into());
         b.message = Some("Overloaded".into());
-        let joined = join_across_files(vec![("a.log".into(), vec![a]), ("b.log".into(), vec![b])]);
-        assert_eq!(joined.len(), 1);
-        assert_eq!(&*joined[0].0, "a.log");
-        assert_eq!(joined[0].1.message.as_deref(), Some("Overloaded"));
+        let mut c = Record::new(SourceKind::Nginx, Outcome::Failure);
+        c.http_status = Some(429);
+        let catalog = Catalog::load(&[] as &[&std::path::Path]).unwrap();
+        let utc = FixedOffset::east_opt(0).unwrap();
+        let failures = join_and_classify(
+            vec![("a.log".into(), vec![a]), ("b.log".into(), vec![b, c])],
+            &catalog,
+            utc,
+        );
+        assert_eq!(failures.len(), 2);
+        assert_eq!(&*failures[0].file, "a.log");
+        assert_eq!(failures[0].message.as_deref(), Some("Overloaded"));
+        assert_eq!(failures[0].http_status, Some(529));
+        assert_eq!(&*failures[1].file, "b.log");
+        assert_eq!(failures[1].http_status, Some(429));
+    }
+}
+#[cfg(test)]
+mod layout {
+    /// [`super::join_and_classify`] turns each file's records into failures in the same
+    /// allocation; that needs a failure to be no larger than a record (else memory doubles).
+    #[test]
+    fn a_failure_fits_where_its_record_was() {
+        use std::mem::{align_of, size_of};
+        assert!(size_of::<super::Failure>() <= size_of::<crate::record::Record>());
+        assert_eq!(
+            align_of::<super::Failure>(),
+            align_of::<crate::record::Record>()
+        );
     }
 }

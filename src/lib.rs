@@ -410,11 +410,7 @@ pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
         per_file.push((s.file, records));
     }
 
-    let mut names = classify::Names::default();
-    let mut failures: Vec<Failure> = classify::join_across_files(per_file)
-        .into_iter()
-        .map(|(file, r)| classify::classify_with(file, r, &cfg.catalog, cfg.tz, &mut names))
-        .collect();
+    let mut failures: Vec<Failure> = classify::join_and_classify(per_file, &cfg.catalog, cfg.tz);
     if !cfg.filters.is_empty() {
         failures.retain(|f| cfg.filters.keep(f));
     }

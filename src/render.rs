@@ -56,7 +56,7 @@ fn event_cells(f: &Failure) -> Vec<String> {
         f.timestamp.map(format_rfc3339).unwrap_or_default(),
         f.file.to_string(),
         n(f.line),
-        n(f.entry),
+        n(f.entry.map(u64::from)),
         f.source_kind.as_str().to_string(),
         o(&f.provider),
         o(&f.endpoint),
@@ -71,7 +71,7 @@ fn event_cells(f: &Failure) -> Vec<String> {
         f.signature.to_string(),
         f.retryable.map(|b| b.to_string()).unwrap_or_default(),
         n(f.attempt.map(u64::from)),
-        n(f.latency_ms),
+        n(f.latency_ms.map(u64::from)),
     ]
 }
 

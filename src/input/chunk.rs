@@ -181,6 +181,9 @@ fn merge(display: &str, parts: Vec<Part>) -> FileScan {
     let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
     let mut lines_so_far = 0u64;
     let mut said_invalid_utf8 = false;
+    // Sized once: growing by doubling would hold up to twice the file's failures.
+    out.failures
+        .reserve_exact(parts.iter().map(|p| p.scan.failures.len()).sum());
     for part in parts {
         let delta = lines_so_far.saturating_sub(part.before);
         let s = part.scan;
