@@ -297,22 +297,24 @@ pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
     };
     let mut warnings: Vec<Warning> = Vec::new();
     let mut diagnostics = Vec::new();
-    // Warnings leave the tool too: they go through the same redaction as failures.
-    let mut warn = |file: &str, message: &str| {
+    // Warnings leave the tool too: they go through the same redaction as failures. The
+    // redacted text is handed back for the `files` rows.
+    let mut warn = |file: &str, message: &str| -> String {
         let message = redact::redact(message).into_owned();
         diagnostics.push(format!("{file}: {message}"));
         warnings.push(Warning {
             file: file.to_string(),
-            message,
+            message: message.clone(),
         });
+        message
     };
     let mut files: Vec<report::FileLines> = Vec::with_capacity(inputs.len() + problems.len());
     for p in &problems {
         summary.files_unreadable += 1;
-        warn(&p.file, &p.reason);
+        let reason = warn(&p.file, &p.reason);
         files.push(report::FileLines {
             file: p.file.clone(),
-            skipped: Some(redact::redact(&p.reason).into_owned()),
+            skipped: Some(reason),
             ..Default::default()
         });
     }
@@ -323,10 +325,10 @@ pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
     let mut per_file = Vec::with_capacity(scans.len());
     let mut readable = 0usize;
     for s in scans {
-        if let Some(reason) = &s.unreadable {
+        let skipped = s.unreadable.as_deref().map(|reason| {
             summary.files_unreadable += 1;
-            warn(&s.file, reason);
-        }
+            warn(&s.file, reason)
+        });
         if s.unreadable.is_none() || s.lines.read > 0 {
             readable += 1;
         }
@@ -362,10 +364,7 @@ pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
             lines_truncated: l.truncated,
             failures: s.failures.len() as u64,
             successes,
-            skipped: s
-                .unreadable
-                .as_deref()
-                .map(|r| redact::redact(r).into_owned()),
+            skipped,
         });
         if successes > 0 {
             rate_calls += successes + s.failures.len() as u64;
