@@ -93,16 +93,16 @@ fn main() {
         "end to end (all threads): {:.1} MB in {secs:.3} s = {:.1} MB/s, {} failures",
         total_bytes as f64 / 1_048_576.0,
         mb_per_s(total_bytes, secs),
-        a.failures.len()
+        a.report.summary.failures
     );
     let truth: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
-    let mut by_status = std::collections::BTreeMap::<String, u64>::new();
-    for f in &a.failures {
-        *by_status
-            .entry(f.status.map_or("none".into(), |s| s.to_string()))
-            .or_default() += 1;
-    }
+    let by_status: std::collections::BTreeMap<String, u64> = a
+        .report
+        .by_status
+        .iter()
+        .map(|g| (g.keys[0].clone().unwrap_or_else(|| "none".into()), g.count))
+        .collect();
     let expected: std::collections::BTreeMap<String, u64> =
         serde_json::from_value(truth["status"].clone()).unwrap();
     if by_status == expected {

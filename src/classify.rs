@@ -1,12 +1,12 @@
-//! From records to failures: resolve the effective status and error type, join the same
-//! attempt seen in several files (shared request id), redact and cut the message, and pick the
-//! catalog signature (or an `unknown.<hash>` of the message template).
+//! From records to failures: resolve the effective status and error type, redact and cut the
+//! message, and pick the catalog signature (or an `unknown.<hash>` of the message template).
+//! (The same attempt seen in several files is joined before, by [`crate::input::join_units`].)
 //!
 //! Invariants: every string a [`Failure`] holds is already redacted; the unknown signature of a
 //! message is the same on every machine and run.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::LazyLock;
 
@@ -48,8 +48,8 @@ pub struct Failure {
     pub signature: Arc<str>,
     pub retryable: Option<bool>,
     pub attempt: Option<u32>,
-    /// Milliseconds (a u32 holds 49 days; longer is clamped). Kept small so a failure fits in
-    /// the place of the record it is made from (see [`join_and_classify`]).
+    /// Milliseconds (a u32 holds 49 days; longer is clamped), like `entry`: a failure stays
+    /// small where many are kept (`--events`).
     pub latency_ms: Option<u32>,
 }
 
@@ -85,66 +85,6 @@ fn ser_time<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::
         Some(t) => s.serialize_str(&time::format_rfc3339(*t)),
         None => s.serialize_none(),
     }
-}
-
-/// Join failures that share a request id across files: one attempt seen by several sources.
-/// The first file (in input order) keeps the failure; later sightings fill its gaps. Every
-/// record whose request id an earlier file already told is moved into that earlier record and
-/// marked dead.
-fn absorb_across_files(per_file: &mut [(String, Vec<Record>)]) -> Vec<Vec<bool>> {
-    let mut dead: Vec<Vec<bool>> = per_file.iter().map(|(_, r)| vec![false; r.len()]).collect();
-    let mut by_id: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    for (f, dead_here) in dead.iter_mut().enumerate() {
-        // Earlier files on the left of the split, this one on the right.
-        let (left, right) = per_file.split_at_mut(f);
-        for (i, slot) in right[0].1.iter_mut().enumerate() {
-            let Some(id) = slot.request_id.clone() else {
-                continue;
-            };
-            if let Some(&(g, j)) = by_id.get(&id) {
-                if g != f {
-                    let placeholder = Record::new(slot.source_kind, slot.outcome);
-                    left[g].1[j].absorb(std::mem::replace(slot, placeholder));
-                    dead_here[i] = true;
-                    continue;
-                }
-            }
-            by_id.insert(id, (f, i));
-        }
-    }
-    dead
-}
-
-/// The cross-file join and [`classify_with`] for a whole run, in input order, without a
-/// second copy of every failure: each file's records become its failures in place.
-pub fn join_and_classify(
-    per_file: Vec<(String, Vec<Record>)>,
-    catalog: &Catalog,
-    tz: FixedOffset,
-) -> Vec<Failure> {
-    let mut per_file = per_file;
-    let dead = absorb_across_files(&mut per_file);
-    let mut names = Names::default();
-    let mut all: Vec<Failure> = Vec::new();
-    for ((file, records), dead) in per_file.into_iter().zip(dead) {
-        let file: Arc<str> = Arc::from(file);
-        let mut failures: Vec<Failure> = records
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| !dead[*i])
-            .map(|(_, r)| classify_with(file.clone(), r, catalog, tz, &mut names))
-            .collect();
-        // The larger vector takes the other in, so the big one is never copied.
-        if failures.len() > all.len() {
-            failures.reserve_exact(all.len());
-            failures.splice(0..0, all);
-            all = failures;
-        } else {
-            all.reserve_exact(failures.len());
-            all.append(&mut failures);
-        }
-    }
-    all
 }
 
 /// Strings that many failures share (cluster and signature ids), kept once.
@@ -308,7 +248,7 @@ mod tests {
     }
 
     #[test]
-    fn same_request_id_in_two_files_is_one_failure() {
+    fn same_request_id_in_two_files_is_one_attempt() {
         let mut a = Record::new(SourceKind::Nginx, Outcome::Failure);
         a.request_id = Some("req_1".into());
         a.http_status = Some(529);
@@ -317,32 +257,11 @@ mod tests {
         b.message = Some("Overloaded".into());
         let mut c = Record::new(SourceKind::Nginx, Outcome::Failure);
         c.http_status = Some(429);
-        let catalog = Catalog::load(&[] as &[&std::path::Path]).unwrap();
-        let utc = FixedOffset::east_opt(0).unwrap();
-        let failures = join_and_classify(
-            vec![("a.log".into(), vec![a]), ("b.log".into(), vec![b, c])],
-            &catalog,
-            utc,
-        );
-        assert_eq!(failures.len(), 2);
-        assert_eq!(&*failures[0].file, "a.log");
-        assert_eq!(failures[0].message.as_deref(), Some("Overloaded"));
-        assert_eq!(failures[0].http_status, Some(529));
-        assert_eq!(&*failures[1].file, "b.log");
-        assert_eq!(failures[1].http_status, Some(429));
-    }
-}
-#[cfg(test)]
-mod layout {
-    /// [`super::join_and_classify`] turns each file's records into failures in the same
-    /// allocation; that needs a failure to be no larger than a record (else memory doubles).
-    #[test]
-    fn a_failure_fits_where_its_record_was() {
-        use std::mem::{align_of, size_of};
-        assert!(size_of::<super::Failure>() <= size_of::<crate::record::Record>());
-        assert_eq!(
-            align_of::<super::Failure>(),
-            align_of::<crate::record::Record>()
-        );
+        let mut units = vec![vec![a], vec![b, c]];
+        let dead = crate::input::join_units(&mut units, &mut Vec::new());
+        assert_eq!(dead, [vec![false], vec![true, false]]);
+        assert_eq!(units[0][0].message.as_deref(), Some("Overloaded"));
+        assert_eq!(units[0][0].http_status, Some(529));
+        assert_eq!(units[1][1].http_status, Some(429));
     }
 }

@@ -6,14 +6,18 @@
 //! ```text
 //! discover (paths, gzip, stdin) -> input (detect format, parse into records)
 //!     -> classify (records + catalog -> failures with cluster, signature)
-//!     -> report (polars aggregation -> plain structs) -> render (table, markdown, csv, json)
+//!     -> aggregate (failures folded into counts) -> report (polars grouping -> plain structs)
+//!     -> render (table, markdown, csv, json)
 //! ```
 //!
 //! `input` and `catalog` never import each other: both speak [`record::Record`]. `render` never
-//! sees polars. Only the binary sees clap. Workers never print: files are scanned in parallel,
-//! results come back in input order and are merged on one thread, so output is byte-identical
-//! at any thread count.
+//! sees polars. Only the binary sees clap. Workers never print: files, and the chunks of large
+//! files, are scanned in parallel; each worker classifies and folds the failures it found
+//! (those with a request id wait, since another file may tell the same attempt); results come
+//! back in input order and are merged on one thread, so output is byte-identical at any
+//! thread count.
 
+pub mod aggregate;
 pub mod catalog;
 pub mod check;
 pub mod classify;
@@ -33,16 +37,20 @@ pub mod fuzzing {
     pub use crate::input::fuzzing::*;
 }
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use rayon::prelude::*;
 
+use crate::aggregate::Fold;
 use crate::catalog::Catalog;
 use crate::classify::Failure;
 use crate::discover::Input;
-use crate::input::{FileScan, ScanOptions};
+use crate::input::{FileScan, Part, ScanOptions};
+use crate::record::Record;
 use crate::report::{CallCounts, Summary, Warning};
 
 /// The main output format.
@@ -185,13 +193,14 @@ impl FailOn {
         ))
     }
 
-    fn holds(&self, failures: &[Failure], rate: Option<f64>) -> bool {
+    fn holds(&self, fold: &Fold, rate: Option<f64>) -> bool {
+        let mut keys = fold.cells().filter(|(_, c)| c.count > 0).map(|(k, _)| k);
         match self {
-            FailOn::Any => !failures.is_empty(),
-            FailOn::Status(s) => failures.iter().any(|f| s.matches(f.status)),
-            FailOn::Name(n) => failures
-                .iter()
-                .any(|f| *f.cluster == **n || f.error_type == *n || *f.signature == **n),
+            FailOn::Any => keys.next().is_some(),
+            FailOn::Status(s) => keys.any(|k| s.matches(k.status)),
+            FailOn::Name(n) => {
+                keys.any(|k| *k.cluster == **n || *k.error_type == **n || *k.signature == **n)
+            }
             FailOn::RateAbove(x) => rate.is_some_and(|r| r > *x),
         }
     }
@@ -229,14 +238,103 @@ pub struct RunOutcome {
 
 /// The result of scanning and classifying, before rendering.
 pub struct Analysis {
-    pub failures: Vec<Failure>,
+    /// Every failure, in input order: only when asked for (`--events`, `--events-out`).
+    pub events: Option<Vec<Failure>>,
+    /// Every failure, folded into counts.
+    pub fold: Fold,
     pub report: report::Report,
     pub nothing_read: bool,
     pub diagnostics: Vec<String>,
 }
 
+/// What a worker makes of one part of a file: it takes the part's final failure records as
+/// the scan goes (see [`input::Settler`]), classifies, filters and folds them.
+struct Settled<'c> {
+    classifier: &'c Classifier<'c>,
+    file: u32,
+    name: Arc<str>,
+    names: classify::Names,
+    fold: Fold,
+    /// The classified failures with their index in the part, when events are wanted.
+    events: Vec<(u32, Failure)>,
+    /// Failure records settled here.
+    records: u64,
+    /// Calls per (dimension, value) of the settled records, for failure rates.
+    tally: Tally,
+}
+
+impl input::Settler for Settled<'_> {
+    fn settle(&mut self, records: Vec<(u32, Record)>) {
+        self.records += records.len() as u64;
+        for (i, r) in records {
+            tally(&mut self.tally, &r);
+            let f = classify::classify_with(
+                self.name.clone(),
+                r,
+                self.classifier.catalog,
+                self.classifier.tz,
+                &mut self.names,
+            );
+            self.classifier.keep(
+                f,
+                self.file,
+                (self.file, 0, i),
+                &mut self.fold,
+                &mut self.events,
+            );
+        }
+    }
+}
+
+type Tally = BTreeMap<(&'static str, Option<String>), u64>;
+
+/// Count a failure record towards the calls of its model, provider and endpoint.
+fn tally(t: &mut Tally, r: &Record) {
+    let dims = [
+        ("model", r.model.as_deref().map(model::normalize_model)),
+        ("provider", r.provider.clone()),
+        ("endpoint", r.endpoint.clone()),
+    ];
+    for (d, v) in dims {
+        *t.entry((d, v)).or_default() += 1;
+    }
+}
+
+/// How a run classifies and folds the failures it finds.
+struct Classifier<'a> {
+    catalog: &'a Catalog,
+    tz: FixedOffset,
+    filters: &'a Filters,
+    by: &'a [String],
+    events: bool,
+}
+
+impl Classifier<'_> {
+    fn keep(
+        &self,
+        f: Failure,
+        file: u32,
+        order: aggregate::Order,
+        fold: &mut Fold,
+        events: &mut Vec<(u32, Failure)>,
+    ) {
+        if !self.filters.keep(&f) {
+            return;
+        }
+        fold.add(&f, file, order);
+        if self.events {
+            events.push((order.2, f));
+        }
+    }
+}
+
 /// Scan every input and build the report.
 pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
+    analyze_with(cfg, cfg.events)
+}
+
+/// [`analyze`], keeping every failure for events when `events` is set.
+pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
     let (inputs, problems) = discover::discover(&cfg.paths);
     let done = AtomicUsize::new(0);
     let bytes_done = std::sync::Arc::new(AtomicU64::new(0));
@@ -252,44 +350,70 @@ pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
             })
             .sum();
     }
+    let classifier = Classifier {
+        catalog: &cfg.catalog,
+        tz: cfg.tz,
+        filters: &cfg.filters,
+        by: &cfg.by,
+        events,
+    };
+    let file_names: Vec<Arc<str>> = inputs.iter().map(|i| Arc::from(i.display())).collect();
     let scan_opts = &scan_opts;
-    let scan_one = |input: &Input| -> FileScan {
+    let scan_one = |(k, input): (usize, &Input)| -> (FileScan, Vec<Part<Settled>>) {
+        let file = u32::try_from(k).unwrap_or(u32::MAX);
+        let make = || Settled {
+            classifier: &classifier,
+            file,
+            name: file_names[k].clone(),
+            names: classify::Names::default(),
+            fold: Fold::new(classifier.by),
+            events: Vec::new(),
+            records: 0,
+            tally: Tally::new(),
+        };
         let opened = match input {
-            Input::File { display, path } => input::scan_file(display, path, scan_opts),
-            Input::Stdin => discover::open(input)
-                .map(|mut reader| input::scan(input.display(), &mut *reader, scan_opts)),
+            Input::File { display, path } => {
+                input::scan_file_parts(display, path, scan_opts, &make)
+            }
+            Input::Stdin => discover::open(input).map(|mut reader| {
+                input::scan_parts(input.display(), &mut *reader, scan_opts, &make)
+            }),
         };
         let scan = match opened {
             Ok(scan) => scan,
-            Err(e) => FileScan {
-                file: input.display().to_string(),
-                unreadable: Some(discover::io_reason(&e)),
-                ..FileScan::default()
-            },
+            Err(e) => (
+                FileScan {
+                    file: input.display().to_string(),
+                    unreadable: Some(discover::io_reason(&e)),
+                    ..FileScan::default()
+                },
+                Vec::new(),
+            ),
         };
         done.fetch_add(1, Ordering::Relaxed);
         scan
     };
     let finished = AtomicBool::new(false);
-    let scans: Vec<FileScan> = std::thread::scope(|scope| -> anyhow::Result<Vec<FileScan>> {
-        if cfg.progress {
-            let shown = Progress {
-                files_done: &done,
-                files: inputs.len(),
-                bytes_done: &bytes_done,
-                bytes: total_bytes,
-                finished: &finished,
-            };
-            scope.spawn(move || shown.draw());
-        }
-        // One pool for files and the chunks of large files alike (`-j 1` is one thread).
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(cfg.threads.unwrap_or(0))
-            .build()?;
-        let scans = pool.install(|| inputs.par_iter().map(scan_one).collect());
-        finished.store(true, Ordering::Relaxed);
-        Ok(scans)
-    })?;
+    let scans: Vec<(FileScan, Vec<Part<Settled>>)> =
+        std::thread::scope(|scope| -> anyhow::Result<Vec<_>> {
+            if cfg.progress {
+                let shown = Progress {
+                    files_done: &done,
+                    files: inputs.len(),
+                    bytes_done: &bytes_done,
+                    bytes: total_bytes,
+                    finished: &finished,
+                };
+                scope.spawn(move || shown.draw());
+            }
+            // One pool for files and the chunks of large files alike (`-j 1` is one thread).
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(cfg.threads.unwrap_or(0))
+                .build()?;
+            let scans = pool.install(|| inputs.par_iter().enumerate().map(scan_one).collect());
+            finished.store(true, Ordering::Relaxed);
+            Ok(scans)
+        })?;
 
     let mut summary = Summary {
         files: inputs.len() as u64,
@@ -322,9 +446,15 @@ pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
     let mut rate_calls = 0u64;
     let mut rate_failures = 0u64;
     let mut span: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
-    let mut per_file = Vec::with_capacity(scans.len());
     let mut readable = 0usize;
-    for s in scans {
+    let mut fold = Fold::new(&cfg.by);
+    let mut kept: Vec<(aggregate::Order, Failure)> = Vec::new();
+    // The records that wait for the cross-file join: one unit per part, in input order.
+    let mut units: Vec<Vec<Record>> = Vec::new();
+    let mut unit_of: Vec<(u32, u32, Vec<u32>)> = Vec::new();
+    let mut dead: Vec<Vec<bool>> = Vec::new();
+    for (k, (s, parts)) in scans.into_iter().enumerate() {
+        let file = u32::try_from(k).unwrap_or(u32::MAX);
         let skipped = s.unreadable.as_deref().map(|reason| {
             summary.files_unreadable += 1;
             warn(&s.file, reason)
@@ -352,6 +482,41 @@ pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
         for (r, n) in &l.reasons {
             *summary.unparseable_reasons.entry(r.clone()).or_default() += n;
         }
+
+        // The file's parts: settled failures are folded already; the pending ones are joined
+        // within the file first (what the file alone tells), then across files below.
+        let mut records = 0u64;
+        let mut file_tally = Tally::new();
+        let mut file_units = Vec::with_capacity(parts.len());
+        for (p, part) in parts.into_iter().enumerate() {
+            let p = u32::try_from(p).unwrap_or(u32::MAX);
+            let mut settled = part.settled;
+            records += settled.records + part.pending.len() as u64;
+            for (key, n) in settled.tally {
+                *file_tally.entry(key).or_default() += n;
+            }
+            settled.fold.place(p, part.delta);
+            fold.merge(settled.fold);
+            kept.extend(settled.events.into_iter().map(|(i, mut f)| {
+                f.line = f.line.map(|l| l + part.delta);
+                ((file, p, i), f)
+            }));
+            file_units.push(part.pending);
+            unit_of.push((file, p, part.pending_index));
+        }
+        let file_dead = input::join_units(&mut file_units, &mut Vec::new());
+        for (records_here, dead_here) in file_units.iter().zip(&file_dead) {
+            for (r, d) in records_here.iter().zip(dead_here) {
+                if *d {
+                    records -= 1;
+                } else {
+                    tally(&mut file_tally, r);
+                }
+            }
+        }
+        units.extend(file_units);
+        dead.extend(file_dead);
+
         let successes: u64 = s.successes.values().sum();
         summary.successes += successes;
         files.push(report::FileLines {
@@ -362,13 +527,13 @@ pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
             lines_unparseable: l.unparseable,
             lines_invalid_utf8: l.invalid_utf8,
             lines_truncated: l.truncated,
-            failures: s.failures.len() as u64,
+            failures: records,
             successes,
             skipped,
         });
         if successes > 0 {
-            rate_calls += successes + s.failures.len() as u64;
-            rate_failures += s.failures.len() as u64;
+            rate_calls += successes + records;
+            rate_failures += records;
             for (key, n) in &s.successes {
                 // Redacted like the failures' values, so the keys meet.
                 let clean = |v: Option<&str>| v.map(|v| redact::redact(v).into_owned());
@@ -384,15 +549,8 @@ pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
                     *calls.calls.entry((d.to_string(), v)).or_default() += n;
                 }
             }
-            for f in &s.failures {
-                let dims = [
-                    ("model", f.model.as_deref().map(model::normalize_model)),
-                    ("provider", f.provider.clone()),
-                    ("endpoint", f.endpoint.clone()),
-                ];
-                for (d, v) in dims {
-                    *calls.calls.entry((d.to_string(), v)).or_default() += 1;
-                }
+            for ((d, v), n) in file_tally {
+                *calls.calls.entry((d.to_string(), v)).or_default() += n;
             }
         }
         if let Some((a, b)) = s.span {
@@ -403,29 +561,52 @@ pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
                 });
             }
         }
-        // Kept until classified: without the slack of the vector's growth.
-        let mut records = s.failures;
-        records.shrink_to_fit();
-        per_file.push((s.file, records));
     }
 
-    let mut failures: Vec<Failure> = classify::join_and_classify(per_file, &cfg.catalog, cfg.tz);
-    if !cfg.filters.is_empty() {
-        failures.retain(|f| cfg.filters.keep(f));
+    // The same attempt told by several files (shared request id) is one failure: the first
+    // sighting keeps it, later ones fill its gaps. Then the survivors are classified.
+    let dead = input::join_units(&mut units, &mut dead);
+    let mut names = classify::Names::default();
+    let mut events_late = Vec::new();
+    for ((records, dead), (file, part, index)) in units.into_iter().zip(dead).zip(unit_of) {
+        let name = &file_names[file as usize];
+        for ((r, d), i) in records.into_iter().zip(dead).zip(index) {
+            if d {
+                continue;
+            }
+            let f = classify::classify_with(name.clone(), r, &cfg.catalog, cfg.tz, &mut names);
+            let mut single = Vec::new();
+            classifier.keep(f, file, (file, part, i), &mut fold, &mut single);
+            events_late.extend(single.into_iter().map(|(_, f)| ((file, part, i), f)));
+        }
     }
-    summary.failures = failures.len() as u64;
+    let events = events.then(|| {
+        kept.extend(events_late);
+        kept.sort_unstable_by_key(|(order, _)| *order);
+        kept.into_iter().map(|(_, f)| f).collect::<Vec<Failure>>()
+    });
+
+    let data = report::Folded::new(&fold, &file_names);
+    summary.failures = data.total;
     summary.calls = summary.successes + summary.failures;
     summary.failure_rate = (rate_calls > 0).then(|| rate_failures as f64 / rate_calls as f64);
     summary.first_seen = span.map(|s| s.0);
     summary.last_seen = span.map(|s| s.1);
-    summary.coverage = (!failures.is_empty()).then(|| {
-        failures.iter().filter(|f| &*f.cluster != "unknown").count() as f64 / failures.len() as f64
+    summary.coverage = (data.total > 0).then(|| {
+        let known: u64 = data
+            .cells
+            .iter()
+            .filter(|(k, _)| &*k.cluster != "unknown")
+            .map(|(_, c)| c.count)
+            .sum();
+        known as f64 / data.total as f64
     });
-    let mut report = report::build(&failures, &cfg.by, &calls, summary, &cfg.catalog, warnings)?;
+    let mut report = report::build(&data, &cfg.by, &calls, summary, &cfg.catalog, warnings)?;
     report.files = files;
     Ok(Analysis {
         nothing_read: !inputs.is_empty() && readable == 0 || inputs.is_empty(),
-        failures,
+        events,
+        fold,
         report,
         diagnostics,
     })
@@ -496,22 +677,20 @@ pub fn run(
     out: &mut dyn Write,
     events_out: Option<(&mut dyn Write, Format)>,
 ) -> anyhow::Result<RunOutcome> {
-    let analysis = analyze(cfg)?;
+    let analysis = analyze_with(cfg, cfg.events || events_out.is_some())?;
+    let events = analysis.events.as_deref().unwrap_or(&[]);
     if cfg.events {
-        render::events(&analysis.failures, cfg.format, out)?;
+        render::events(events, cfg.format, out)?;
     } else {
         render::report(&analysis.report, cfg.format, cfg.width, out)?;
     }
     if let Some((w, format)) = events_out {
-        render::events(&analysis.failures, format, w)?;
+        render::events(events, format, w)?;
     }
     let rate = analysis.report.summary.failure_rate;
-    let fail_on_held = cfg
-        .fail_on
-        .iter()
-        .any(|c| c.holds(&analysis.failures, rate));
+    let fail_on_held = cfg.fail_on.iter().any(|c| c.holds(&analysis.fold, rate));
     Ok(RunOutcome {
-        failures: analysis.failures.len(),
+        failures: analysis.report.summary.failures as usize,
         fail_on_held,
         nothing_read: analysis.nothing_read,
         diagnostics: analysis.diagnostics,

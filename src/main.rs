@@ -177,6 +177,10 @@ struct ScanArgs {
     /// How far before its chunk a chunk's scan starts.
     #[arg(long, hide = true, default_value_t = ScanOptions::default().warmup_bytes)]
     warmup_bytes: u64,
+    /// Hand final failure records to classification once this many are held; tests use 1
+    /// to check that settling early changes nothing.
+    #[arg(long, hide = true, default_value_t = ScanOptions::default().settle_batch)]
+    settle_batch: usize,
 }
 
 fn main() -> ExitCode {
@@ -369,6 +373,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<Exit> {
             chunk_bytes: args.chunk_bytes,
             warmup_bytes: args.warmup_bytes,
             progress: None,
+            settle_batch: args.settle_batch,
         },
         by,
         filters,

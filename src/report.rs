@@ -1,7 +1,7 @@
-//! Aggregation: failures and call counts become a [`Report`] of plain structs. polars does the
-//! grouping; everything it returns is copied into owned rows and sorted here (count
-//! descending, then key), so the renderers never see polars and the order never depends on
-//! hashing or threads.
+//! Aggregation: folded failures ([`crate::aggregate`]) and call counts become a [`Report`] of
+//! plain structs. polars does the grouping (sums of the fold's counts); everything it returns
+//! is copied into owned rows and sorted here (count descending, then key), so the renderers
+//! never see polars and the order never depends on hashing or threads.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,9 +9,10 @@ use chrono::{DateTime, Utc};
 use polars::prelude::*;
 use serde::Serialize;
 
+use std::sync::Arc;
+
+use crate::aggregate::{Cell, Fold, Grain, Key};
 use crate::catalog::Catalog;
-use crate::classify::Failure;
-use crate::model::normalize_model;
 
 /// Version of the CSV/JSON schemas; bump on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -33,20 +34,25 @@ pub const DIMENSIONS: [&str; 13] = [
     "day",
 ];
 
-/// The value of one dimension for one failure.
-pub fn dimension(f: &Failure, dim: &str) -> Option<String> {
-    let fmt_time = |pattern: &str| f.timestamp.map(|t| t.format(pattern).to_string());
+/// The value of one dimension for one group of failures (`files` names the inputs).
+pub fn dimension(k: &Key, files: &[Arc<str>], dim: &str) -> Option<String> {
+    let fmt_time = |pattern: &str| {
+        k.time
+            .and_then(|t| DateTime::from_timestamp(t, 0))
+            .map(|t| t.format(pattern).to_string())
+    };
+    let text = |v: &Option<Arc<str>>| v.as_deref().map(str::to_string);
     match dim {
-        "status" => f.status.map(|s| s.to_string()),
-        "http_status" => f.http_status.map(|s| s.to_string()),
-        "error_type" => Some(f.error_type.clone()),
-        "cluster" => Some(f.cluster.to_string()),
-        "signature" => Some(f.signature.to_string()),
-        "model" => f.model.as_deref().map(normalize_model),
-        "provider" => f.provider.clone(),
-        "endpoint" => f.endpoint.clone(),
-        "source_kind" => Some(f.source_kind.as_str().to_string()),
-        "file" => Some(f.file.to_string()),
+        "status" => k.status.map(|s| s.to_string()),
+        "http_status" => k.http_status.map(|s| s.to_string()),
+        "error_type" => Some(k.error_type.to_string()),
+        "cluster" => Some(k.cluster.to_string()),
+        "signature" => Some(k.signature.to_string()),
+        "model" => text(&k.model),
+        "provider" => text(&k.provider),
+        "endpoint" => text(&k.endpoint),
+        "source_kind" => Some(k.source_kind.as_str().to_string()),
+        "file" => files.get(k.file as usize).map(|f| f.to_string()),
         "minute" => fmt_time("%Y-%m-%dT%H:%M:00Z"),
         "hour" => fmt_time("%Y-%m-%dT%H:00:00Z"),
         "day" => fmt_time("%Y-%m-%d"),
@@ -232,30 +238,36 @@ type RawGroup = (Vec<Option<String>>, u64, Option<i64>, Option<i64>);
 /// Statuses, error types and model counts of one group.
 type GroupDetail = (BTreeSet<String>, BTreeSet<String>, BTreeMap<String, u64>);
 
-/// Group failures by `dims` with polars: (keys, count, first ms, last ms).
-fn polars_groups(failures: &[Failure], dims: &[String]) -> PolarsResult<Vec<RawGroup>> {
-    if failures.is_empty() {
+/// Group the fold's cells by `dims` with polars: (keys, count, first ms, last ms).
+fn polars_groups(
+    cells: &[(&Key, &Cell)],
+    files: &[Arc<str>],
+    dims: &[String],
+) -> PolarsResult<Vec<RawGroup>> {
+    if cells.is_empty() {
         return Ok(Vec::new());
     }
-    let mut columns: Vec<Column> = Vec::with_capacity(dims.len() + 1);
+    let mut columns: Vec<Column> = Vec::with_capacity(dims.len() + 3);
     for (i, d) in dims.iter().enumerate() {
-        let values: Vec<Option<String>> = failures.iter().map(|f| dimension(f, d)).collect();
+        let values: Vec<Option<String>> =
+            cells.iter().map(|(k, _)| dimension(k, files, d)).collect();
         columns.push(Column::new(format!("k{i}").into(), values));
     }
-    let ts: Vec<Option<i64>> = failures
-        .iter()
-        .map(|f| f.timestamp.map(|t| t.timestamp_millis()))
-        .collect();
-    columns.push(Column::new("ts".into(), ts));
+    let count: Vec<u64> = cells.iter().map(|(_, c)| c.count).collect();
+    let first: Vec<Option<i64>> = cells.iter().map(|(_, c)| c.first).collect();
+    let last: Vec<Option<i64>> = cells.iter().map(|(_, c)| c.last).collect();
+    columns.push(Column::new("n".into(), count));
+    columns.push(Column::new("lo".into(), first));
+    columns.push(Column::new("hi".into(), last));
     let df = DataFrame::new_infer_height(columns)?;
     let keys: Vec<Expr> = (0..dims.len()).map(|i| col(format!("k{i}"))).collect();
     let out = df
         .lazy()
         .group_by(keys)
         .agg([
-            len().alias("count"),
-            col("ts").min().alias("first"),
-            col("ts").max().alias("last"),
+            col("n").sum().alias("count"),
+            col("lo").min().alias("first"),
+            col("hi").max().alias("last"),
         ])
         .collect()?;
     let counts = out.column("count")?.cast(&DataType::UInt64)?;
@@ -280,24 +292,44 @@ fn from_millis(ms: Option<i64>) -> Option<DateTime<Utc>> {
     ms.and_then(DateTime::from_timestamp_millis)
 }
 
+/// The failures of a run, folded, with the names of its inputs.
+pub struct Folded<'a> {
+    pub cells: Vec<(&'a Key, &'a Cell)>,
+    pub fold: &'a Fold,
+    pub files: &'a [Arc<str>],
+    pub total: u64,
+}
+
+impl<'a> Folded<'a> {
+    pub fn new(fold: &'a Fold, files: &'a [Arc<str>]) -> Folded<'a> {
+        let cells: Vec<(&Key, &Cell)> = fold.cells().collect();
+        Folded {
+            total: cells.iter().map(|(_, c)| c.count).sum(),
+            cells,
+            fold,
+            files,
+        }
+    }
+}
+
 /// Groups with their details, sorted by count descending then keys.
-fn groups(failures: &[Failure], dims: &[String], calls: &CallCounts) -> PolarsResult<Vec<Group>> {
-    let total = failures.len() as f64;
+fn groups(data: &Folded, dims: &[String], calls: &CallCounts) -> PolarsResult<Vec<Group>> {
+    let total = data.total as f64;
     let mut details: BTreeMap<Vec<Option<String>>, GroupDetail> = BTreeMap::new();
-    for f in failures {
-        let key: Vec<Option<String>> = dims.iter().map(|d| dimension(f, d)).collect();
+    for (k, c) in &data.cells {
+        let key: Vec<Option<String>> = dims.iter().map(|d| dimension(k, data.files, d)).collect();
         let e = details.entry(key).or_default();
         e.0.insert(
-            f.status
+            k.status
                 .map_or_else(|| "none".to_string(), |s| s.to_string()),
         );
-        e.1.insert(f.error_type.clone());
-        if let Some(m) = f.model.as_deref() {
-            *e.2.entry(normalize_model(m)).or_default() += 1;
+        e.1.insert(k.error_type.to_string());
+        if let Some(m) = k.model.as_deref() {
+            *e.2.entry(m.to_string()).or_default() += c.count;
         }
     }
     let mut out = Vec::new();
-    for (keys, count, first, last) in polars_groups(failures, dims)? {
+    for (keys, count, first, last) in polars_groups(&data.cells, data.files, dims)? {
         let (statuses, error_types, models) = details.remove(&keys).unwrap_or_default();
         let mut statuses: Vec<String> = statuses.into_iter().collect();
         statuses.sort_by_key(|s| (s == "none", s.len(), s.clone()));
@@ -336,15 +368,15 @@ fn groups(failures: &[Failure], dims: &[String], calls: &CallCounts) -> PolarsRe
 
 /// Build the report. `by` are the dimensions of the main groups.
 pub fn build(
-    failures: &[Failure],
+    data: &Folded,
     by: &[String],
     calls: &CallCounts,
     summary: Summary,
     catalog: &Catalog,
     warnings: Vec<Warning>,
 ) -> PolarsResult<Report> {
-    let one = |d: &str| groups(failures, &[d.to_string()], calls);
-    let sig_groups = groups(failures, &["cluster".into(), "signature".into()], calls)?;
+    let one = |d: &str| groups(data, &[d.to_string()], calls);
+    let sig_groups = groups(data, &["cluster".into(), "signature".into()], calls)?;
     let signatures = sig_groups
         .into_iter()
         .map(|g| {
@@ -367,7 +399,7 @@ pub fn build(
                 models: g.models,
                 first_seen: g.first_seen,
                 last_seen: g.last_seen,
-                examples: examples_of(failures, &g.keys),
+                examples: examples_of(data.fold, &g.keys),
             }
         })
         .collect();
@@ -375,7 +407,7 @@ pub fn build(
         schema_version: SCHEMA_VERSION,
         summary,
         by: by.to_vec(),
-        groups: groups(failures, by, calls)?,
+        groups: groups(data, by, calls)?,
         signatures,
         by_cluster: one("cluster")?,
         by_status: one("status")?,
@@ -383,19 +415,17 @@ pub fn build(
         by_model: one("model")?,
         by_provider: one("provider")?,
         by_endpoint: one("endpoint")?,
-        timeline: timeline(failures, calls)?,
+        timeline: timeline(data, calls)?,
         warnings,
         files: Vec::new(),
     })
 }
 
-fn examples_of(failures: &[Failure], keys: &[Option<String>]) -> Vec<Example> {
+fn examples_of(fold: &Fold, keys: &[Option<String>]) -> Vec<Example> {
     let signature = keys.get(1).cloned().flatten().unwrap_or_default();
-    failures
+    fold.examples(&signature)
         .iter()
-        .filter(|f| *f.signature == *signature)
-        .take(3)
-        .map(|f| Example {
+        .map(|(_, f)| Example {
             location: match (f.line, f.entry) {
                 (Some(l), _) => format!("{}:{l}", f.file),
                 (None, Some(e)) => format!("{}#{e}", f.file),
@@ -414,39 +444,22 @@ fn examples_of(failures: &[Failure], keys: &[Option<String>]) -> Vec<Example> {
         .collect()
 }
 
-/// The bucket size for a span: minutes up to two hours, hours up to three days, then days.
-fn bucket_for(failures: &[Failure]) -> &'static str {
-    let times = failures.iter().filter_map(|f| f.timestamp);
-    let (lo, hi) = times.fold(
-        (None, None),
-        |(lo, hi): (Option<DateTime<Utc>>, Option<DateTime<Utc>>), t| {
-            (
-                Some(lo.map_or(t, |x| x.min(t))),
-                Some(hi.map_or(t, |x| x.max(t))),
-            )
-        },
-    );
-    match (lo, hi) {
-        (Some(a), Some(b)) if (b - a).num_minutes() <= 120 => "minute",
-        (Some(a), Some(b)) if (b - a).num_hours() <= 72 => "hour",
-        _ => "day",
-    }
-}
-
 /// A burst: at least 5 failures in a bucket and at least three times the cluster's mean
 /// per bucket over the span (a count_tokens probe storm, a 529 wave).
 const BURST_MIN: u64 = 5;
 const BURST_FACTOR: f64 = 3.0;
 
-fn timeline(failures: &[Failure], calls: &CallCounts) -> PolarsResult<Timeline> {
-    let bucket = bucket_for(failures);
+fn timeline(data: &Folded, calls: &CallCounts) -> PolarsResult<Timeline> {
+    let span = data.fold.span();
+    let bucket = Grain::for_span(span).name();
     // Undated failures have no bucket key: `groups` gives them a `None` start, skipped below.
-    let undated = failures.iter().filter(|f| f.timestamp.is_none()).count() as u64;
-    let cells = groups(
-        failures,
-        &[bucket.to_string(), "cluster".to_string()],
-        calls,
-    )?;
+    let undated = data
+        .cells
+        .iter()
+        .filter(|(k, _)| k.time.is_none())
+        .map(|(_, c)| c.count)
+        .sum();
+    let cells = groups(data, &[bucket.to_string(), "cluster".to_string()], calls)?;
     let mut rows: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     for g in &cells {
         let (Some(start), Some(cluster)) = (g.keys[0].clone(), g.keys[1].clone()) else {
@@ -454,7 +467,7 @@ fn timeline(failures: &[Failure], calls: &CallCounts) -> PolarsResult<Timeline> 
         };
         rows.entry(start).or_default().insert(cluster, g.count);
     }
-    let n_buckets = bucket_count(failures, bucket).max(1) as f64;
+    let n_buckets = bucket_count(span, bucket).max(1) as f64;
     let mut totals: BTreeMap<String, u64> = BTreeMap::new();
     for g in &cells {
         if let (Some(_), Some(c)) = (&g.keys[0], g.keys[1].clone()) {
@@ -505,12 +518,11 @@ fn timeline(failures: &[Failure], calls: &CallCounts) -> PolarsResult<Timeline> 
 }
 
 /// How many buckets the span of the dated failures covers (empty ones included).
-fn bucket_count(failures: &[Failure], bucket: &str) -> i64 {
-    let times: Vec<DateTime<Utc>> = failures.iter().filter_map(|f| f.timestamp).collect();
-    let (Some(lo), Some(hi)) = (times.iter().min(), times.iter().max()) else {
+fn bucket_count(span: Option<(DateTime<Utc>, DateTime<Utc>)>, bucket: &str) -> i64 {
+    let Some((lo, hi)) = span else {
         return 0;
     };
-    let span = *hi - *lo;
+    let span = hi - lo;
     1 + match bucket {
         "minute" => span.num_minutes(),
         "hour" => span.num_hours(),

@@ -213,3 +213,38 @@ fn a_file_scanned_in_chunks_gives_the_same_report_and_events() {
     assert_eq!(parts, lines);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Workers classify and fold the records a scan no longer holds open while the scan goes on
+/// (so memory does not grow with a file): settling after every record, or only at the end,
+/// must give the same report and events, whole or in chunks, for every sample format.
+#[test]
+fn settling_records_early_changes_nothing() {
+    let (mixed, _) = mixed_stream();
+    let dir = common::temp_dir("settle");
+    let file = dir.join("mixed.log");
+    std::fs::write(&file, &mixed).unwrap();
+    let samples = common::root().join("samples");
+    for path in [file.to_str().unwrap(), samples.to_str().unwrap()] {
+        for chunking in [
+            &["--chunk-bytes", "0"][..],
+            &["--chunk-bytes", "600", "-j", "3"],
+            &["--chunk-bytes", "2000", "--warmup-bytes", "500", "-j", "1"],
+        ] {
+            let with = |batch: &'static str| {
+                let mut args = vec![path, "--settle-batch", batch];
+                args.extend_from_slice(chunking);
+                args
+            };
+            let late = with("100000000");
+            let want_report = common::report(&late);
+            let want_events = common::events(&late);
+            assert!(want_events.len() > 100, "{late:?}");
+            for batch in ["1", "2"] {
+                let args = with(batch);
+                assert_eq!(common::report(&args), want_report, "report {args:?}");
+                assert_eq!(common::events(&args), want_events, "events {args:?}");
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

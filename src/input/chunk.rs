@@ -18,10 +18,70 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::{format_warnings, scan_lines_in, sniff, FileScan, ScanOptions, Shape, Sink, Window};
+use super::{
+    format_warnings, scan_lines_in, sniff, FileScan, ScanOptions, Settler, Shape, Sink, Window,
+};
+use crate::record::Record;
+
+/// One piece of a file's scan: the whole input, or one chunk of a large log.
+#[derive(Debug)]
+pub struct Part<S> {
+    /// Add to the line numbers of what `settled` received to number them within the file
+    /// (`pending` is already renumbered).
+    pub delta: u64,
+    /// The settler that took the part's final records.
+    pub settled: S,
+    /// The records left, those with a request id: they may still join a record of another
+    /// part (see [`join_units`]).
+    pub pending: Vec<Record>,
+    /// For each pending record, its index among the part's failure records.
+    pub pending_index: Vec<u32>,
+}
 
 /// Scan a file from disk: in chunks when it is a large plain-text log, else in one pass.
+/// Failures are joined across chunks (same request id) into `FileScan::failures`.
 pub fn scan_file(display: &str, path: &Path, opts: &ScanOptions) -> io::Result<FileScan> {
+    let (mut scan, parts) = scan_file_parts(display, path, opts, &Vec::new)?;
+    scan.failures = reassemble(parts);
+    Ok(scan)
+}
+
+/// A file's failures from parts whose settlers kept every record: back in their order,
+/// numbered within the file and joined across parts.
+pub(crate) fn reassemble(parts: Vec<Part<Vec<(u32, Record)>>>) -> Vec<Record> {
+    let mut units: Vec<Vec<Record>> = Vec::with_capacity(parts.len());
+    for part in parts {
+        let mut all: Vec<(u32, Record)> = part.settled;
+        for (_, r) in &mut all {
+            r.line = r.line.map(|l| l + part.delta);
+        }
+        all.extend(part.pending_index.into_iter().zip(part.pending));
+        all.sort_by_key(|(i, _)| *i);
+        units.push(all.into_iter().map(|(_, r)| r).collect());
+    }
+    let dead = join_units(&mut units, &mut Vec::new());
+    units
+        .into_iter()
+        .zip(dead)
+        .flat_map(|(records, dead)| {
+            records
+                .into_iter()
+                .zip(dead)
+                .filter_map(|(r, d)| (!d).then_some(r))
+        })
+        .collect()
+}
+
+/// Scan a file from disk, handing each part's final failure records to a settler made by
+/// `make` in the worker that reads the part, as the scan goes (so memory does not grow with
+/// the file); the records with a request id are returned as each part's `pending` records.
+/// `FileScan::failures` stays empty.
+pub fn scan_file_parts<S: Settler>(
+    display: &str,
+    path: &Path,
+    opts: &ScanOptions,
+    make: &(dyn Fn() -> S + Sync),
+) -> io::Result<(FileScan, Vec<Part<S>>)> {
     let mut file = File::open(path)?;
     let size = file.metadata()?.len();
     if opts.chunk_bytes > 0 && size >= opts.chunk_bytes.saturating_mul(2) {
@@ -32,7 +92,7 @@ pub fn scan_file(display: &str, path: &Path, opts: &ScanOptions) -> io::Result<F
         };
         if plain && sniff(&mut head)? == Shape::Lines {
             drop(head);
-            if let Some(scan) = scan_chunked(display, path, size, opts)? {
+            if let Some(scan) = scan_chunked(display, path, size, opts, make)? {
                 return Ok(scan);
             }
         }
@@ -42,9 +102,63 @@ pub fn scan_file(display: &str, path: &Path, opts: &ScanOptions) -> io::Result<F
         path: path.to_path_buf(),
     };
     let mut reader = super::super::discover::open(&input)?;
-    let scan = super::scan(display, &mut *reader, opts);
+    let scan = scan_parts(display, &mut *reader, opts, make);
     scanned(opts, size);
     Ok(scan)
+}
+
+/// Scan one input in one pass (stdin, compressed, documents) as a single part.
+pub fn scan_parts<S: Settler>(
+    display: &str,
+    reader: &mut dyn BufRead,
+    opts: &ScanOptions,
+    make: &(dyn Fn() -> S + Sync),
+) -> (FileScan, Vec<Part<S>>) {
+    let mut settled = make();
+    let (mut scan, pending_index) = super::scan_settling(display, reader, opts, &mut settled);
+    let part = Part {
+        delta: 0,
+        settled,
+        pending: std::mem::take(&mut scan.failures),
+        pending_index,
+    };
+    (scan, vec![part])
+}
+
+/// Join records told again in a later unit (same request id) into the first one, as one pass
+/// over everything would: the earliest sighting keeps the record, later ones fill its gaps
+/// and are marked dead. Units are parts of one file, or of many files in input order; records
+/// already marked dead in `dead` (grown to fit) are left alone. Within a unit nothing is
+/// joined (the scan of that unit already did). Returns the dead marks.
+pub fn join_units(units: &mut [Vec<Record>], dead: &mut Vec<Vec<bool>>) -> Vec<Vec<bool>> {
+    let mut dead = std::mem::take(dead);
+    dead.resize_with(units.len(), Vec::new);
+    for (d, u) in dead.iter_mut().zip(units.iter()) {
+        d.resize(u.len(), false);
+    }
+    let mut by_id: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for (u, dead_here) in dead.iter_mut().enumerate() {
+        // Earlier units on the left of the split, this one on the right.
+        let (left, right) = units.split_at_mut(u);
+        for (i, slot) in right[0].iter_mut().enumerate() {
+            if dead_here[i] {
+                continue;
+            }
+            let Some(id) = slot.request_id.clone() else {
+                continue;
+            };
+            if let Some(&(g, j)) = by_id.get(&id) {
+                if g != u {
+                    let placeholder = Record::new(slot.source_kind, slot.outcome);
+                    left[g][j].absorb(std::mem::replace(slot, placeholder));
+                    dead_here[i] = true;
+                    continue;
+                }
+            }
+            by_id.insert(id, (u, i));
+        }
+    }
+    dead
 }
 
 fn scanned(opts: &ScanOptions, bytes: u64) {
@@ -99,19 +213,24 @@ fn line_start_at_or_after(file: &mut File, at: u64) -> io::Result<Option<u64>> {
 }
 
 /// One chunk's result, with line numbers still relative to where its reader started.
-struct Part {
+struct Chunk {
     scan: FileScan,
+    /// Index of each failure left in `scan` (see [`Part::pending_index`]).
+    index: Vec<u32>,
     warnings: Vec<(Option<u64>, String)>,
     /// Lines read before the chunk's first own line.
     before: u64,
 }
 
-fn scan_chunked(
+type Parts<T> = (FileScan, Vec<Part<T>>);
+
+fn scan_chunked<S: Settler>(
     display: &str,
     path: &Path,
     size: u64,
     opts: &ScanOptions,
-) -> io::Result<Option<FileScan>> {
+    make: &(dyn Fn() -> S + Sync),
+) -> io::Result<Option<Parts<S>>> {
     let mut file = File::open(path)?;
     let starts = boundaries(&mut file, size, opts.chunk_bytes)?;
     if starts.len() < 2 {
@@ -129,10 +248,12 @@ fn scan_chunked(
         };
         jobs.push((warm, start, end));
     }
-    let parts: Vec<io::Result<Part>> = jobs
+    let parts: Vec<io::Result<(Chunk, S)>> = jobs
         .par_iter()
         .map(|&(warm, start, end)| {
-            let part = scan_part(display, path, opts, warm, start, end);
+            let mut settled = make();
+            let part = scan_part(display, path, opts, warm, start, end, &mut settled)
+                .map(|c| (c, settled));
             scanned(opts, end.unwrap_or(size) - start);
             part
         })
@@ -151,57 +272,52 @@ fn scan_part(
     warm: u64,
     start: u64,
     end: Option<u64>,
-) -> io::Result<Part> {
+    settler: &mut dyn Settler,
+) -> io::Result<Chunk> {
     let mut file = File::open(path)?;
     file.seek(SeekFrom::Start(warm))?;
     let mut reader = BufReader::with_capacity(256 * 1024, file);
-    let mut sink = Sink::new(display, opts);
+    let mut sink = Sink::settling(display, opts, settler);
     let window = Window {
         start: start - warm,
         end: end.map(|e| e - warm),
     };
     let before = scan_lines_in(&mut reader, &mut sink, Some(window));
-    let (scan, warnings) = sink.finish_part();
-    Ok(Part {
+    let (scan, warnings, index) = sink.finish_part();
+    Ok(Chunk {
         scan,
+        index,
         warnings,
         before,
     })
 }
 
-/// Put the chunks back together in file order: renumber lines, add up counts, and join a
-/// failure told again in a later chunk (same request id) into the first one, as one pass
-/// over the file would.
-fn merge(display: &str, parts: Vec<Part>) -> FileScan {
+/// Put the chunks back together in file order: renumber lines and add up counts. Failures
+/// stay apart, one part per chunk (see [`join_units`]).
+fn merge<S>(display: &str, chunks: Vec<(Chunk, S)>) -> Parts<S> {
     let mut out = FileScan {
         file: display.to_string(),
         ..FileScan::default()
     };
+    let mut parts = Vec::with_capacity(chunks.len());
     let mut warnings: Vec<String> = Vec::new();
-    let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
     let mut lines_so_far = 0u64;
     let mut said_invalid_utf8 = false;
-    // Sized once: growing by doubling would hold up to twice the file's failures.
-    out.failures
-        .reserve_exact(parts.iter().map(|p| p.scan.failures.len()).sum());
-    for part in parts {
-        let delta = lines_so_far.saturating_sub(part.before);
-        let s = part.scan;
-        let first_failure = out.failures.len();
-        for mut f in s.failures {
+    for (chunk, settled) in chunks {
+        let delta = lines_so_far.saturating_sub(chunk.before);
+        let mut s = chunk.scan;
+        let mut pending = std::mem::take(&mut s.failures);
+        for f in &mut pending {
             f.line = f.line.map(|l| l + delta);
-            if let Some(id) = &f.request_id {
-                if let Some(&i) = by_id.get(id) {
-                    if i < first_failure {
-                        out.failures[i].absorb(f);
-                        continue;
-                    }
-                }
-                by_id.insert(id.clone(), out.failures.len());
-            }
-            out.failures.push(f);
         }
-        for w in format_warnings(part.warnings, delta) {
+        pending.shrink_to_fit();
+        parts.push(Part {
+            delta,
+            settled,
+            pending,
+            pending_index: chunk.index,
+        });
+        for w in format_warnings(chunk.warnings, delta) {
             let utf8 = w.ends_with("invalid UTF-8, decoded with replacement characters");
             if utf8 && said_invalid_utf8 {
                 continue;
@@ -228,7 +344,7 @@ fn merge(display: &str, parts: Vec<Part>) -> FileScan {
         lines_so_far += s.lines.read;
     }
     out.warnings = warnings;
-    out
+    (out, parts)
 }
 
 #[cfg(test)]

@@ -39,6 +39,14 @@ pub fn document(
     sink.finish()
 }
 
+/// [`super::scan`] through the settling path the CLI uses (records handed over as they
+/// become final, at `opts.settle_batch`), put back together: must equal a plain scan.
+pub fn scan_settled(reader: &mut dyn std::io::BufRead, opts: &ScanOptions) -> FileScan {
+    let (mut scan, parts) = super::scan_parts("fuzz", reader, opts, &Vec::new);
+    scan.failures = super::chunk::reassemble(parts);
+    scan
+}
+
 /// The Python literal at the start of `text` and the text after it.
 pub fn pyrepr_prefix(text: &str) -> Result<(serde_json::Value, &str), ReprError> {
     pyrepr::parse_prefix(text)

@@ -322,8 +322,8 @@ pub(crate) struct LitellmParser {
     /// (`Available Model Group Fallbacks=None LiteLLM Retried: 2 times`).
     held: Option<Record>,
     held_lines: u32,
-    /// The failure an access line already reported (index in the sink).
-    reported: Option<usize>,
+    /// The failure an access line already reported (its id in the sink).
+    reported: Option<u32>,
     /// The last exception text pushed, to join the proxy's second telling of it.
     last_text: Option<(u64, String)>,
 }
@@ -426,7 +426,7 @@ fn access_line(
     status: u16,
     at: Position,
     stamp: Option<Stamp>,
-    reported: &mut Option<usize>,
+    reported: &mut Option<u32>,
     sink: &mut Sink,
 ) -> Claim {
     let Some(endpoint) = endpoint_of(target, &sink.opts.api_paths) else {
@@ -434,7 +434,7 @@ fn access_line(
     };
     let failed = status >= 400;
     if failed {
-        let last = last_failure(sink);
+        let last = sink.last_failure_id();
         let (Position::Line(line) | Position::Entry(line)) = at;
         if *reported != last && reports_last_failure(status, &endpoint, line, sink) {
             *reported = last;
@@ -456,13 +456,6 @@ fn access_line(
     r.endpoint = Some(endpoint);
     sink.push(r);
     Claim::Relevant
-}
-
-fn last_failure(sink: &Sink) -> Option<usize> {
-    match sink.last {
-        Some(super::Last::Failure(i, _)) => Some(i),
-        _ => None,
-    }
 }
 
 /// Whether an access line reports the failure LiteLLM just told (within a few lines, with

@@ -34,7 +34,23 @@ use regex::Regex;
 use crate::record::{Evidence, Outcome, Record, SourceKind, Stamp};
 
 pub use api::{endpoint_of, error_body_text, ErrorBody};
-pub use chunk::scan_file;
+pub use chunk::{join_units, scan_file, scan_file_parts, scan_parts, Part};
+
+/// Takes a scan's failure records as soon as no later line can change them (see
+/// [`scan_file_parts`]): so a scan holds only the records still open, whatever the size of
+/// the input.
+pub trait Settler: Send {
+    /// Final records, each with its index among the failure records the part created (the
+    /// order of the input).
+    fn settle(&mut self, records: Vec<(u32, Record)>);
+}
+
+/// A settler that keeps everything (for whole-file results).
+impl Settler for Vec<(u32, Record)> {
+    fn settle(&mut self, records: Vec<(u32, Record)>) {
+        self.extend(records);
+    }
+}
 
 /// Settings that change how inputs are read.
 #[derive(Debug, Clone)]
@@ -53,6 +69,9 @@ pub struct ScanOptions {
     /// Bytes of input files scanned so far, for a progress display: a file's size once it
     /// is scanned, a chunk's as each chunk ends.
     pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    /// With a [`Settler`], hand final records over once this many are held (then again when
+    /// the held ones double); tests set 1 to settle at every record.
+    pub settle_batch: usize,
 }
 
 impl Default for ScanOptions {
@@ -63,6 +82,7 @@ impl Default for ScanOptions {
             chunk_bytes: 32 << 20,
             warmup_bytes: 1 << 20,
             progress: None,
+            settle_batch: 4096,
         }
     }
 }
@@ -129,6 +149,9 @@ pub struct FileScan {
     pub unreadable: Option<String>,
 }
 
+/// Warnings with the line they are about, in the numbering of one reader.
+type LineWarnings = Vec<(Option<u64>, String)>;
+
 /// What a line parser says about one line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Claim {
@@ -190,6 +213,13 @@ pub(crate) struct Sink<'a> {
     /// The last line that showed a call to another vendor's API (OpenAI...): lines near it
     /// that name no URL are not Claude's unless their context says so.
     pub other_provider_line: Option<u64>,
+    /// Where final failure records go as the scan moves on (none: all are kept).
+    settler: Option<&'a mut dyn Settler>,
+    /// Per failure: its index among the failures this sink created.
+    index: Vec<u32>,
+    created: u32,
+    /// Settle when this many failures are held.
+    settle_at: usize,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -226,6 +256,80 @@ impl<'a> Sink<'a> {
             warnings: Vec::new(),
             line_stamps: envelope::LineStamps::default(),
             other_provider_line: None,
+            settler: None,
+            index: Vec::new(),
+            created: 0,
+            settle_at: opts.settle_batch.max(1),
+        }
+    }
+
+    /// A sink that hands final records to `settler` as it goes.
+    fn settling(file: &str, opts: &'a ScanOptions, settler: &'a mut dyn Settler) -> Sink<'a> {
+        let mut sink = Sink::new(file, opts);
+        sink.settler = Some(settler);
+        sink
+    }
+
+    /// Hand the final failures to the settler: those without a request id (no later record
+    /// can join them by id) other than the last one (a next line may still join it); with
+    /// `all`, every one without a request id (the input has ended). Records a chunk does not
+    /// own are dropped here, as at the end.
+    fn settle(&mut self, all: bool) {
+        let Some(settler) = self.settler.as_deref_mut() else {
+            return;
+        };
+        let last = match self.last {
+            Some(Last::Failure(i, _)) => Some(i),
+            _ => None,
+        };
+        let held = std::mem::take(&mut self.scan.failures);
+        let evidence = std::mem::take(&mut self.evidence);
+        let owned = std::mem::take(&mut self.owned);
+        let index = std::mem::take(&mut self.index);
+        let mut moved: Vec<Option<usize>> = Vec::with_capacity(held.len());
+        let mut out = Vec::new();
+        for (i, (((r, e), o), x)) in held
+            .into_iter()
+            .zip(evidence)
+            .zip(owned)
+            .zip(index)
+            .enumerate()
+        {
+            if r.request_id.is_none() && (all || Some(i) != last) {
+                if o {
+                    out.push((x, r));
+                }
+                moved.push(None);
+            } else {
+                moved.push(Some(self.scan.failures.len()));
+                self.scan.failures.push(r);
+                self.evidence.push(e);
+                self.owned.push(o);
+                self.index.push(x);
+            }
+        }
+        self.by_request_id
+            .retain(|_, i| match moved.get(*i).copied().flatten() {
+                Some(j) => {
+                    *i = j;
+                    true
+                }
+                None => false,
+            });
+        if let Some(Last::Failure(i, at)) = self.last {
+            self.last = moved
+                .get(i)
+                .copied()
+                .flatten()
+                .map(|j| Last::Failure(j, at));
+        }
+        self.settle_at = self
+            .opts
+            .settle_batch
+            .max(1)
+            .max(self.scan.failures.len() * 2);
+        if !out.is_empty() {
+            settler.settle(out);
         }
     }
 
@@ -235,6 +339,15 @@ impl<'a> Sink<'a> {
             Some(Last::Failure(i, at)) if lineno.saturating_sub(at) <= within => {
                 self.scan.failures.get(i)
             }
+            _ => None,
+        }
+    }
+
+    /// The id of the last failure, if the last record was one: stable while the scan goes
+    /// (positions in the sink change as records are settled).
+    pub fn last_failure_id(&self) -> Option<u32> {
+        match self.last {
+            Some(Last::Failure(i, _)) => self.index.get(i).copied(),
             _ => None,
         }
     }
@@ -348,8 +461,13 @@ impl<'a> Sink<'a> {
         }
         self.evidence.push(bit(record.evidence));
         self.owned.push(self.owned_now);
+        self.index.push(self.created);
+        self.created = self.created.saturating_add(1);
         self.scan.failures.push(record);
         self.last = Some(Last::Failure(i, here));
+        if self.settler.is_some() && self.scan.failures.len() >= self.settle_at {
+            self.settle(false);
+        }
     }
 
     fn push_success(&mut self, record: Record, here: u64) {
@@ -391,19 +509,27 @@ impl<'a> Sink<'a> {
     }
 
     fn finish(self) -> FileScan {
-        let (mut scan, warnings) = self.finish_part();
-        scan.warnings = format_warnings(warnings, 0);
-        scan
+        self.finish_indexed().0
     }
 
-    /// The scan with its warnings still apart (line numbers of this reader).
-    fn finish_part(mut self) -> (FileScan, Vec<(Option<u64>, String)>) {
+    fn finish_indexed(self) -> (FileScan, Vec<u32>) {
+        let (mut scan, warnings, index) = self.finish_part();
+        scan.warnings = format_warnings(warnings, 0);
+        (scan, index)
+    }
+
+    /// The scan with its warnings still apart (line numbers of this reader). With a
+    /// settler, the failures left are those with a request id, with their indices.
+    fn finish_part(mut self) -> (FileScan, LineWarnings, Vec<u32>) {
         self.commit_success();
+        self.settle(true);
         if self.chunked {
             let mut owned = self.owned.iter();
             self.scan.failures.retain(|_| owned.next() == Some(&true));
+            let mut owned = self.owned.iter();
+            self.index.retain(|_| owned.next() == Some(&true));
         }
-        (self.scan, self.warnings)
+        (self.scan, self.warnings, self.index)
     }
 }
 
@@ -470,6 +596,24 @@ fn same_attempt(a: &Record, b: &Record) -> bool {
 /// Read one input completely. Never panics on content; problems become warnings and counts.
 pub fn scan(display: &str, reader: &mut dyn BufRead, opts: &ScanOptions) -> FileScan {
     let mut sink = Sink::new(display, opts);
+    read_into(reader, &mut sink);
+    sink.finish()
+}
+
+/// [`scan`] with a settler: the failures left in the scan are those with a request id, with
+/// their indices (see [`Settler`]).
+fn scan_settling(
+    display: &str,
+    reader: &mut dyn BufRead,
+    opts: &ScanOptions,
+    settler: &mut dyn Settler,
+) -> (FileScan, Vec<u32>) {
+    let mut sink = Sink::settling(display, opts, settler);
+    read_into(reader, &mut sink);
+    sink.finish_indexed()
+}
+
+fn read_into(reader: &mut dyn BufRead, sink: &mut Sink) {
     match sniff(reader) {
         Err(e) => {
             sink.scan.unreadable = Some(read_error(&e));
@@ -478,14 +622,13 @@ pub fn scan(display: &str, reader: &mut dyn BufRead, opts: &ScanOptions) -> File
             sink.scan.unreadable = Some("binary file (NUL bytes near the start), skipped".into());
         }
         Ok(Shape::Empty) => {}
-        Ok(Shape::Har) => json::document(reader, json::Document::Har, &mut sink),
-        Ok(Shape::JsonArray) => json::document(reader, json::Document::Array, &mut sink),
+        Ok(Shape::Har) => json::document(reader, json::Document::Har, sink),
+        Ok(Shape::JsonArray) => json::document(reader, json::Document::Array, sink),
         Ok(Shape::CloudflareResponse) => {
-            json::document(reader, json::Document::CloudflareResponse, &mut sink)
+            json::document(reader, json::Document::CloudflareResponse, sink)
         }
-        Ok(Shape::Lines) => scan_lines(reader, &mut sink),
+        Ok(Shape::Lines) => scan_lines(reader, sink),
     }
-    sink.finish()
 }
 
 fn read_error(e: &std::io::Error) -> String {

@@ -156,6 +156,13 @@ pub fn scan(data: &[u8]) {
     // Buffer boundaries must not change anything.
     let trickled = input::scan("fuzz", &mut Trickle::new(data), &opts);
     same_scan("read in small pieces", &whole, &trickled);
+    // Handing final records over as the scan goes (as the CLI does) must not change them.
+    let eager = ScanOptions {
+        settle_batch: 1,
+        ..ScanOptions::default()
+    };
+    let settled = fuzzing::scan_settled(&mut &data[..], &eager);
+    same_scan("settled at every record", &whole, &settled);
     // Cutting long lines changes what lines say, never how many there are.
     let short = ScanOptions {
         max_line_bytes: 1 + data.len() % 97,

@@ -1,0 +1,372 @@
+//! Failures folded into counts as they are classified, so the report needs no list of every
+//! failure: memory grows with the number of distinct (file, time bucket, status, type,
+//! cluster, signature, model, provider, endpoint, source) combinations, not with failures.
+//!
+//! A [`Fold`] is made per part of a file in the worker that read it and merged on one thread
+//! in input order. Merging is commutative (sums, minima, maxima; examples keep the three
+//! earliest by input position), so the result does not depend on which worker finished first.
+//!
+//! Time is kept at the coarsest bucket that still answers every question the report asks:
+//! the `--by` time dimensions and the timeline, whose bucket (minute, hour, day) depends on
+//! the whole span. A fold starts at minutes and coarsens, one way, as its span grows: a part's
+//! span is never wider than the run's, so a part is never coarser than the run needs.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::classify::{Failure, Names};
+use crate::model::normalize_model;
+use crate::record::SourceKind;
+
+/// Where a failure is in the input: (file, part of the file, record within the part). The
+/// order of failures is the order of these keys.
+pub type Order = (u32, u32, u32);
+
+/// Examples kept per signature.
+pub const EXAMPLES: usize = 3;
+
+/// A time bucket size, finest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Grain {
+    Minute,
+    Hour,
+    Day,
+}
+
+impl Grain {
+    pub fn seconds(self) -> i64 {
+        match self {
+            Grain::Minute => 60,
+            Grain::Hour => 3600,
+            Grain::Day => 86_400,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Grain::Minute => "minute",
+            Grain::Hour => "hour",
+            Grain::Day => "day",
+        }
+    }
+
+    /// The `--by` dimension of this name, if it is a time dimension.
+    pub fn of_dimension(dim: &str) -> Option<Grain> {
+        match dim {
+            "minute" => Some(Grain::Minute),
+            "hour" => Some(Grain::Hour),
+            "day" => Some(Grain::Day),
+            _ => None,
+        }
+    }
+
+    /// The timeline's bucket for a span: minutes up to two hours, hours up to three days, then
+    /// days.
+    pub fn for_span(span: Option<(DateTime<Utc>, DateTime<Utc>)>) -> Grain {
+        match span {
+            Some((a, b)) if (b - a).num_minutes() <= 120 => Grain::Minute,
+            Some((a, b)) if (b - a).num_hours() <= 72 => Grain::Hour,
+            _ => Grain::Day,
+        }
+    }
+
+    /// The start of the bucket holding `t`, in seconds since the epoch.
+    fn floor(self, secs: i64) -> i64 {
+        secs.div_euclid(self.seconds()) * self.seconds()
+    }
+}
+
+/// What a group of failures is grouped by.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    /// Index of the input (see [`Fold::rows`] for the names).
+    pub file: u32,
+    /// Start of the time bucket (seconds since the epoch, at the fold's grain); `None` for a
+    /// failure without a time stamp.
+    pub time: Option<i64>,
+    pub status: Option<u16>,
+    pub http_status: Option<u16>,
+    pub source_kind: SourceKind,
+    pub error_type: Arc<str>,
+    pub cluster: Arc<str>,
+    pub signature: Arc<str>,
+    /// Normalized (see [`normalize_model`]).
+    pub model: Option<Arc<str>>,
+    pub provider: Option<Arc<str>>,
+    pub endpoint: Option<Arc<str>>,
+}
+
+/// Failures of one key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cell {
+    pub count: u64,
+    /// Earliest and latest time stamp, milliseconds since the epoch.
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+}
+
+impl Cell {
+    fn add(&mut self, other: Cell) {
+        self.count += other.count;
+        self.first = min_opt(self.first, other.first);
+        self.last = max_opt(self.last, other.last);
+    }
+}
+
+fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) | (None, x) => x,
+    }
+}
+
+fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, None) | (None, x) => x,
+    }
+}
+
+/// Failures folded into counts, with the first examples of each signature.
+#[derive(Debug)]
+pub struct Fold {
+    /// The finest grain a `--by` dimension asks for (time is never folded finer than needed,
+    /// and never coarser than this).
+    cap: Grain,
+    grain: Grain,
+    cells: HashMap<Key, Cell>,
+    /// Earliest and latest time stamp of any failure.
+    span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Per signature, the earliest failures by input position.
+    examples: BTreeMap<Arc<str>, Vec<(Order, Failure)>>,
+    names: Names,
+}
+
+impl Fold {
+    /// An empty fold for a report grouped by `by` (its time dimensions set the finest grain).
+    pub fn new(by: &[String]) -> Fold {
+        let cap = by
+            .iter()
+            .filter_map(|d| Grain::of_dimension(d))
+            .min()
+            .unwrap_or(Grain::Day);
+        Fold {
+            cap,
+            grain: Grain::Minute,
+            cells: HashMap::new(),
+            span: None,
+            examples: BTreeMap::new(),
+            names: Names::default(),
+        }
+    }
+
+    /// Failures folded so far.
+    pub fn total(&self) -> u64 {
+        self.cells.values().map(|c| c.count).sum()
+    }
+
+    pub fn span(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        self.span
+    }
+
+    /// The grain time is kept at.
+    pub fn grain(&self) -> Grain {
+        self.grain
+    }
+
+    /// Count one failure of input `file` found at `order`.
+    pub fn add(&mut self, f: &Failure, file: u32, order: Order) {
+        if let Some(t) = f.timestamp {
+            self.span = Some(match self.span {
+                None => (t, t),
+                Some((a, b)) => (a.min(t), b.max(t)),
+            });
+            self.coarsen_to(Grain::for_span(self.span).min(self.cap));
+        }
+        let time = f.timestamp.map(|t| self.grain.floor(t.timestamp()));
+        let names = &mut self.names;
+        let mut intern = |s: &str| names.get(s);
+        let key = Key {
+            file,
+            time,
+            status: f.status,
+            http_status: f.http_status,
+            source_kind: f.source_kind,
+            error_type: intern(&f.error_type),
+            cluster: f.cluster.clone(),
+            signature: f.signature.clone(),
+            model: f.model.as_deref().map(|m| intern(&normalize_model(m))),
+            provider: f.provider.as_deref().map(&mut intern),
+            endpoint: f.endpoint.as_deref().map(&mut intern),
+        };
+        let ms = f.timestamp.map(|t| t.timestamp_millis());
+        self.cells.entry(key).or_default().add(Cell {
+            count: 1,
+            first: ms,
+            last: ms,
+        });
+        let kept = self.examples.entry(f.signature.clone()).or_default();
+        if kept.len() < EXAMPLES || kept.last().is_some_and(|(o, _)| order < *o) {
+            let at = kept.partition_point(|(o, _)| *o < order);
+            kept.insert(at, (order, f.clone()));
+            kept.truncate(EXAMPLES);
+        }
+    }
+
+    /// Keep time in buckets of `grain` (never finer than now).
+    fn coarsen_to(&mut self, grain: Grain) {
+        if grain <= self.grain {
+            return;
+        }
+        self.grain = grain;
+        let cells = std::mem::take(&mut self.cells);
+        self.cells.reserve(cells.len());
+        for (mut key, cell) in cells {
+            key.time = key.time.map(|t| grain.floor(t));
+            self.cells.entry(key).or_default().add(cell);
+        }
+    }
+
+    /// Place a fold made for one part: its examples were numbered as (file, 0, record) with
+    /// lines of the part's reader; they become (file, `part`, record) with lines + `delta`.
+    pub fn place(&mut self, part: u32, delta: u64) {
+        for kept in self.examples.values_mut() {
+            for (order, f) in kept.iter_mut() {
+                order.1 = part;
+                f.line = f.line.map(|l| l + delta);
+            }
+        }
+    }
+
+    /// Add another fold in.
+    pub fn merge(&mut self, other: Fold) {
+        self.span = match (self.span, other.span) {
+            (None, x) | (x, None) => x,
+            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+        };
+        self.cap = self.cap.min(other.cap);
+        let grain = self
+            .grain
+            .max(other.grain)
+            .max(Grain::for_span(self.span).min(self.cap));
+        self.coarsen_to(grain);
+        for (mut key, cell) in other.cells {
+            key.time = key.time.map(|t| grain.floor(t));
+            self.cells.entry(key).or_default().add(cell);
+        }
+        for (sig, theirs) in other.examples {
+            let kept = self.examples.entry(sig).or_default();
+            kept.extend(theirs);
+            kept.sort_by_key(|(o, _)| *o);
+            kept.truncate(EXAMPLES);
+        }
+    }
+
+    /// Every key with its counts, in no particular order.
+    pub fn cells(&self) -> impl Iterator<Item = (&Key, &Cell)> {
+        self.cells.iter()
+    }
+
+    /// The earliest failures of a signature, in input order.
+    pub fn examples(&self, signature: &str) -> &[(Order, Failure)] {
+        self.examples.get(signature).map_or(&[], Vec::as_slice)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::SourceKind;
+
+    fn failure(ts: Option<&str>, sig: &str, line: u64) -> Failure {
+        Failure {
+            timestamp: ts.map(|t| t.parse().unwrap()),
+            file: Arc::from("a.log"),
+            line: Some(line),
+            entry: None,
+            source_kind: SourceKind::Nginx,
+            provider: Some("anthropic".into()),
+            endpoint: Some("/v1/messages".into()),
+            status: Some(429),
+            http_status: Some(429),
+            error_type: "rate_limit_error".into(),
+            provider_code: None,
+            message: None,
+            model: Some("us.anthropic.claude-sonnet-4-20250514-v1:0".into()),
+            request_id: None,
+            cluster: Arc::from("rate_limit"),
+            signature: Arc::from(sig),
+            retryable: Some(true),
+            attempt: None,
+            latency_ms: None,
+        }
+    }
+
+    #[test]
+    fn time_coarsens_with_the_span_but_not_past_the_by_dimensions() {
+        let mut f = Fold::new(&[]);
+        f.add(&failure(Some("2025-10-02T00:00:10Z"), "s", 1), 0, (0, 0, 0));
+        f.add(&failure(Some("2025-10-02T00:01:50Z"), "s", 2), 0, (0, 0, 1));
+        assert_eq!(f.grain(), Grain::Minute);
+        assert_eq!(f.cells().count(), 2);
+        f.add(&failure(Some("2025-10-02T05:00:00Z"), "s", 3), 0, (0, 0, 2));
+        assert_eq!(f.grain(), Grain::Hour);
+        // The first two share an hour now; first and last stay exact.
+        let (_, c) = f
+            .cells()
+            .find(|(k, _)| k.time == Some(1_759_363_200))
+            .unwrap();
+        assert_eq!(c.count, 2);
+        assert_eq!(c.first, Some(1_759_363_210_000));
+        assert_eq!(c.last, Some(1_759_363_310_000));
+        assert_eq!(f.total(), 3);
+
+        let mut by_minute = Fold::new(&["minute".to_string()]);
+        by_minute.add(&failure(Some("2025-10-02T00:00:10Z"), "s", 1), 0, (0, 0, 0));
+        by_minute.add(&failure(Some("2025-10-09T00:00:10Z"), "s", 2), 0, (0, 0, 1));
+        assert_eq!(by_minute.grain(), Grain::Minute);
+    }
+
+    #[test]
+    fn merging_in_any_order_gives_the_same_fold() {
+        let times = [
+            "2025-10-02T00:00:10Z",
+            "2025-10-02T00:30:00Z",
+            "2025-10-03T10:00:00Z",
+            "2025-10-09T00:00:00Z",
+        ];
+        let part = |p: u32, sig: &str| {
+            let mut f = Fold::new(&[]);
+            for (i, t) in times.iter().enumerate() {
+                if (i as u32 + p) % 2 == 0 {
+                    f.add(&failure(Some(t), sig, i as u64 + 1), 0, (0, 0, i as u32));
+                }
+            }
+            f.add(&failure(None, sig, 9), 0, (0, 0, 9));
+            f.place(p, 100 * u64::from(p));
+            f
+        };
+        let mut a = part(0, "x");
+        a.merge(part(1, "x"));
+        a.merge(part(2, "y"));
+        let mut b = part(2, "y");
+        b.merge(part(1, "x"));
+        b.merge(part(0, "x"));
+        let sorted = |f: &Fold| {
+            let mut v: Vec<String> = f.cells().map(|(k, c)| format!("{k:?} {c:?}")).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(sorted(&a), sorted(&b));
+        assert_eq!(a.grain(), Grain::Day);
+        assert_eq!(a.total(), 1 + 2 + 1 + 2 + 1 + 2);
+        let ex: Vec<Order> = a.examples("x").iter().map(|(o, _)| *o).collect();
+        assert_eq!(ex, [(0, 0, 0), (0, 0, 2), (0, 0, 9)]);
+        let lines: Vec<Option<u64>> = a.examples("y").iter().map(|(_, f)| f.line).collect();
+        assert_eq!(lines, [Some(201), Some(203), Some(209)]);
+        let same: Vec<Order> = b.examples("x").iter().map(|(o, _)| *o).collect();
+        assert_eq!(ex, same);
+    }
+}
