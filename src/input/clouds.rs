@@ -17,7 +17,6 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
 use regex::Regex;
 use serde_json::Value;
 
@@ -139,29 +138,28 @@ static RUST_ERROR: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
-static TRIGGERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::new([
-        "An error occurred (",
-        "endpoint URL",
-        "google.api_core.exceptions.",
-        "Exception: ",
-        "aws_request_id",
-        "\"RESOURCE_EXHAUSTED\"",
-        "\"NOT_FOUND\"",
-        "\"PERMISSION_DENIED\"",
-        "\"FAILED_PRECONDITION\"",
-        "\"INVALID_ARGUMENT\"",
-        "\"UNAVAILABLE\"",
-        "\"DEADLINE_EXCEEDED\"",
-        "\"UNAUTHENTICATED\"",
-        "\"INTERNAL\"",
-        "amazonaws.com:",
-        "Retry needed, ",
-        "Response received to retry",
-        "'x-amzn-ErrorType': '",
-    ])
-    .expect("static automaton")
-});
+/// Words that a line of this format holds (one of); also part of the shared per-line pass
+/// (`Sink::marks`).
+pub(crate) const CLOUD_TRIGGERS: [&str; 18] = [
+    "An error occurred (",
+    "endpoint URL",
+    "google.api_core.exceptions.",
+    "Exception: ",
+    "aws_request_id",
+    "\"RESOURCE_EXHAUSTED\"",
+    "\"NOT_FOUND\"",
+    "\"PERMISSION_DENIED\"",
+    "\"FAILED_PRECONDITION\"",
+    "\"INVALID_ARGUMENT\"",
+    "\"UNAVAILABLE\"",
+    "\"DEADLINE_EXCEEDED\"",
+    "\"UNAUTHENTICATED\"",
+    "\"INTERNAL\"",
+    "amazonaws.com:",
+    "Retry needed, ",
+    "Response received to retry",
+    "'x-amzn-ErrorType': '",
+];
 
 fn bedrock_record(evidence: Evidence) -> Record {
     let mut r = Record::new(SourceKind::Bedrock, Outcome::Failure);
@@ -430,7 +428,7 @@ impl LineParser for CloudsParser {
             return Claim::Relevant;
         }
         self.note_prev(line, lineno);
-        if !TRIGGERS.is_match(line) {
+        if !sink.marks(line).has(super::sdks::Group::Cloud) {
             return Claim::NotMine;
         }
         if let Some(claim) = self.boto_debug(line, lineno, sink) {

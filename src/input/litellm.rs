@@ -18,7 +18,6 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
 use regex::Regex;
 use serde_json::Value;
 
@@ -39,19 +38,18 @@ pub(crate) fn parsers() -> Vec<Box<dyn LineParser>> {
     vec![Box::new(LitellmParser::default())]
 }
 
-static TRIGGERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::new([
-        "litellm.",
-        "LiteLLM",
-        "Exception - ",
-        "Error - ",
-        "HTTP/1.1\" ",
-        "HTTP/1.0\" ",
-        "HTTP/2\" ",
-        "Received Model Group=",
-    ])
-    .expect("static automaton")
-});
+/// Words that a line of this format holds (one of); also part of the shared per-line pass
+/// (`Sink::marks`).
+pub(crate) const LITELLM_TRIGGERS: [&str; 8] = [
+    "litellm.",
+    "LiteLLM",
+    "Exception - ",
+    "Error - ",
+    "HTTP/1.1\" ",
+    "HTTP/1.0\" ",
+    "HTTP/2\" ",
+    "Received Model Group=",
+];
 
 /// The status a LiteLLM exception class stands for, and the error type when it is not the
 /// one the status implies.
@@ -348,7 +346,7 @@ impl LineParser for LitellmParser {
             }
             self.push(held, sink);
         }
-        if !TRIGGERS.is_match(line) {
+        if !sink.marks(line).has(super::sdks::Group::Litellm) {
             return Claim::NotMine;
         }
         let mut clean = strip_ansi(line);

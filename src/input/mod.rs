@@ -220,6 +220,9 @@ pub(crate) struct Sink<'a> {
     created: u32,
     /// Settle when this many failures are held.
     settle_at: usize,
+    /// The markers of the line being dispatched (its address and length, and its marks):
+    /// found once, asked for by several parsers. Cleared for every line.
+    marks: Option<(usize, usize, sdks::Marks)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -260,7 +263,23 @@ impl<'a> Sink<'a> {
             index: Vec::new(),
             created: 0,
             settle_at: opts.settle_batch.max(1),
+            marks: None,
         }
+    }
+
+    /// The markers in `line` (see [`sdks::marks`]): one pass over the line, however many
+    /// parsers ask. Cached for the line being dispatched (same address and length while it
+    /// lives; cleared before each line).
+    pub(crate) fn marks(&mut self, line: &str) -> sdks::Marks {
+        let key = (line.as_ptr() as usize, line.len());
+        if let Some((p, n, m)) = self.marks {
+            if (p, n) == key {
+                return m;
+            }
+        }
+        let m = sdks::marks(line);
+        self.marks = Some((key.0, key.1, m));
+        m
     }
 
     /// A sink that hands final records to `settler` as it goes.
@@ -868,6 +887,9 @@ fn dispatch(
     sticky: &mut usize,
     sink: &mut Sink,
 ) -> Claim {
+    // Markers found for an earlier line do not hold for this one (which may sit at the
+    // same address).
+    sink.marks = None;
     // A parser in the middle of a multi-line record sees the line first.
     for p in parsers.iter_mut() {
         if p.busy() {

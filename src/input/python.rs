@@ -44,36 +44,38 @@ pub(crate) fn parsers() -> Vec<Box<dyn LineParser>> {
 }
 
 /// Cheap test for "might be mine": one pass over the line.
-static TRIGGERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::new([
-        "Traceback (most recent call last):",
-        "HTTP Request: ",
-        "HTTP Response: ",
-        "Sending HTTP Request",
-        "Request options: ",
-        "request_id: ",
-        "Retrying request to ",
-        "retries left",
-        "retry left",
-        "Retrying as header",
-        "Retrying due to status",
-        "Not retrying",
-        "Encountered ",
-        "Raising timeout error",
-        "Raising connection error",
-        "Re-raising status error",
-        "anthropic.",
-        "Error code: ",
-        "Error(",
-        "Connection error.",
-        "Request timed out",
-        "Streaming is ",
-        "RemoteProtocolError",
-        "'anthropic",
-        "Could not resolve authentication method",
-    ])
-    .expect("static automaton")
-});
+/// Words that a line of this format holds (one of); also part of the shared per-line pass
+/// (`Sink::marks`).
+pub(crate) const PYTHON_TRIGGERS: [&str; 25] = [
+    "Traceback (most recent call last):",
+    "HTTP Request: ",
+    "HTTP Response: ",
+    "Sending HTTP Request",
+    "Request options: ",
+    "request_id: ",
+    "Retrying request to ",
+    "retries left",
+    "retry left",
+    "Retrying as header",
+    "Retrying due to status",
+    "Not retrying",
+    "Encountered ",
+    "Raising timeout error",
+    "Raising connection error",
+    "Re-raising status error",
+    "anthropic.",
+    "Error code: ",
+    "Error(",
+    "Connection error.",
+    "Request timed out",
+    "Streaming is ",
+    "RemoteProtocolError",
+    "'anthropic",
+    "Could not resolve authentication method",
+];
+
+static TRIGGERS: LazyLock<AhoCorasick> =
+    LazyLock::new(|| AhoCorasick::new(PYTHON_TRIGGERS).expect("static automaton"));
 
 /// A substring searcher for a literal, built once: `str::find` builds one per call, which
 /// cost more than the search on the lines this parser sees.
@@ -951,7 +953,7 @@ impl LineParser for PythonParser {
                 self.flush_pending(sink);
             }
         }
-        if !TRIGGERS.is_match(line) {
+        if !sink.marks(line).has(super::sdks::Group::Python) {
             self.note_stamp(line, lineno);
             return Claim::NotMine;
         }

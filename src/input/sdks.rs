@@ -49,7 +49,9 @@ pub(crate) fn parsers() -> Vec<Box<dyn LineParser>> {
     vec![Box::new(Family::default())]
 }
 
-/// The parser groups that look for markers.
+/// The parser groups that look for markers: the members of [`Family`], then the trigger
+/// words of the Python, cloud and LiteLLM parsers. One pass over a line finds them all
+/// ([`marks`], cached per line by `Sink::marks`).
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Group {
     Ts = 0,
@@ -57,13 +59,19 @@ pub(crate) enum Group {
     Java = 2,
     Terminal = 3,
     Gateway = 4,
+    Python = 5,
+    Cloud = 6,
+    Litellm = 7,
 }
+
+/// The groups of [`Family`] members.
+const FAMILY_GROUPS: usize = 5;
 
 /// For each group, the index (in that group's pattern list) of its marker that ends first in
 /// the line, as a separate scan of that group would have found it.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Marks {
-    first: [Option<u8>; 5],
+    first: [Option<u8>; 8],
 }
 
 impl Marks {
@@ -71,8 +79,13 @@ impl Marks {
         self.first[group as usize].map(usize::from)
     }
 
+    /// Whether a marker of any [`Family`] member is in the line.
     fn any(&self) -> bool {
-        self.first.iter().any(Option::is_some)
+        self.first[..FAMILY_GROUPS].iter().any(Option::is_some)
+    }
+
+    pub(crate) fn has(&self, group: Group) -> bool {
+        self.first[group as usize].is_some()
     }
 }
 
@@ -83,12 +96,15 @@ struct FamilyScan {
 }
 
 static FAMILY_SCAN: LazyLock<FamilyScan> = LazyLock::new(|| {
-    let groups: [&[&str]; 5] = [
+    let groups: [&[&str]; 8] = [
         &TS_PATTERNS,
         &GO_PATTERNS,
         &JAVA_PATTERNS,
         &super::claude_code::TERMINAL_PATTERNS,
         &super::gateways::GATEWAY_PATTERNS,
+        &super::python::PYTHON_TRIGGERS,
+        &super::clouds::CLOUD_TRIGGERS,
+        &super::litellm::LITELLM_TRIGGERS,
     ];
     let mut patterns = Vec::new();
     let mut owner = Vec::new();
@@ -159,7 +175,7 @@ const FAMILY_SIZE: usize = 7;
 
 impl LineParser for Family {
     fn feed(&mut self, line: &str, lineno: u64, sink: &mut Sink) -> Claim {
-        let m = marks(line);
+        let m = sink.marks(line);
         // Members in the middle of a multi-line record see the line first, as in `dispatch`.
         let mut offered = [false; FAMILY_SIZE];
         for (i, done) in offered.iter_mut().enumerate() {
