@@ -72,9 +72,10 @@ impl Grain {
         }
     }
 
-    /// The start of the bucket holding `t`, in seconds since the epoch.
+    /// The start of the bucket holding `secs`, in seconds since the epoch (no earlier than the
+    /// earliest time there is: a bucket cut by it still prints as the bucket).
     fn floor(self, secs: i64) -> i64 {
-        secs.div_euclid(self.seconds()) * self.seconds()
+        (secs.div_euclid(self.seconds()) * self.seconds()).max(DateTime::<Utc>::MIN_UTC.timestamp())
     }
 }
 
@@ -327,6 +328,15 @@ mod tests {
         by_minute.add(&failure(Some("2025-10-02T00:00:10Z"), "s", 1), 0, (0, 0, 0));
         by_minute.add(&failure(Some("2025-10-09T00:00:10Z"), "s", 2), 0, (0, 0, 1));
         assert_eq!(by_minute.grain(), Grain::Minute);
+    }
+
+    #[test]
+    fn the_earliest_time_there_is_still_has_a_bucket() {
+        let min = DateTime::<Utc>::MIN_UTC.timestamp();
+        for g in [Grain::Minute, Grain::Hour, Grain::Day] {
+            let t = g.floor(min + 1);
+            assert!(DateTime::from_timestamp(t, 0).is_some(), "{g:?}");
+        }
     }
 
     #[test]

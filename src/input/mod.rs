@@ -904,7 +904,12 @@ fn dispatch(
         return Claim::Noise;
     }
     if trimmed.starts_with('{') && trimmed.ends_with('}') {
-        if let Ok(value) = serde_json::from_str::<serde_json::Value>(trimmed) {
+        // JSON access logs: a flat object of nginx variables is read in place.
+        if let Some(claim) = json::nginx_line(trimmed, json::Position::Line(lineno), sink) {
+            if claim != Claim::NotMine {
+                return claim;
+            }
+        } else if let Ok(value) = serde_json::from_str::<serde_json::Value>(trimmed) {
             let claim = json::object(&value, json::Position::Line(lineno), sink);
             if claim != Claim::NotMine {
                 return claim;

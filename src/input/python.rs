@@ -1491,6 +1491,22 @@ fn claude_endpoint(url: &str, extra: &[regex::Regex]) -> Option<String> {
 
 /// Hosts of other providers whose paths look like the Claude API's (`/v1/models`).
 fn foreign_host(url: &str) -> bool {
+    // One pass over the host for all of them (this runs for every httpx line).
+    static FOREIGN: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        AhoCorasick::new([
+            "openai.com",
+            "openai.azure.com",
+            "generativelanguage.googleapis.com",
+            "api.mistral.ai",
+            "api.groq.com",
+            "cohere.",
+            "api.together",
+            "api.deepseek.com",
+            "api.x.ai",
+            "api.fireworks.ai",
+        ])
+        .expect("static automaton")
+    });
     let host = url
         .split("://")
         .nth(1)
@@ -1498,20 +1514,7 @@ fn foreign_host(url: &str) -> bool {
         .split('/')
         .next()
         .unwrap_or("");
-    [
-        "openai.com",
-        "openai.azure.com",
-        "generativelanguage.googleapis.com",
-        "api.mistral.ai",
-        "api.groq.com",
-        "cohere.",
-        "api.together",
-        "api.deepseek.com",
-        "api.x.ai",
-        "api.fireworks.ai",
-    ]
-    .iter()
-    .any(|h| host.contains(h))
+    FOREIGN.is_match(host)
 }
 
 /// The kept headers and the request id of an httpx `Headers({...})` / `Headers([(k, v)])`
