@@ -328,6 +328,26 @@ impl Classifier<'_> {
     }
 }
 
+/// The order in which inputs are scanned (results are put back in input order): inputs read
+/// in one pass (gzip, HAR, JSON documents, stdin, files under two chunks) first, largest
+/// first, then the files split into chunks, so that a big single-pass input does not run
+/// alone at the end while the other workers have nothing left to take. Only for runs of a
+/// few thousand inputs at most (it opens the large ones to look at their first bytes).
+fn schedule(inputs: &[Input], opts: &ScanOptions) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..inputs.len()).collect();
+    if inputs.len() > 1 && inputs.len() <= 4096 {
+        let weights: Vec<u64> = inputs
+            .iter()
+            .map(|i| match i {
+                Input::Stdin => u64::MAX,
+                Input::File { path, .. } => input::single_pass_weight(path, opts),
+            })
+            .collect();
+        order.sort_by_key(|&k| std::cmp::Reverse(weights[k]));
+    }
+    order
+}
+
 /// Scan every input and build the report.
 pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
     analyze_with(cfg, cfg.events)
@@ -410,9 +430,20 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(cfg.threads.unwrap_or(0))
                 .build()?;
-            let scans = pool.install(|| inputs.par_iter().enumerate().map(scan_one).collect());
+            let order = schedule(&inputs, scan_opts);
+            let scanned: Vec<(usize, _)> = pool.install(|| {
+                order
+                    .par_iter()
+                    .map(|&k| (k, scan_one((k, &inputs[k]))))
+                    .collect()
+            });
             finished.store(true, Ordering::Relaxed);
-            Ok(scans)
+            // Back in input order, whatever order they were scanned in.
+            let mut scans: Vec<Option<_>> = (0..inputs.len()).map(|_| None).collect();
+            for (k, scan) in scanned {
+                scans[k] = Some(scan);
+            }
+            Ok(scans.into_iter().flatten().collect())
         })?;
 
     let mut summary = Summary {

@@ -84,17 +84,9 @@ pub fn scan_file_parts<S: Settler>(
 ) -> io::Result<(FileScan, Vec<Part<S>>)> {
     let mut file = File::open(path)?;
     let size = file.metadata()?.len();
-    if opts.chunk_bytes > 0 && size >= opts.chunk_bytes.saturating_mul(2) {
-        let mut head = BufReader::with_capacity(64 * 1024, &mut file);
-        let plain = {
-            let h = head.fill_buf()?;
-            !(h.len() >= 2 && h[0] == 0x1f && h[1] == 0x8b)
-        };
-        if plain && sniff(&mut head)? == Shape::Lines {
-            drop(head);
-            if let Some(scan) = scan_chunked(display, path, size, opts, make)? {
-                return Ok(scan);
-            }
+    if splits(&mut file, size, opts)? {
+        if let Some(scan) = scan_chunked(display, path, size, opts, make)? {
+            return Ok(scan);
         }
     }
     let input = super::super::discover::Input::File {
@@ -105,6 +97,35 @@ pub fn scan_file_parts<S: Settler>(
     let scan = scan_parts(display, &mut *reader, opts, make);
     scanned(opts, size);
     Ok(scan)
+}
+
+/// Whether a file of this size is scanned in chunks: a plain-text line log of at least two
+/// chunks (not gzip, not a JSON document).
+fn splits(file: &mut File, size: u64, opts: &ScanOptions) -> io::Result<bool> {
+    if opts.chunk_bytes == 0 || size < opts.chunk_bytes.saturating_mul(2) {
+        return Ok(false);
+    }
+    file.seek(SeekFrom::Start(0))?;
+    let mut head = BufReader::with_capacity(64 * 1024, &mut *file);
+    let h = head.fill_buf()?;
+    if h.len() >= 2 && h[0] == 0x1f && h[1] == 0x8b {
+        return Ok(false);
+    }
+    Ok(sniff(&mut head)? == Shape::Lines)
+}
+
+/// How long a file keeps one worker busy, in bytes, for scheduling: its size when it is read
+/// in one pass, 0 when it is split into chunks (which spread over the workers anyway).
+/// Unreadable files weigh nothing.
+pub fn single_pass_weight(path: &Path, opts: &ScanOptions) -> u64 {
+    let Ok(mut file) = File::open(path) else {
+        return 0;
+    };
+    let size = file.metadata().map_or(0, |m| m.len());
+    match splits(&mut file, size, opts) {
+        Ok(true) | Err(_) => 0,
+        Ok(false) => size,
+    }
 }
 
 /// Scan one input in one pass (stdin, compressed, documents) as a single part.

@@ -34,7 +34,7 @@ use regex::Regex;
 use crate::record::{Evidence, Outcome, Record, SourceKind, Stamp};
 
 pub use api::{endpoint_of, error_body_text, ErrorBody};
-pub use chunk::{join_units, scan_file, scan_file_parts, scan_parts, Part};
+pub use chunk::{join_units, scan_file, scan_file_parts, scan_parts, single_pass_weight, Part};
 
 /// Takes a scan's failure records as soon as no later line can change them (see
 /// [`scan_file_parts`]): so a scan holds only the records still open, whatever the size of
