@@ -219,6 +219,82 @@ pub fn model_of_path(path: &str) -> Option<String> {
 }
 
 #[cfg(test)]
+mod stamp_by_position_tests {
+    use super::{leading_stamp, leading_stamp_by_regex};
+
+    /// Reading the time stamp by position answers exactly what the regex answers, on every
+    /// combination of well-formed and broken pieces (Unicode digits included).
+    #[test]
+    fn by_position_agrees_with_the_regex() {
+        let mut n = 0;
+        for lead in ["", "[", "  ["] {
+            for date in [
+                "2025-10-02",
+                "2025/10/02",
+                "2025-10/02",
+                "2025.10.02",
+                "20x5-10-02",
+                "2025-1-02",
+                "2025-10-0\u{0662}",
+            ] {
+                for sep in ["T", " ", " - ", "  ", "t", "-"] {
+                    for clock in [
+                        "16:20:11",
+                        "16:2:11",
+                        "16:20:1x",
+                        "16-20-11",
+                        "1\u{0661}:20:11",
+                    ] {
+                        for frac in [
+                            "",
+                            ".",
+                            ".1",
+                            ",123",
+                            ".123456789",
+                            ".1234567890",
+                            ".12a",
+                            ".1\u{0663}",
+                            ",\u{0663}",
+                        ] {
+                            for zone in [
+                                "",
+                                "Z",
+                                "+05:30",
+                                "+0530",
+                                "-05:3",
+                                "+05",
+                                "+05:30x",
+                                "z",
+                                "+0\u{0665}:30",
+                                "+05:\u{0663}0",
+                            ] {
+                                for tail in ["", " INFO x", "\u{0661}", "]"] {
+                                    let line =
+                                        format!("{lead}{date}{sep}{clock}{frac}{zone}{tail}");
+                                    let t = line.trim_start_matches([' ', '[']);
+                                    assert_eq!(
+                                        leading_stamp(&line),
+                                        leading_stamp_by_regex(t).filter(|_| {
+                                            let b = t.as_bytes();
+                                            b.len() >= 19
+                                                && b[0].is_ascii_digit()
+                                                && (b[4] == b'-' || b[4] == b'/')
+                                        }),
+                                        "{line:?}"
+                                    );
+                                    n += 1;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(n > 100_000, "{n} cases");
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -603,6 +679,91 @@ pub fn leading_stamp(line: &str) -> Option<crate::record::Stamp> {
     if b.len() < 19 || !b[0].is_ascii_digit() || !(b[4] == b'-' || b[4] == b'/') {
         return None;
     }
+    let mut buf = [0u8; 40];
+    match stamp_by_position(b, &mut buf) {
+        Some(n) => std::str::from_utf8(&buf[..n])
+            .ok()
+            .and_then(crate::time::iso),
+        None => leading_stamp_by_regex(t),
+    }
+}
+
+/// [`leading_stamp`]'s layouts read by position into `out` as ISO 8601 (`YYYY-MM-DDTHH:MM:SS`,
+/// then `.fraction` and the zone as written): the length written, or `None` when the text is
+/// not plainly one of them (the regex then decides, so this only ever answers what it would).
+fn stamp_by_position(b: &[u8], out: &mut [u8; 40]) -> Option<usize> {
+    let digits = |from: usize, n: usize| {
+        b.get(from..from + n)
+            .filter(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    let year = digits(0, 4)?;
+    let month = digits(5, 2)?;
+    let day = digits(8, 2)?;
+    if !matches!(b[7], b'-' | b'/') {
+        return None;
+    }
+    let clock = |at: usize| {
+        let c = b.get(at..at + 8)?;
+        let ok = c[2] == b':'
+            && c[5] == b':'
+            && [0, 1, 3, 4, 6, 7].iter().all(|&i| c[i].is_ascii_digit());
+        ok.then_some(c)
+    };
+    let (time, mut at) = match b.get(10) {
+        Some(b'T' | b' ') if clock(11).is_some() => (clock(11)?, 19),
+        Some(b' ') if b.get(10..13) == Some(b" - ") => (clock(13)?, 21),
+        _ => return None,
+    };
+    let mut n = 0;
+    let mut put = |bytes: &[u8]| {
+        out[n..n + bytes.len()].copy_from_slice(bytes);
+        n += bytes.len();
+    };
+    put(year);
+    put(b"-");
+    put(month);
+    put(b"-");
+    put(day);
+    put(b"T");
+    put(time);
+    // A fraction of one to nine digits.
+    if matches!(b.get(at), Some(b'.' | b',')) {
+        let f = b[at + 1..]
+            .iter()
+            .take(9)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        // A non-ASCII byte where a digit could follow may be a digit to the regex.
+        if b.get(at + 1 + f).is_some_and(|c| !c.is_ascii()) && f < 9 {
+            return None;
+        }
+        if f > 0 {
+            put(b".");
+            put(&b[at + 1..at + 1 + f]);
+            at += 1 + f;
+        }
+    }
+    // The zone: `Z`, `+HH:MM` or `+HHMM`; anything else is no zone.
+    match b.get(at) {
+        Some(b'Z') => put(b"Z"),
+        Some(b'+' | b'-') => {
+            let rest = &b[at + 1..];
+            if rest.iter().take(5).any(|c| !c.is_ascii()) {
+                return None;
+            }
+            let d = |i: usize| rest.get(i).is_some_and(u8::is_ascii_digit);
+            if d(0) && d(1) && rest.get(2) == Some(&b':') && d(3) && d(4) {
+                put(&b[at..at + 6]);
+            } else if d(0) && d(1) && d(2) && d(3) {
+                put(&b[at..at + 5]);
+            }
+        }
+        _ => {}
+    }
+    Some(n)
+}
+
+fn leading_stamp_by_regex(t: &str) -> Option<crate::record::Stamp> {
     static STAMP: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"^(\d{4})[-/](\d\d)[-/](\d\d)(?:[T ]| - )(\d\d:\d\d:\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d)?")
             .expect("static regex")
