@@ -47,6 +47,12 @@ pub fn scan_settled(reader: &mut dyn std::io::BufRead, opts: &ScanOptions) -> Fi
     scan
 }
 
+/// The in-place reader of flat JSON objects (nginx JSON lines) agrees with a full parse on
+/// whatever it accepts: same strings, numbers and string fields. Panics where it does not.
+pub fn json_flat_agrees(text: &str) {
+    super::json::flat_agrees(text);
+}
+
 /// The Python literal at the start of `text` and the text after it.
 pub fn pyrepr_prefix(text: &str) -> Result<(serde_json::Value, &str), ReprError> {
     pyrepr::parse_prefix(text)

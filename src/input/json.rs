@@ -401,6 +401,24 @@ impl Fields for Flat<'_> {
     }
 }
 
+/// See [`super::fuzzing::json_flat_agrees`].
+pub(crate) fn flat_agrees(text: &str) {
+    let Some(flat) = Flat::parse(text) else {
+        return;
+    };
+    let value: Value = serde_json::from_str(text)
+        .unwrap_or_else(|e| panic!("read in place, but not JSON ({e}): {text:?}"));
+    for key in flat.keys() {
+        assert_eq!(flat.string(key), value.string(key), "{key:?} in {text:?}");
+        let (a, b) = (flat.number(key), value.number(key));
+        assert!(
+            a == b || a.zip(b).is_some_and(|(x, y)| x.is_nan() && y.is_nan()),
+            "{key:?} in {text:?}: {a:?} != {b:?}"
+        );
+    }
+    assert_eq!(flat.strings(), value.strings(), "{text:?}");
+}
+
 /// A JSON line that is an nginx access record, read without building a [`Value`]: `None`
 /// when the line is not a flat object of nginx variables (the caller then parses it fully;
 /// see [`object`] for the same test on a parsed object).
