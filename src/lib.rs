@@ -275,13 +275,10 @@ impl input::Settler for Settled<'_> {
                 self.classifier.tz,
                 &mut self.names,
             );
-            self.classifier.keep(
-                f,
-                self.file,
-                (self.file, 0, i),
-                &mut self.fold,
-                &mut self.events,
-            );
+            let order = (self.file, 0, i);
+            if let Some(f) = self.classifier.keep(f, self.file, order, &mut self.fold) {
+                self.events.push((i, f));
+            }
         }
     }
 }
@@ -310,21 +307,19 @@ struct Classifier<'a> {
 }
 
 impl Classifier<'_> {
+    /// Fold a failure that passes the filters; hand it back when events are wanted.
     fn keep(
         &self,
         f: Failure,
         file: u32,
         order: aggregate::Order,
         fold: &mut Fold,
-        events: &mut Vec<(u32, Failure)>,
-    ) {
+    ) -> Option<Failure> {
         if !self.filters.keep(&f) {
-            return;
+            return None;
         }
         fold.add(&f, file, order);
-        if self.events {
-            events.push((order.2, f));
-        }
+        self.events.then_some(f)
     }
 }
 
@@ -606,9 +601,10 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
                 continue;
             }
             let f = classify::classify_with(name.clone(), r, &cfg.catalog, cfg.tz, &mut names);
-            let mut single = Vec::new();
-            classifier.keep(f, file, (file, part, i), &mut fold, &mut single);
-            events_late.extend(single.into_iter().map(|(_, f)| ((file, part, i), f)));
+            let order = (file, part, i);
+            if let Some(f) = classifier.keep(f, file, order, &mut fold) {
+                events_late.push((order, f));
+            }
         }
     }
     let events = events.then(|| {
