@@ -200,6 +200,12 @@ pub fn open(input: &Input) -> io::Result<Box<dyn BufRead + Send>> {
         Input::Stdin => Box::new(io::stdin()),
         Input::File { path, .. } => Box::new(File::open(path)?),
     };
+    decoded(raw)
+}
+
+/// [`open`] for an input already open (a file is opened once: a named pipe opened twice
+/// may have lost its writer in between).
+pub fn decoded(raw: Box<dyn Read + Send>) -> io::Result<Box<dyn BufRead + Send>> {
     let mut reader = BufReader::with_capacity(256 * 1024, raw);
     let head = reader.fill_buf()?;
     if head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b {

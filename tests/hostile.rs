@@ -350,6 +350,62 @@ fn fifos_and_sockets_in_a_directory_are_skipped_with_a_warning() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Named pipes given on the command line (`<(zcat a.gz) <(zcat b.gz)`) are read, each once:
+/// nothing may open one before its scan (a reader that opens and closes a pipe lets the writer
+/// die of SIGPIPE or makes the scan wait for a writer that has left).
+#[test]
+#[cfg(unix)]
+fn named_pipes_on_the_command_line_are_each_read_once() {
+    let dir = common::temp_dir("fifos-args");
+    let mut pipes = Vec::new();
+    for name in ["a.pipe", "b.pipe"] {
+        let p = dir.join(name);
+        let made = std::process::Command::new("mkfifo")
+            .arg(&p)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        pipes.push(p);
+    }
+    // Writers that write once and end, as `zcat` into a process substitution does.
+    let writers: Vec<_> = pipes
+        .iter()
+        .map(|p| {
+            let p = p.clone();
+            std::thread::spawn(move || {
+                let mut f = std::fs::OpenOptions::new().write(true).open(&p)?;
+                f.write_all(ACCESS_529.repeat(3).as_bytes())
+            })
+        })
+        .collect();
+    let mut child = common::bin()
+        .args(["--format", "json"])
+        .args(&pipes)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("the run hangs on named pipes");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let o = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    for w in writers {
+        w.join().unwrap().unwrap();
+    }
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["summary"]["failures"], 6, "{stderr}");
+    assert_eq!(r["summary"]["lines_read"], 6, "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn closed_output_pipe_exits_quietly_with_zero() {
     let dir = common::temp_dir("pipe");

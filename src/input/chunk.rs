@@ -82,18 +82,20 @@ pub fn scan_file_parts<S: Settler>(
     opts: &ScanOptions,
     make: &(dyn Fn() -> S + Sync),
 ) -> io::Result<(FileScan, Vec<Part<S>>)> {
+    // Opened once, and read from this handle: a named pipe (`<(zcat x.gz)`) opened again
+    // could wait for a writer that has already left.
     let mut file = File::open(path)?;
-    let size = file.metadata()?.len();
-    if splits(&mut file, size, opts)? {
+    let meta = file.metadata()?;
+    let size = meta.len();
+    if meta.is_file() && splits(&mut file, size, opts)? {
         if let Some(scan) = scan_chunked(display, path, size, opts, make)? {
             return Ok(scan);
         }
     }
-    let input = super::super::discover::Input::File {
-        display: display.to_string(),
-        path: path.to_path_buf(),
-    };
-    let mut reader = super::super::discover::open(&input)?;
+    if meta.is_file() {
+        file.seek(SeekFrom::Start(0))?;
+    }
+    let mut reader = super::super::discover::decoded(Box::new(file))?;
     let scan = scan_parts(display, &mut *reader, opts, make);
     scanned(opts, size);
     Ok(scan)
@@ -115,13 +117,24 @@ fn splits(file: &mut File, size: u64, opts: &ScanOptions) -> io::Result<bool> {
 }
 
 /// How long a file keeps one worker busy, in bytes, for scheduling: its size when it is read
-/// in one pass, 0 when it is split into chunks (which spread over the workers anyway).
-/// Unreadable files weigh nothing.
+/// in one pass, 0 when it is split into chunks (which spread over the workers anyway). A
+/// named pipe or other special file counts as long (it is read in one pass) and is never
+/// opened here: opening and closing a pipe would end its writer. Unreadable files weigh
+/// nothing.
 pub fn single_pass_weight(path: &Path, opts: &ScanOptions) -> u64 {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return 0;
+    };
+    if !meta.is_file() {
+        return u64::MAX;
+    }
+    let size = meta.len();
+    if opts.chunk_bytes == 0 || size < opts.chunk_bytes.saturating_mul(2) {
+        return size;
+    }
     let Ok(mut file) = File::open(path) else {
         return 0;
     };
-    let size = file.metadata().map_or(0, |m| m.len());
     match splits(&mut file, size, opts) {
         Ok(true) | Err(_) => 0,
         Ok(false) => size,
