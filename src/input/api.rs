@@ -219,6 +219,36 @@ pub fn model_of_path(path: &str) -> Option<String> {
 }
 
 #[cfg(test)]
+mod vendor_tests {
+    use super::{claude_endpoint, other_vendor_url};
+
+    #[test]
+    fn other_vendors_hosts_in_any_case_are_not_claude() {
+        for url in [
+            "https://api.openai.com/v1/models",
+            "https://API.OpenAI.com/v1/files",
+            "https://my-res.OPENAI.AZURE.COM/v1/messages",
+            "https://api.x.ai/v1/messages?x=1",
+        ] {
+            assert!(other_vendor_url(url), "{url}");
+            assert_eq!(claude_endpoint(url, &[]), None, "{url}");
+        }
+        // A gateway's route to Anthropic, and the API itself, are Claude's.
+        assert!(!other_vendor_url(
+            "https://gw.openai.com/anthropic/v1/messages"
+        ));
+        assert_eq!(
+            claude_endpoint("https://api.anthropic.com/v1/models", &[]).as_deref(),
+            Some("/v1/models")
+        );
+        // Only the host counts: a path that names a vendor does not.
+        assert!(!other_vendor_url(
+            "https://api.anthropic.com/v1/messages?ref=openai.com"
+        ));
+    }
+}
+
+#[cfg(test)]
 mod stamp_by_position_tests {
     use super::{leading_stamp, leading_stamp_by_regex};
 
@@ -788,24 +818,27 @@ pub fn other_vendor_url(url: &str) -> bool {
 /// Hosts that serve other vendors' APIs: their URLs are never Claude API calls even when the
 /// path looks like one (`/v1/models`, `/v1/files`).
 fn foreign_host(url: &str) -> bool {
-    let host = url
-        .split_once("://")
-        .map_or("", |(_, rest)| {
-            rest.split(['/', '?', '#']).next().unwrap_or("")
-        })
-        .to_ascii_lowercase();
-    const OTHERS: [&str; 9] = [
-        "openai.com",
-        "openai.azure.com",
-        "api.mistral.ai",
-        "api.groq.com",
-        "api.cohere",
-        "generativelanguage.googleapis.com",
-        "api.together",
-        "api.fireworks.ai",
-        "api.x.ai",
-    ];
-    OTHERS.iter().any(|o| host.contains(o))
+    // One case-blind pass over the host, no allocation (this runs for many SDK lines).
+    static OTHERS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build([
+                "openai.com",
+                "openai.azure.com",
+                "api.mistral.ai",
+                "api.groq.com",
+                "api.cohere",
+                "generativelanguage.googleapis.com",
+                "api.together",
+                "api.fireworks.ai",
+                "api.x.ai",
+            ])
+            .expect("static automaton")
+    });
+    let host = url.split_once("://").map_or("", |(_, rest)| {
+        rest.split(['/', '?', '#']).next().unwrap_or("")
+    });
+    OTHERS.is_match(host)
 }
 
 /// The endpoint when an absolute URL logged by a client is a Claude API call: a Claude API
