@@ -305,6 +305,27 @@ fn memory_does_not_grow_with_the_failures_of_a_file() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Run the binary with `args`; a run that has not ended after a minute hangs (test fails).
+#[cfg(unix)]
+fn run_within_a_minute(args: &[&str]) -> std::process::Output {
+    let mut child = common::bin()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("the run hangs: {args:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
 #[test]
 #[cfg(unix)]
 fn fifos_and_sockets_in_a_directory_are_skipped_with_a_warning() {
@@ -318,22 +339,7 @@ fn fifos_and_sockets_in_a_directory_are_skipped_with_a_warning() {
     assert!(made.success());
     let _socket = std::os::unix::net::UnixListener::bind(dir.join("app.sock")).unwrap();
     // Opening the FIFO would block for ever: the run must end on its own.
-    let mut child = common::bin()
-        .args(["--format", "json", dir.to_str().unwrap()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = std::time::Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > std::time::Duration::from_secs(60) {
-            child.kill().unwrap();
-            panic!("the run hangs on a FIFO");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let o = child.wait_with_output().unwrap();
+    let o = run_within_a_minute(&["--format", "json", dir.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "{stderr}");
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -378,23 +384,9 @@ fn named_pipes_on_the_command_line_are_each_read_once() {
             })
         })
         .collect();
-    let mut child = common::bin()
-        .args(["--format", "json"])
-        .args(&pipes)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = std::time::Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > std::time::Duration::from_secs(60) {
-            child.kill().unwrap();
-            panic!("the run hangs on named pipes");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let o = child.wait_with_output().unwrap();
+    let mut args = vec!["--format", "json"];
+    args.extend(pipes.iter().map(|p| p.to_str().unwrap()));
+    let o = run_within_a_minute(&args);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "{stderr}");
     for w in writers {
