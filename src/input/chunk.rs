@@ -6,7 +6,8 @@
 //! [`super::Window`]). A record belongs to the chunk that read the line that created it;
 //! counts count only a chunk's own lines. So every line is counted once and every record kept
 //! once, whatever the chunking; what can differ from one whole-file pass is only state older
-//! than the warm-up (a request id told again megabytes later is joined by the merge below).
+//! than the warm-up (a request id told again megabytes later is joined afterwards, by
+//! [`join_units`] over all parts).
 //!
 //! Chunk boundaries depend on the file's size and content only, never on the thread count,
 //! so the output is the same at any number of threads.
