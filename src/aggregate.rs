@@ -82,7 +82,7 @@ impl Grain {
 /// What a group of failures is grouped by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Key {
-    /// Index of the input (see [`Fold::rows`] for the names).
+    /// Index of the input, in input order (the report has the names).
     pub file: u32,
     /// Start of the time bucket (seconds since the epoch, at the fold's grain); `None` for a
     /// failure without a time stamp.
