@@ -229,6 +229,8 @@ mod vendor_tests {
             "https://API.OpenAI.com/v1/files",
             "https://my-res.OPENAI.AZURE.COM/v1/messages",
             "https://api.x.ai/v1/messages?x=1",
+            "https://api.deepseek.com/v1/models",
+            "https://api.cohere.com/v1/models",
         ] {
             assert!(other_vendor_url(url), "{url}");
             assert_eq!(claude_endpoint(url, &[]), None, "{url}");
@@ -816,8 +818,8 @@ pub fn other_vendor_url(url: &str) -> bool {
 }
 
 /// Hosts that serve other vendors' APIs: their URLs are never Claude API calls even when the
-/// path looks like one (`/v1/models`, `/v1/files`).
-fn foreign_host(url: &str) -> bool {
+/// path looks like one (`/v1/models`, `/v1/files`). One list for every parser.
+pub(crate) fn foreign_host(url: &str) -> bool {
     // One case-blind pass over the host, no allocation (this runs for many SDK lines).
     static OTHERS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
         aho_corasick::AhoCorasick::builder()
@@ -828,10 +830,12 @@ fn foreign_host(url: &str) -> bool {
                 "api.mistral.ai",
                 "api.groq.com",
                 "api.cohere",
+                "cohere.",
                 "generativelanguage.googleapis.com",
                 "api.together",
                 "api.fireworks.ai",
                 "api.x.ai",
+                "api.deepseek.com",
             ])
             .expect("static automaton")
     });

@@ -1479,7 +1479,7 @@ fn floor_boundary(s: &str, mut i: usize) -> usize {
 /// but other providers', or any path on Anthropic's own host (its OpenAI-compatible
 /// `/v1/chat/completions` serves Claude only).
 fn claude_endpoint(url: &str, extra: &[regex::Regex]) -> Option<String> {
-    if foreign_host(url) {
+    if super::api::foreign_host(url) {
         return None;
     }
     endpoint_of(url, extra).or_else(|| {
@@ -1487,34 +1487,6 @@ fn claude_endpoint(url: &str, extra: &[regex::Regex]) -> Option<String> {
         host.ends_with("anthropic.com")
             .then(|| path_of(url).to_string())
     })
-}
-
-/// Hosts of other providers whose paths look like the Claude API's (`/v1/models`).
-fn foreign_host(url: &str) -> bool {
-    // One pass over the host for all of them (this runs for every httpx line).
-    static FOREIGN: LazyLock<AhoCorasick> = LazyLock::new(|| {
-        AhoCorasick::new([
-            "openai.com",
-            "openai.azure.com",
-            "generativelanguage.googleapis.com",
-            "api.mistral.ai",
-            "api.groq.com",
-            "cohere.",
-            "api.together",
-            "api.deepseek.com",
-            "api.x.ai",
-            "api.fireworks.ai",
-        ])
-        .expect("static automaton")
-    });
-    let host = url
-        .split("://")
-        .nth(1)
-        .unwrap_or("")
-        .split('/')
-        .next()
-        .unwrap_or("");
-    FOREIGN.is_match(host)
 }
 
 /// The kept headers and the request id of an httpx `Headers({...})` / `Headers([(k, v)])`
