@@ -102,10 +102,15 @@ pub fn scan_file_parts<S: Settler>(
     Ok(scan)
 }
 
+/// Whether a file of this size is large enough to be split (at least two chunks).
+fn chunk_sized(size: u64, opts: &ScanOptions) -> bool {
+    opts.chunk_bytes > 0 && size >= opts.chunk_bytes.saturating_mul(2)
+}
+
 /// Whether a file of this size is scanned in chunks: a plain-text line log of at least two
 /// chunks (not gzip, not a JSON document).
 fn splits(file: &mut File, size: u64, opts: &ScanOptions) -> io::Result<bool> {
-    if opts.chunk_bytes == 0 || size < opts.chunk_bytes.saturating_mul(2) {
+    if !chunk_sized(size, opts) {
         return Ok(false);
     }
     file.seek(SeekFrom::Start(0))?;
@@ -130,7 +135,7 @@ pub fn single_pass_weight(path: &Path, opts: &ScanOptions) -> u64 {
         return u64::MAX;
     }
     let size = meta.len();
-    if opts.chunk_bytes == 0 || size < opts.chunk_bytes.saturating_mul(2) {
+    if !chunk_sized(size, opts) {
         return size;
     }
     let Ok(mut file) = File::open(path) else {

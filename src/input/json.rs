@@ -235,8 +235,9 @@ enum FlatValue<'a> {
 }
 
 impl<'a> Flat<'a> {
-    /// `text` must be the whole object (`{` ... `}`, nothing around it).
-    pub(crate) fn parse(text: &'a str) -> Option<Flat<'a>> {
+    /// `text` must be the whole object (`{` ... `}`, nothing around it). Reading stops
+    /// (`None`) at the first key that `wanted` refuses.
+    pub(crate) fn parse(text: &'a str, wanted: impl Fn(&str) -> bool) -> Option<Flat<'a>> {
         let b = text.as_bytes();
         let mut i = 0usize;
         let ws = |i: &mut usize| {
@@ -271,6 +272,9 @@ impl<'a> Flat<'a> {
             loop {
                 ws(&mut i);
                 let key = string(&mut i)?;
+                if !wanted(key) {
+                    return None;
+                }
                 ws(&mut i);
                 if b.get(i) != Some(&b':') {
                     return None;
@@ -403,7 +407,7 @@ impl Fields for Flat<'_> {
 
 /// See [`super::fuzzing::json_flat_agrees`].
 pub(crate) fn flat_agrees(text: &str) {
-    let Some(flat) = Flat::parse(text) else {
+    let Some(flat) = Flat::parse(text, |_| true) else {
         return;
     };
     let value: Value = serde_json::from_str(text)
@@ -423,12 +427,13 @@ pub(crate) fn flat_agrees(text: &str) {
 /// when the line is not a flat object of nginx variables (the caller then parses it fully;
 /// see [`object`] for the same test on a parsed object).
 pub(crate) fn nginx_line(text: &str, at: Position, sink: &mut Sink) -> Option<Claim> {
-    let flat = Flat::parse(text)?;
+    // Other JSON logs (Claude Code, pino, slog...) stop at their first key.
+    let flat = Flat::parse(text, is_nginx_variable)?;
     let shaped = flat.get("status").is_some()
         && ["request_uri", "request", "uri", "path", "request_path"]
             .iter()
             .any(|k| matches!(flat.get(k), Some(FlatValue::Str(_))));
-    if !(shaped && flat.keys().all(is_nginx_variable)) {
+    if !shaped {
         return None;
     }
     Some(nginx_json(&flat, at, sink))
@@ -688,7 +693,8 @@ mod tests {
             r#"{"é":"ü","status":"500"}"#,
         ];
         for text in accepted {
-            let flat = Flat::parse(text).unwrap_or_else(|| panic!("read in place: {text}"));
+            let flat =
+                Flat::parse(text, |_| true).unwrap_or_else(|| panic!("read in place: {text}"));
             let value: serde_json::Value = serde_json::from_str(text).unwrap();
             for key in flat.keys().chain(["missing"]) {
                 assert_eq!(flat.string(key), value.string(key), "{key} in {text}");
@@ -713,7 +719,7 @@ mod tests {
         ];
         for text in left {
             assert!(
-                Flat::parse(text).is_none(),
+                Flat::parse(text, |_| true).is_none(),
                 "left to the full parse: {text}"
             );
         }
