@@ -73,8 +73,11 @@ pub fn provider_of_url(url: &str) -> &'static str {
             ])
             .expect("static automaton")
     });
+    // Standard (not leftmost) matches, one after another: each is the marker that ends first
+    // from where the last one ended. No marker can start inside `/invoke`, so this finds what
+    // an overlapping search would, without its per-call cost.
     let mut invoke = false;
-    for m in MARKERS.find_overlapping_iter(url) {
+    for m in MARKERS.find_iter(url) {
         match m.pattern().as_usize() {
             0 => return "cloudflare",
             1 => return "bedrock",
@@ -247,6 +250,41 @@ mod vendor_tests {
         assert!(!other_vendor_url(
             "https://api.anthropic.com/v1/messages?ref=openai.com"
         ));
+    }
+}
+
+#[cfg(test)]
+mod provider_tests {
+    use super::provider_of_url;
+
+    #[test]
+    fn the_host_or_the_path_names_the_provider() {
+        let cases = [
+            ("/v1/messages", "anthropic"),
+            ("https://api.anthropic.com/v1/messages", "anthropic"),
+            (
+                "https://gateway.ai.cloudflare.com/v1/acct/gw/anthropic/v1/messages",
+                "cloudflare",
+            ),
+            (
+                "https://bedrock-runtime.us-east-1.amazonaws.com/model/anthropic.claude-3-5-sonnet-20241022-v2:0/invoke",
+                "bedrock",
+            ),
+            ("/model/anthropic.claude-3-haiku-20240307-v1:0/invoke", "bedrock"),
+            ("/model/x/INVOKE-with-response-stream", "bedrock"),
+            ("/invoke", "anthropic"),
+            (
+                "https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/publishers/anthropic/models/claude-sonnet-4@20250514:rawPredict",
+                "vertex",
+            ),
+            // The path names Vertex before `/invoke` could say Bedrock.
+            ("/v1/publishers/anthropic/invoke/model/x", "vertex"),
+            ("/model/x/invoke/publishers/anthropic/", "vertex"),
+            ("HTTPS://GATEWAY.AI.CLOUDFLARE.COM/v1/a/b/anthropic", "cloudflare"),
+        ];
+        for (url, want) in cases {
+            assert_eq!(provider_of_url(url), want, "{url}");
+        }
     }
 }
 

@@ -25,6 +25,7 @@ mod pyrepr;
 mod python;
 mod sdks;
 mod sse;
+mod words;
 
 use std::collections::BTreeMap;
 use std::io::BufRead;

@@ -90,7 +90,7 @@ impl Marks {
 }
 
 struct FamilyScan {
-    automaton: AhoCorasick,
+    automaton: super::words::Words,
     /// Group and index in the group, per pattern.
     owner: Vec<(usize, u8)>,
 }
@@ -115,7 +115,7 @@ static FAMILY_SCAN: LazyLock<FamilyScan> = LazyLock::new(|| {
         }
     }
     FamilyScan {
-        automaton: AhoCorasick::new(patterns).expect("static patterns"),
+        automaton: super::words::Words::new(&patterns),
         owner,
     }
 });
@@ -123,12 +123,21 @@ static FAMILY_SCAN: LazyLock<FamilyScan> = LazyLock::new(|| {
 /// Scan a line once for every group's markers.
 pub(crate) fn marks(line: &str) -> Marks {
     let scan = &*FAMILY_SCAN;
+    // Per group, the occurrence that ends first (then the longest, then the first word):
+    // what a search for that group's words alone reports first.
+    let mut best: [Option<(usize, usize, usize)>; 8] = [None; 8];
+    scan.automaton
+        .each_by_start(line.as_bytes(), |start, end, word| {
+            let (g, _) = scan.owner[word];
+            let key = (end, start, word);
+            if best[g].is_none_or(|b| key < b) {
+                best[g] = Some(key);
+            }
+            true
+        });
     let mut m = Marks::default();
-    for hit in scan.automaton.find_overlapping_iter(line) {
-        let (g, i) = scan.owner[hit.pattern().as_usize()];
-        if m.first[g].is_none() {
-            m.first[g] = Some(i);
-        }
+    for (g, b) in best.iter().enumerate() {
+        m.first[g] = b.map(|(_, _, word)| scan.owner[word].1);
     }
     m
 }
