@@ -485,7 +485,14 @@ pub(crate) fn anthropic_exception(text: &str, ctx: Context) -> Option<Record> {
     let foreign = text.contains("openai") || text.contains("OpenAI");
     let context_ok = (ctx.anthropic || mentions_claude(text)) && !foreign;
     // `anthropic.RateLimitError: ...`: the module says whose it is.
-    if let Some(c) = MODULE_CLASS.captures(text) {
+    // The literal first: a regex that ends in `.*$` is searched backwards from the end of the
+    // line, whatever the line holds.
+    let module_class = if has!(text, "anthropic.") {
+        MODULE_CLASS.captures(text)
+    } else {
+        None
+    };
+    if let Some(c) = module_class {
         let class = c.name("class").map_or("", |m| m.as_str());
         if class_info(class).is_some() {
             let rest = c.name("rest").map_or("", |m| m.as_str());
@@ -533,7 +540,12 @@ pub(crate) fn anthropic_exception(text: &str, ctx: Context) -> Option<Record> {
         }
     }
     // `Error code: 529 - {...}` without a class.
-    if let Some(c) = ERROR_CODE.captures(text) {
+    let error_code = if has!(text, "Error code: ") {
+        ERROR_CODE.captures(text)
+    } else {
+        None
+    };
+    if let Some(c) = error_code {
         let start = c.get(0).map_or(0, |m| m.start());
         let from = text[start..]
             .find("Error code: ")

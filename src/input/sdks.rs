@@ -1483,7 +1483,9 @@ impl TsParser {
                 break;
             }
         }
-        if found.is_none() {
+        // `"type` is in every match: the literal first, as the regex (ending in `.*$`) is
+        // searched backwards from the end of the line.
+        if found.is_none() && line.contains("\"type") {
             if let Some(c) = TS_BARE.captures(line) {
                 if let Ok(status) = c[1].parse::<u16>() {
                     let body = c.get(2).map_or("", |m| m.as_str());

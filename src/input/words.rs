@@ -20,6 +20,8 @@
 
 /// Set on a transition whose target state reports at least one word.
 const MATCH: u32 = 1 << 31;
+/// How many first bytes of each word the packed searcher looks for.
+const PREFIX: usize = 4;
 
 pub(crate) struct Words {
     /// Byte to class: every byte that occurs in a word has its own class, all others share 0.
@@ -127,9 +129,19 @@ impl Words {
         let starts = {
             let mut config = aho_corasick::packed::Config::new();
             config.heuristic_pattern_limits(false);
+            // The words' first bytes are enough to find where they may start (the trie walk
+            // checks the rest); fewer, shorter patterns make the search's own checks cheaper.
+            let mut prefixes: Vec<&[u8]> = words
+                .iter()
+                .map(AsRef::as_ref)
+                .filter(|w| !w.is_empty())
+                .map(|w| &w[..w.len().min(PREFIX)])
+                .collect();
+            prefixes.sort_unstable();
+            prefixes.dedup();
             let mut builder = config.builder();
-            for w in words.iter().map(AsRef::as_ref).filter(|w| !w.is_empty()) {
-                builder.add(w);
+            for p in prefixes {
+                builder.add(p);
             }
             builder.build()
         };
