@@ -39,20 +39,26 @@ pub fn path_of(target: &str) -> &str {
 
 /// The endpoint (URL path) when `target` is a Claude API call, else `None`.
 pub fn endpoint_of(target: &str, extra: &[Regex]) -> Option<String> {
+    endpoint_in(target, extra).map(std::borrow::Cow::into_owned)
+}
+
+/// [`endpoint_of`], borrowed from `target` when it needs no decoding.
+pub(crate) fn endpoint_in<'t>(
+    target: &'t str,
+    extra: &[Regex],
+) -> Option<std::borrow::Cow<'t, str>> {
     let path = path_of(target);
     // Most calls are exactly this; skip the regex for them.
     if path == "/v1/messages" {
-        return Some(path.to_string());
+        return Some(path.into());
     }
-    let decoded;
-    let path = if path.contains('%') {
-        decoded = path.replace("%3A", ":").replace("%3a", ":");
-        decoded.as_str()
+    let path: std::borrow::Cow<'t, str> = if path.contains('%') {
+        path.replace("%3A", ":").replace("%3a", ":").into()
     } else {
-        path
+        path.into()
     };
-    if API_PATH.is_match(path) || extra.iter().any(|r| r.is_match(path)) {
-        Some(path.to_string())
+    if API_PATH.is_match(&path) || extra.iter().any(|r| r.is_match(&path)) {
+        Some(path)
     } else {
         None
     }

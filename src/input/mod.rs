@@ -224,7 +224,18 @@ pub(crate) struct Sink<'a> {
     /// The markers of the line being dispatched (its address and length, and its marks):
     /// found once, asked for by several parsers. Cleared for every line.
     marks: Option<(usize, usize, sdks::Marks)>,
+    /// Success counts of the last few distinct calls, found without building a key (most
+    /// successes repeat the call before them); moved into `scan.successes` at the end.
+    hot: Vec<(CallKey, u64)>,
+    /// Emptied strings of committed successes, for the next records' text ([`Sink::text`]):
+    /// an access log's successes then allocate nothing.
+    pool: Vec<String>,
 }
+
+/// Distinct calls counted in [`Sink::hot`].
+const HOT_CALLS: usize = 8;
+/// Strings kept in [`Sink::pool`].
+const POOL: usize = 8;
 
 #[derive(Debug, Clone, Copy)]
 enum Last {
@@ -265,6 +276,8 @@ impl<'a> Sink<'a> {
             created: 0,
             settle_at: opts.settle_batch.max(1),
             marks: None,
+            hot: Vec::new(),
+            pool: Vec::new(),
         }
     }
 
@@ -515,16 +528,62 @@ impl<'a> Sink<'a> {
 
     fn commit_success(&mut self) {
         if let Some((r, _)) = self.pending_success.take() {
-            if !self.pending_owned {
-                return;
+            if self.pending_owned {
+                self.count_success(&r);
             }
-            let key = CallKey {
-                source_kind: r.source_kind,
-                provider: r.provider,
-                endpoint: r.endpoint,
-                model: r.model,
-            };
+            self.recycle(r);
+        }
+    }
+
+    fn count_success(&mut self, r: &Record) {
+        let same = |k: &CallKey| {
+            k.source_kind == r.source_kind
+                && k.provider == r.provider
+                && k.endpoint == r.endpoint
+                && k.model == r.model
+        };
+        if let Some((_, n)) = self.hot.iter_mut().find(|(k, _)| same(k)) {
+            *n += 1;
+            return;
+        }
+        let key = CallKey {
+            source_kind: r.source_kind,
+            provider: r.provider.clone(),
+            endpoint: r.endpoint.clone(),
+            model: r.model.clone(),
+        };
+        if self.hot.len() < HOT_CALLS {
+            self.hot.push((key, 1));
+        } else {
             *self.scan.successes.entry(key).or_default() += 1;
+        }
+    }
+
+    /// Keep the strings of a record that is done with, for [`Sink::text`].
+    fn recycle(&mut self, r: Record) {
+        for mut s in [r.provider, r.endpoint, r.model, r.request_id]
+            .into_iter()
+            .flatten()
+        {
+            if self.pool.len() == POOL {
+                break;
+            }
+            if s.capacity() > 256 {
+                continue;
+            }
+            s.clear();
+            self.pool.push(s);
+        }
+    }
+
+    /// `v` as an owned string, in a recycled buffer when there is one.
+    pub(crate) fn text(&mut self, v: &str) -> String {
+        match self.pool.pop() {
+            Some(mut s) => {
+                s.push_str(v);
+                s
+            }
+            None => v.to_owned(),
         }
     }
 
@@ -542,6 +601,9 @@ impl<'a> Sink<'a> {
     /// settler, the failures left are those with a request id, with their indices.
     fn finish_part(mut self) -> (FileScan, LineWarnings, Vec<u32>) {
         self.commit_success();
+        for (key, n) in self.hot.drain(..) {
+            *self.scan.successes.entry(key).or_default() += n;
+        }
         self.settle(true);
         if self.chunked {
             let mut owned = self.owned.iter();

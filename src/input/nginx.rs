@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::api::{endpoint_of, model_of_path, provider_of_url};
+use super::api::{endpoint_in, endpoint_of, model_of_path, provider_of_url};
 use super::{Claim, LineParser, Sink};
 use crate::record::{Evidence, Outcome, Record, SourceKind, Stamp};
 use crate::time;
@@ -125,14 +125,16 @@ pub(crate) struct Access<'a> {
 }
 
 /// The record for an access log line, or `None` when the path is not a Claude API call.
-pub(crate) fn access_record(a: &Access, kind: SourceKind, sink: &Sink) -> Option<Record> {
+pub(crate) fn access_record(a: &Access, kind: SourceKind, sink: &mut Sink) -> Option<Record> {
     // CORS preflights and HEAD probes touch API paths but are not API calls.
     if a.method
         .is_some_and(|m| m.eq_ignore_ascii_case("OPTIONS") || m.eq_ignore_ascii_case("HEAD"))
     {
         return None;
     }
-    let endpoint = endpoint_of(a.target, &sink.opts.api_paths)?;
+    // Strings go into the sink's recycled buffers: most lines are successes, counted and
+    // then done with.
+    let endpoint = endpoint_in(a.target, &sink.opts.api_paths)?;
     let failed = a.status >= 400;
     let mut r = Record::new(
         kind,
@@ -154,31 +156,30 @@ pub(crate) fn access_record(a: &Access, kind: SourceKind, sink: &Sink) -> Option
         .request_time_s
         .filter(|s| s.is_finite() && *s >= 0.0)
         .map(|s| (s * 1000.0).round() as u64);
-    r.model = a
-        .model
-        .map(str::to_string)
-        .or_else(|| model_of_path(&endpoint));
+    r.model = match a.model {
+        Some(m) => Some(sink.text(m)),
+        None => model_of_path(&endpoint),
+    };
     r.request_id = a
         .request_id
         .filter(|id| id.starts_with("req_"))
-        .map(str::to_string);
+        .map(|id| sink.text(id));
     // Who answered: nginx itself for 499 and for 5xx that no upstream produced.
     let upstream_answered = a
         .upstream_status
         .map(|u| u.trim() != "-" && !u.trim().is_empty());
-    r.provider = Some(
+    r.provider = Some(sink.text(
         if a.status == 499 || (a.status >= 500 && upstream_answered == Some(false)) {
             "nginx"
         } else {
             provider_of_url(&endpoint)
-        }
-        .to_string(),
-    );
+        },
+    ));
     if a.status == 499 {
         r.error_type = Some("client_closed".into());
         r.message = Some("client closed the connection before nginx answered (499)".into());
     }
-    r.endpoint = Some(endpoint);
+    r.endpoint = Some(sink.text(&endpoint));
     Some(r)
 }
 
@@ -384,6 +385,45 @@ mod tests {
         assert_eq!(s.failures[0].provider.as_deref(), Some("nginx"));
         assert_eq!(s.successes.values().sum::<u64>(), 1);
         assert_eq!(s.lines.noise, 1);
+    }
+
+    /// Successes are counted per call (kind, provider, endpoint, model) through a small cache
+    /// of recent calls and recycled strings; with more distinct calls than the cache holds,
+    /// interleaved with failures that take strings away, every count still lands on its call.
+    #[test]
+    fn success_counts_per_call_with_many_models() {
+        let mut text = String::new();
+        let mut want = std::collections::BTreeMap::new();
+        for i in 0..300u32 {
+            let model = format!("claude-test-{}", (i * 7) % 13);
+            let status = if i % 11 == 0 { 529 } else { 200 };
+            let path = if i % 5 == 0 {
+                "/v1/messages/count_tokens"
+            } else {
+                "/v1/messages"
+            };
+            text.push_str(&format!(
+                "10.0.0.1 - - [02/Oct/2025:16:20:11 +0000] \"POST {path} HTTP/1.1\" {status} 10 \"-\" \"node\" model={model}\n"
+            ));
+            if status == 200 {
+                *want.entry((path.to_string(), model)).or_insert(0u64) += 1;
+            }
+        }
+        let s = parse_text(&text, &ScanOptions::default());
+        let got: std::collections::BTreeMap<(String, String), u64> = s
+            .successes
+            .iter()
+            .map(|(k, n)| {
+                assert_eq!(k.provider.as_deref(), Some("anthropic"));
+                ((k.endpoint.clone().unwrap(), k.model.clone().unwrap()), *n)
+            })
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(s.failures.len(), 28);
+        assert!(s.failures.iter().all(|f| f
+            .model
+            .as_deref()
+            .is_some_and(|m| m.starts_with("claude-test-"))));
     }
 
     #[test]
