@@ -248,10 +248,11 @@ impl Fold {
             (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
         };
         self.cap = self.cap.min(other.cap);
-        let grain = self
-            .grain
-            .max(other.grain)
-            .max(Grain::for_span(self.span).min(self.cap));
+        // No time seen yet asks for no coarser grain (`for_span(None)` is for reporting).
+        let by_span = self
+            .span
+            .map_or(Grain::Minute, |s| Grain::for_span(Some(s)).min(self.cap));
+        let grain = self.grain.max(other.grain).max(by_span);
         self.coarsen_to(grain);
         for (mut key, cell) in other.cells {
             key.time = key.time.map(|t| grain.floor(t));
@@ -337,6 +338,21 @@ mod tests {
             let t = g.floor(min + 1);
             assert!(DateTime::from_timestamp(t, 0).is_some(), "{g:?}");
         }
+    }
+
+    /// Folds of inputs without failures (clean files, quiet chunks) have no time; merging
+    /// them must not coarsen the timeline of the inputs that have failures.
+    #[test]
+    fn folds_without_time_keep_the_grain() {
+        let mut all = Fold::new(&[]);
+        all.merge(Fold::new(&[]));
+        all.merge(Fold::new(&[]));
+        let mut timed = Fold::new(&[]);
+        timed.add(&failure(Some("2025-10-02T00:00:10Z"), "s", 1), 0, (0, 0, 0));
+        timed.add(&failure(Some("2025-10-02T00:05:10Z"), "s", 2), 0, (0, 0, 1));
+        all.merge(timed);
+        assert_eq!(all.grain(), Grain::Minute);
+        assert_eq!(all.cells().count(), 2);
     }
 
     #[test]

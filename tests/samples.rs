@@ -200,9 +200,11 @@ fn a_file_scanned_in_chunks_gives_the_same_report_and_events() {
     // file has SDK debug lines, which makes attempt numbers known).
     let short = common::report(&[path, "--chunk-bytes", "600", "--warmup-bytes", "16000"]);
     assert_eq!(short, whole_report, "report with a 16 KB warm-up");
-    // Without any warm-up a chunk may miss what came before it, but no line is lost or
-    // counted twice.
+    // Without a warm-up in bytes, a chunk still warms up over the lines that one record and
+    // its joins can span (a few hundred), however short or long they are: the same report
+    // (with long lines, a byte warm-up alone once let a success be counted by two chunks).
     let cold = common::report(&[path, "--chunk-bytes", "600", "--warmup-bytes", "0"]);
+    assert_eq!(cold, whole_report, "report without a byte warm-up");
     let lines = mixed.iter().filter(|&&b| b == b'\n').count() as u64;
     let summary = &cold["summary"];
     assert_eq!(summary["lines_read"].as_u64(), Some(lines));
@@ -211,6 +213,26 @@ fn a_file_scanned_in_chunks_gives_the_same_report_and_events() {
         .iter()
         .sum::<u64>();
     assert_eq!(parts, lines);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A timeline over inputs of which only some have failures keeps the grain their span asks
+/// for: folds without any time (clean files) once merged into day buckets.
+#[test]
+fn clean_files_do_not_coarsen_the_timeline() {
+    let dir = common::temp_dir("clean-files");
+    std::fs::write(dir.join("a.log"), "service started\n").unwrap();
+    std::fs::write(dir.join("b.log"), "nothing to see\n").unwrap();
+    std::fs::copy(
+        common::root().join("samples/app/node-service.log"),
+        dir.join("c.log"),
+    )
+    .unwrap();
+    let alone = common::report(&[dir.join("c.log").to_str().unwrap()]);
+    let all = common::report(&[dir.to_str().unwrap()]);
+    assert_eq!(alone["timeline"]["bucket"], "minute");
+    assert!(alone["timeline"]["rows"].as_array().unwrap().len() > 3);
+    assert_eq!(all["timeline"], alone["timeline"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

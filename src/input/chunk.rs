@@ -1,7 +1,8 @@
 //! Large line-oriented files, split into chunks at line boundaries and scanned in parallel.
 //!
-//! A chunk's scan starts a little before the chunk (the warm-up, [`ScanOptions::warmup_bytes`])
-//! so that parsers catch up with a multi-line record or a retry chain that began earlier, and
+//! A chunk's scan starts a little before the chunk (the warm-up: [`ScanOptions::warmup_bytes`],
+//! and never fewer than [`WARMUP_LINES`] lines, however long they are) so that parsers catch up
+//! with a multi-line record or a retry chain that began earlier, and
 //! reads on past its end only while one of its own records may still grow (see
 //! [`super::Window`]). A record belongs to the chunk that read the line that created it;
 //! counts count only a chunk's own lines. So every line is counted once and every record kept
@@ -14,7 +15,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Seek, SeekFrom};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -226,6 +227,41 @@ fn boundaries(file: &mut File, size: u64, chunk: u64) -> io::Result<Vec<u64>> {
     Ok(starts)
 }
 
+/// Lines a chunk's warm-up covers at least: the longest multi-line record a parser holds,
+/// plus the distance over which adjacent records join.
+const WARMUP_LINES: u64 = super::sdks::MAX_LINES + super::JOIN_DISTANCE;
+
+/// The start of the line `lines` lines before the line that starts at `at`, or the start of
+/// the file; reading back at most `max_bytes` (then the furthest line start found, or `at`).
+fn line_start_lines_before(
+    file: &mut File,
+    at: u64,
+    lines: u64,
+    max_bytes: u64,
+) -> io::Result<u64> {
+    let floor = at.saturating_sub(max_bytes);
+    let mut block = vec![0u8; 64 * 1024];
+    // `at - 1` is the newline that ends the line before; line starts are just after newlines.
+    let mut end = at.saturating_sub(1);
+    let mut found = 0u64;
+    let mut best = at;
+    while end > floor {
+        let from = end.saturating_sub(block.len() as u64).max(floor);
+        let buf = &mut block[..(end - from) as usize];
+        file.seek(SeekFrom::Start(from))?;
+        file.read_exact(buf)?;
+        for i in memchr::memrchr_iter(b'\n', buf) {
+            best = from + i as u64 + 1;
+            found += 1;
+            if found == lines {
+                return Ok(best);
+            }
+        }
+        end = from;
+    }
+    Ok(if floor == 0 { 0 } else { best })
+}
+
 /// The first offset `>= at` that starts a line (0, or just after a `\n`); `None` past the end.
 fn line_start_at_or_after(file: &mut File, at: u64) -> io::Result<Option<u64>> {
     if at == 0 {
@@ -282,9 +318,20 @@ fn scan_chunked<S: Settler>(
         let warm = if start == 0 {
             0
         } else {
-            line_start_at_or_after(&mut file, start.saturating_sub(opts.warmup_bytes))?
-                .unwrap_or(start)
-                .min(start)
+            let by_bytes =
+                line_start_at_or_after(&mut file, start.saturating_sub(opts.warmup_bytes))?
+                    .unwrap_or(start)
+                    .min(start);
+            // At least the lines that one record and its joins can span, however long they
+            // are (bounded by a chunk's length, or 8 MiB): a success or a retry chain that
+            // began before a shorter warm-up would be told twice, once by each chunk.
+            let by_lines = line_start_lines_before(
+                &mut file,
+                start,
+                WARMUP_LINES,
+                opts.chunk_bytes.max(8 << 20),
+            )?;
+            by_bytes.min(by_lines)
         };
         jobs.push((warm, start, end));
     }
@@ -390,6 +437,25 @@ fn merge<S>(display: &str, chunks: Vec<(Chunk, S)>) -> Parts<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warm_up_goes_back_whole_lines() {
+        let dir = std::env::temp_dir().join(format!("cls-warm-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("a.log");
+        // Line starts: 0 "a", 2 "bb", 5 "ccc", 9 "d".
+        std::fs::write(&p, b"a\nbb\nccc\nd\n").unwrap();
+        let mut f = File::open(&p).unwrap();
+        let back = |f: &mut File, n, max| line_start_lines_before(f, 9, n, max).unwrap();
+        assert_eq!(back(&mut f, 1, 100), 5);
+        assert_eq!(back(&mut f, 2, 100), 2);
+        assert_eq!(back(&mut f, 3, 100), 0);
+        assert_eq!(back(&mut f, 50, 100), 0);
+        // No further back than `max` bytes: the furthest line start within them.
+        assert_eq!(back(&mut f, 3, 5), 5);
+        assert_eq!(back(&mut f, 3, 2), 9);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn boundaries_fall_on_line_starts() {
