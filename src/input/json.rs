@@ -598,7 +598,8 @@ fn nginx_json<F: Fields + ?Sized>(v: &F, at: Position, sink: &mut Sink) -> Claim
                     }
                 }
             }
-            sink.push(r);
+            let client = field_str(v, &["remote_addr", "realip_remote_addr"]);
+            sink.push_access(r, client);
             Claim::Relevant
         }
         None => Claim::Noise,

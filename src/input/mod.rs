@@ -230,6 +230,12 @@ pub(crate) struct Sink<'a> {
     /// Emptied strings of committed successes, for the next records' text ([`Sink::text`]):
     /// an access log's successes then allocate nothing.
     pool: Vec<String>,
+    /// nginx error.log failures whose access line has not come yet (ingress-nginx and
+    /// `kubectl logs` interleave both): failure index, line, client address. Held (not
+    /// settled) while their access line may still come.
+    awaiting: std::collections::VecDeque<(usize, u64, Option<String>)>,
+    /// The failure that the access record being pushed tells (see [`Sink::push_access`]).
+    prefer: Option<usize>,
 }
 
 /// Distinct calls counted in [`Sink::hot`].
@@ -278,6 +284,8 @@ impl<'a> Sink<'a> {
             marks: None,
             hot: Vec::new(),
             pool: Vec::new(),
+            awaiting: std::collections::VecDeque::new(),
+            prefer: None,
         }
     }
 
@@ -328,7 +336,8 @@ impl<'a> Sink<'a> {
             .zip(index)
             .enumerate()
         {
-            if r.request_id.is_none() && (all || Some(i) != last) {
+            let waits = !all && self.awaiting.iter().any(|(w, _, _)| *w == i);
+            if r.request_id.is_none() && (all || Some(i) != last) && !waits {
                 if o {
                     out.push((x, r));
                 }
@@ -356,6 +365,14 @@ impl<'a> Sink<'a> {
                 .flatten()
                 .map(|j| Last::Failure(j, at));
         }
+        self.awaiting
+            .retain_mut(|(i, _, _)| match moved.get(*i).copied().flatten() {
+                Some(j) => {
+                    *i = j;
+                    true
+                }
+                None => false,
+            });
         self.settle_at = self
             .opts
             .settle_batch
@@ -460,6 +477,89 @@ impl<'a> Sink<'a> {
         }
     }
 
+    /// Push an nginx error.log failure; `client` is its `client:` address. It waits for the
+    /// access line of its request (see [`Sink::push_access`]).
+    pub(crate) fn push_nginx_error(&mut self, record: Record, client: Option<&str>) {
+        let here = record.line.or(record.entry).unwrap_or(0);
+        self.expire_awaiting(here);
+        let created = self.created;
+        self.push(record);
+        // A new failure (not one joined into an earlier record) is the last one; settling
+        // may have moved it.
+        if let (true, Some(Last::Failure(i, _))) = (self.created > created, self.last) {
+            self.awaiting
+                .push_back((i, here, client.map(str::to_string)));
+        }
+    }
+
+    /// Push an nginx access record; `client` is its remote address. nginx writes the access
+    /// line when a request ends, after any error.log line about it, and other requests' lines
+    /// may come between (two upstream timeouts: error A, error B, access A, access B). So a
+    /// failed access line joins the error of its request: the one just before when that one
+    /// fits (same client, nothing they both say disagrees), else the earliest that fits
+    /// within the join distance. A successful access line ends the wait of the error it
+    /// answers (nginx retried another upstream), which stays a failure of its own.
+    pub(crate) fn push_access(&mut self, record: Record, client: Option<&str>) {
+        let here = record.line.or(record.entry).unwrap_or(0);
+        self.expire_awaiting(here);
+        let known_id = record
+            .request_id
+            .as_ref()
+            .is_some_and(|id| self.by_request_id.contains_key(id));
+        let failed = record.outcome == Outcome::Failure;
+        let last = match self.last {
+            Some(Last::Failure(i, _)) => Some(i),
+            _ => None,
+        };
+        let agrees = |i: usize| {
+            !failed
+                || (self.evidence[i] & bit(record.evidence) == 0
+                    && same_attempt(&self.scan.failures[i], &record))
+        };
+        let fits = |(i, _, c): &(usize, u64, Option<String>)| {
+            let same_client = match (client, c.as_deref()) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            };
+            same_client && agrees(*i)
+        };
+        // Addresses can differ for one request (an access format that logs a forwarded
+        // address): then the error just before, as nginx wrote them, is still its own.
+        let pick = if known_id {
+            None
+        } else {
+            let adjacent = |w: &(usize, u64, Option<String>)| Some(w.0) == last;
+            self.awaiting
+                .iter()
+                .position(|w| adjacent(w) && fits(w))
+                .or_else(|| self.awaiting.iter().position(fits))
+                .or_else(|| {
+                    self.awaiting
+                        .iter()
+                        .position(|w| adjacent(w) && agrees(w.0))
+                })
+        };
+        if let Some(k) = pick {
+            if let Some((i, _, _)) = self.awaiting.remove(k) {
+                if failed {
+                    self.prefer = Some(i);
+                }
+            }
+        }
+        self.push(record);
+        self.prefer = None;
+    }
+
+    fn expire_awaiting(&mut self, here: u64) {
+        while self
+            .awaiting
+            .front()
+            .is_some_and(|(_, at, _)| here.saturating_sub(*at) > JOIN_DISTANCE)
+        {
+            self.awaiting.pop_front();
+        }
+    }
+
     fn push_failure(&mut self, record: Record, here: u64) {
         if let Some(id) = &record.request_id {
             if let Some(&i) = self.by_request_id.get(id) {
@@ -468,6 +568,15 @@ impl<'a> Sink<'a> {
                 self.last = Some(Last::Failure(i, here));
                 return;
             }
+        }
+        if let Some(i) = self.prefer.take() {
+            self.evidence[i] |= bit(record.evidence);
+            if let Some(id) = &record.request_id {
+                self.by_request_id.insert(id.clone(), i);
+            }
+            self.scan.failures[i].absorb(record);
+            self.last = Some(Last::Failure(i, here));
+            return;
         }
         if let Some(Last::Failure(i, at)) = self.last {
             if here.saturating_sub(at) <= JOIN_DISTANCE
@@ -653,10 +762,11 @@ fn format_warnings(warnings: Vec<(Option<u64>, String)>, line_delta: u64) -> Vec
         .collect()
 }
 
-/// An nginx access line joins only the error.log line nginx wrote just before it about the same
-/// request (ingress-nginx and `kubectl logs` interleave both); other kinds join as they tell.
-fn kinds_join(earlier: &Record, later: &Record) -> bool {
-    later.source_kind != SourceKind::Nginx || earlier.source_kind == SourceKind::NginxError
+/// An nginx access line joins only the error.log line about its own request, which
+/// [`Sink::push_access`] finds (ingress-nginx and `kubectl logs` interleave both), never an
+/// adjacent record; other kinds join as they tell.
+fn kinds_join(_earlier: &Record, later: &Record) -> bool {
+    later.source_kind != SourceKind::Nginx
 }
 
 /// Two records from adjacent lines describe one attempt when nothing they both say disagrees.

@@ -252,7 +252,9 @@ impl LineParser for AccessParser {
         match access_record(&a, SourceKind::Nginx, sink) {
             Some(mut r) => {
                 r.line = Some(lineno);
-                sink.push(r);
+                // `$remote_addr` is the first field.
+                let client = line.split(' ').next().filter(|c| !c.is_empty());
+                sink.push_access(r, client);
                 Claim::Relevant
             }
             None => Claim::Noise,
@@ -288,10 +290,12 @@ impl LineParser for ErrorParser {
         };
         let mut request = None;
         let mut upstream = None;
+        let mut client = None;
         for f in FIELD.captures_iter(fields) {
             match &f["key"] {
                 "request" => request = f.name("value").map(|m| m.as_str()),
                 "upstream" => upstream = f.name("value").map(|m| m.as_str()),
+                "client" => client = f.name("value").map(|m| m.as_str()),
                 _ => {}
             }
         }
@@ -321,7 +325,7 @@ impl LineParser for ErrorParser {
         r.message = Some(message.trim().to_string());
         r.model = model_of_path(&endpoint);
         r.endpoint = Some(endpoint);
-        sink.push(r);
+        sink.push_nginx_error(r, client);
         Claim::Relevant
     }
 }
@@ -424,6 +428,68 @@ mod tests {
             .model
             .as_deref()
             .is_some_and(|m| m.starts_with("claude-test-"))));
+    }
+
+    fn error_line(client: &str, what: &str) -> String {
+        format!("2025/10/02 16:22:40 [error] 31#31: *48213 {what}, client: {client}, server: llm.example.internal, request: \"POST /v1/messages HTTP/1.1\", upstream: \"https://160.79.104.10:443/v1/messages\", host: \"llm.example.internal\"\n")
+    }
+
+    fn access_line(client: &str, status: u16, rt: &str) -> String {
+        format!("{client} - - [02/Oct/2025:16:22:40 +0000] \"POST /v1/messages HTTP/1.1\" {status} 160 \"-\" \"Anthropic/Python 0.69.0\" 2311 {rt} [default-llm-proxy-443] [] 160.79.104.10:443 0 {rt} {status} 8e4c3f5b0a774b3d8d4e3f5a6b7c8d9e\n")
+    }
+
+    const TIMED_OUT: &str =
+        "upstream timed out (110: Operation timed out) while reading response header from upstream";
+
+    /// ingress-nginx writes the error line when an upstream fails and the access line when
+    /// the request ends; two requests failing together interleave: error A, error B, access
+    /// A, access B. Each access line joins its own request's error: two failures, each with
+    /// the error's message and the access line's latency.
+    #[test]
+    fn interleaved_errors_and_access_lines_pair_up() {
+        for (a, b) in [("10.42.3.17", "10.42.3.18"), ("10.42.3.17", "10.42.3.17")] {
+            let text = [
+                error_line(a, TIMED_OUT),
+                error_line(b, TIMED_OUT),
+                access_line(a, 504, "60.001"),
+                access_line(b, 504, "60.002"),
+            ]
+            .concat();
+            let s = parse_text(&text, &ScanOptions::default());
+            assert_eq!(s.failures.len(), 2, "{a} {b}");
+            for f in &s.failures {
+                assert_eq!(f.source_kind, SourceKind::NginxError);
+                assert_eq!(f.effective_status(), Some(504));
+                assert!(f.message.as_deref().unwrap().contains("upstream timed out"));
+                assert!(matches!(f.latency_ms, Some(60_001 | 60_002)));
+            }
+            if a != b {
+                assert_eq!(s.failures[0].latency_ms, Some(60_001));
+                assert_eq!(s.failures[1].latency_ms, Some(60_002));
+            }
+        }
+    }
+
+    /// An error whose request then succeeded on another upstream stays a failure of its own,
+    /// and the next failed access line of the same client does not join it.
+    #[test]
+    fn an_error_answered_by_a_success_waits_no_more() {
+        let text = [
+            error_line(
+                "10.42.3.17",
+                "upstream prematurely closed connection while reading upstream",
+            ),
+            access_line("10.42.3.17", 200, "41.220"),
+            access_line("10.42.3.17", 529, "1.843"),
+        ]
+        .concat();
+        let s = parse_text(&text, &ScanOptions::default());
+        assert_eq!(s.failures.len(), 2);
+        assert_eq!(s.failures[0].source_kind, SourceKind::NginxError);
+        assert_eq!(s.failures[0].latency_ms, None);
+        assert_eq!(s.failures[1].source_kind, SourceKind::Nginx);
+        assert_eq!(s.failures[1].http_status, Some(529));
+        assert_eq!(s.successes.values().sum::<u64>(), 1);
     }
 
     #[test]
