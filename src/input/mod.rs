@@ -560,22 +560,25 @@ impl<'a> Sink<'a> {
         }
     }
 
-    fn push_failure(&mut self, record: Record, here: u64) {
+    /// Fold `record` into held failure `i`: they tell the same attempt.
+    fn join(&mut self, i: usize, record: Record, here: u64) {
+        self.evidence[i] |= bit(record.evidence);
         if let Some(id) = &record.request_id {
-            if let Some(&i) = self.by_request_id.get(id) {
-                self.evidence[i] |= bit(record.evidence);
-                self.scan.failures[i].absorb(record);
-                self.last = Some(Last::Failure(i, here));
-                return;
-            }
-        }
-        if let Some(i) = self.prefer.take() {
-            self.evidence[i] |= bit(record.evidence);
-            if let Some(id) = &record.request_id {
+            if !self.by_request_id.contains_key(id) {
                 self.by_request_id.insert(id.clone(), i);
             }
-            self.scan.failures[i].absorb(record);
-            self.last = Some(Last::Failure(i, here));
+        }
+        self.scan.failures[i].absorb(record);
+        self.last = Some(Last::Failure(i, here));
+    }
+
+    fn push_failure(&mut self, record: Record, here: u64) {
+        let by_id = record
+            .request_id
+            .as_ref()
+            .and_then(|id| self.by_request_id.get(id).copied());
+        if let Some(i) = by_id.or(self.prefer.take()) {
+            self.join(i, record, here);
             return;
         }
         if let Some(Last::Failure(i, at)) = self.last {
@@ -585,12 +588,7 @@ impl<'a> Sink<'a> {
                 && kinds_join(&self.scan.failures[i], &record)
                 && same_attempt(&self.scan.failures[i], &record)
             {
-                self.evidence[i] |= bit(record.evidence);
-                if let Some(id) = &record.request_id {
-                    self.by_request_id.insert(id.clone(), i);
-                }
-                self.scan.failures[i].absorb(record);
-                self.last = Some(Last::Failure(i, here));
+                self.join(i, record, here);
                 return;
             }
         }
