@@ -53,6 +53,12 @@ pub fn json_flat_agrees(text: &str) {
     super::json::flat_agrees(text);
 }
 
+/// The shared per-line marker pass finds what each parser group's own search would find.
+/// Panics where it does not.
+pub fn marks_agree(line: &str) {
+    super::sdks::marks_agree(line);
+}
+
 /// The Python literal at the start of `text` and the text after it.
 pub fn pyrepr_prefix(text: &str) -> Result<(serde_json::Value, &str), ReprError> {
     pyrepr::parse_prefix(text)

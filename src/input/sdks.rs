@@ -3287,31 +3287,45 @@ mod mixed_sample_tests {
     }
 }
 
+/// The shared marker pass finds each group's words exactly where a search for that group's
+/// words alone would (the parsers used to run one each). Panics where it does not; for the
+/// sample test below and the fuzz `scan` check.
+pub(crate) fn marks_agree(line: &str) {
+    static ALONE: LazyLock<Vec<(Group, AhoCorasick)>> = LazyLock::new(|| {
+        let groups: [(Group, &[&str]); 8] = [
+            (Group::Ts, &TS_PATTERNS),
+            (Group::Go, &GO_PATTERNS),
+            (Group::Java, &JAVA_PATTERNS),
+            (Group::Terminal, &super::claude_code::TERMINAL_PATTERNS),
+            (Group::Gateway, &super::gateways::GATEWAY_PATTERNS),
+            (Group::Python, &super::python::PYTHON_TRIGGERS),
+            (Group::Cloud, &super::clouds::CLOUD_TRIGGERS),
+            (Group::Litellm, &super::litellm::LITELLM_TRIGGERS),
+        ];
+        groups
+            .iter()
+            .map(|(g, words)| (*g, AhoCorasick::new(*words).expect("static patterns")))
+            .collect()
+    });
+    let m = marks(line);
+    for (g, ac) in ALONE.iter() {
+        // The first word of the group, as the group alone finds it first.
+        let first = ac.find_overlapping_iter(line).next();
+        assert_eq!(
+            m.first(*g),
+            first.map(|h| h.pattern().as_usize()),
+            "{g:?}: {line:?}"
+        );
+    }
+}
+
 #[cfg(test)]
 mod marker_pass_tests {
-    use super::{marks, Group};
+    use super::marks_agree;
 
-    /// The shared marker pass finds a group's words exactly where a search for that group's
-    /// words alone would (the parsers used to run one each): on every line of the samples.
+    /// [`marks_agree`] on every line of the samples.
     #[test]
     fn one_pass_finds_what_each_group_would_find_alone() {
-        let groups: [(Group, &[&str]); 8] = [
-            (Group::Ts, &super::TS_PATTERNS),
-            (Group::Go, &super::GO_PATTERNS),
-            (Group::Java, &super::JAVA_PATTERNS),
-            (
-                Group::Terminal,
-                &super::super::claude_code::TERMINAL_PATTERNS,
-            ),
-            (Group::Gateway, &super::super::gateways::GATEWAY_PATTERNS),
-            (Group::Python, &super::super::python::PYTHON_TRIGGERS),
-            (Group::Cloud, &super::super::clouds::CLOUD_TRIGGERS),
-            (Group::Litellm, &super::super::litellm::LITELLM_TRIGGERS),
-        ];
-        let alone: Vec<(Group, aho_corasick::AhoCorasick)> = groups
-            .iter()
-            .map(|(g, words)| (*g, aho_corasick::AhoCorasick::new(*words).unwrap()))
-            .collect();
         let mut lines = 0;
         let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")];
         while let Some(dir) = dirs.pop() {
@@ -3326,23 +3340,7 @@ mod marker_pass_tests {
                 };
                 for line in text.lines() {
                     lines += 1;
-                    let m = marks(line);
-                    for (g, ac) in &alone {
-                        assert_eq!(
-                            m.has(*g),
-                            ac.is_match(line),
-                            "{g:?} in {}: {line}",
-                            path.display()
-                        );
-                        // The first word of the group, as the group alone finds it first.
-                        let first = ac.find_overlapping_iter(line).next();
-                        assert_eq!(
-                            m.first(*g),
-                            first.map(|h| h.pattern().as_usize()),
-                            "{g:?} in {}: {line}",
-                            path.display()
-                        );
-                    }
+                    marks_agree(line);
                 }
             }
         }

@@ -165,6 +165,7 @@ pub fn scan(data: &[u8]) {
     same_scan("settled at every record", &whole, &settled);
     // JSON lines read in place (nginx JSON access logs) read as a full parse reads them.
     for line in String::from_utf8_lossy(data).lines() {
+        fuzzing::marks_agree(line);
         let t = line.trim();
         if t.starts_with('{') {
             fuzzing::json_flat_agrees(t);
