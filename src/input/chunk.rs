@@ -249,7 +249,10 @@ fn line_start_lines_before(
         let from = end.saturating_sub(block.len() as u64).max(floor);
         let buf = &mut block[..(end - from) as usize];
         file.seek(SeekFrom::Start(from))?;
-        file.read_exact(buf)?;
+        if file.read_exact(buf).is_err() {
+            // The file changed under us (truncated by rotation): the byte warm-up stands.
+            return Ok(at);
+        }
         for i in memchr::memrchr_iter(b'\n', buf) {
             best = from + i as u64 + 1;
             found += 1;

@@ -523,21 +523,30 @@ impl<'a> Sink<'a> {
             };
             same_client && agrees(*i)
         };
-        // Addresses can differ for one request (an access format that logs a forwarded
-        // address): then the error just before, as nginx wrote them, is still its own.
+        let adjacent = |w: &(usize, u64, Option<String>)| Some(w.0) == last;
         let pick = if known_id {
             None
-        } else {
-            let adjacent = |w: &(usize, u64, Option<String>)| Some(w.0) == last;
+        } else if failed {
             self.awaiting
                 .iter()
                 .position(|w| adjacent(w) && fits(w))
                 .or_else(|| self.awaiting.iter().position(fits))
+                // Addresses can differ for one request (an access format that logs a
+                // forwarded address): then the error just before, as nginx wrote them, is
+                // still its own.
                 .or_else(|| {
                     self.awaiting
                         .iter()
                         .position(|w| adjacent(w) && agrees(w.0))
                 })
+        } else {
+            // A success says nothing else to match on: only its own client's error.
+            let own =
+                |w: &(usize, u64, Option<String>)| client.is_some() && w.2.as_deref() == client;
+            self.awaiting
+                .iter()
+                .position(|w| adjacent(w) && own(w))
+                .or_else(|| self.awaiting.iter().position(own))
         };
         if let Some(k) = pick {
             if let Some((i, _, _)) = self.awaiting.remove(k) {

@@ -470,6 +470,33 @@ mod tests {
         }
     }
 
+    /// Another client's success between an error and its access line changes nothing: the
+    /// error still waits for its own client's line (one failure; with a second error waiting,
+    /// two).
+    #[test]
+    fn another_clients_success_does_not_end_the_wait() {
+        let one = [
+            error_line("10.0.0.1", TIMED_OUT),
+            access_line("10.0.0.2", 200, "0.412"),
+            access_line("10.0.0.1", 504, "60.001"),
+        ]
+        .concat();
+        let s = parse_text(&one, &ScanOptions::default());
+        assert_eq!(s.failures.len(), 1);
+        assert_eq!(s.failures[0].latency_ms, Some(60_001));
+        let two = [
+            error_line("10.0.0.1", TIMED_OUT),
+            error_line("10.0.0.2", TIMED_OUT),
+            access_line("10.0.0.3", 200, "0.412"),
+            access_line("10.0.0.1", 504, "60.001"),
+            access_line("10.0.0.2", 504, "60.002"),
+        ]
+        .concat();
+        let s = parse_text(&two, &ScanOptions::default());
+        assert_eq!(s.failures.len(), 2);
+        assert_eq!(s.failures[1].latency_ms, Some(60_002));
+    }
+
     /// An error whose request then succeeded on another upstream stays a failure of its own,
     /// and the next failed access line of the same client does not join it.
     #[test]
