@@ -2,10 +2,6 @@
 //! fields), and error.log lines about failed upstream calls. nginx JSON access logs are read
 //! by the JSON module, which shares [`access_record`].
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use super::api::{endpoint_in, endpoint_of, model_of_path, provider_of_url};
 use super::{Claim, LineParser, Sink};
 use crate::record::{Evidence, Outcome, Record, SourceKind, Stamp};
@@ -262,43 +258,75 @@ impl LineParser for AccessParser {
     }
 }
 
-static ERROR_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?P<time>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) \[(?P<level>\w+)\] \d+#\d+: (?:\*\d+ )?(?P<msg>.*)$")
-        .expect("static regex")
-});
+/// An error.log line's time, level and message (`2025/10/02 16:30:01 [error] 912#912: *48213
+/// message`), read by position: what a regex matched (a test holds them together; the
+/// regex, with its captures over the whole line, was most of the time of an error log).
+fn error_line(line: &str) -> Option<(&str, &str, &str)> {
+    let b = line.as_bytes();
+    if b.len() < 22 {
+        return None;
+    }
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    let shape = digits(0..4)
+        && b[4] == b'/'
+        && digits(5..7)
+        && b[7] == b'/'
+        && digits(8..10)
+        && b[10] == b' '
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
+        && b[19] == b' '
+        && b[20] == b'[';
+    if !shape {
+        return None;
+    }
+    let rest = &line[21..];
+    let close = rest.find(']')?;
+    let level = &rest[..close];
+    if level.is_empty() || !level.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return None;
+    }
+    let rest = rest[close + 1..].strip_prefix(' ')?;
+    let rest = digits_then(rest, b'#')?;
+    let rest = digits_then(rest, b':')?.strip_prefix(' ')?;
+    let message = rest
+        .strip_prefix('*')
+        .and_then(|r| digits_then(r, b' '))
+        .unwrap_or(rest);
+    Some((&line[..19], level, message))
+}
 
-static FIELD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#", (?P<key>client|server|request|upstream|host|referrer): "?(?P<value>[^",]*)"?"#)
-        .expect("static regex")
-});
+/// What follows one or more ASCII digits and then `end`.
+fn digits_then(s: &str, end: u8) -> Option<&str> {
+    let n = s.bytes().take_while(u8::is_ascii_digit).count();
+    (n > 0 && s.as_bytes().get(n) == Some(&end)).then(|| &s[n + 1..])
+}
+
+/// The value after `key` (`, request: `) in an error.log line's fields, the last one when it
+/// is told twice: what a regex read (values hold no comma, so every `, key: ` starts one).
+fn error_field<'a>(fields: &'a str, key: &str) -> Option<&'a str> {
+    let v = &fields[fields.rfind(key)? + key.len()..];
+    let v = v.strip_prefix('"').unwrap_or(v);
+    Some(&v[..v.find(['"', ',']).unwrap_or(v.len())])
+}
 
 pub(crate) struct ErrorParser;
 
 impl LineParser for ErrorParser {
     fn feed(&mut self, line: &str, lineno: u64, sink: &mut Sink) -> Claim {
-        let b = line.as_bytes();
-        if b.len() < 22 || b[4] != b'/' || b[7] != b'/' || b[19] != b' ' || b[20] != b'[' {
-            return Claim::NotMine;
-        }
-        let Some(c) = ERROR_LINE.captures(line) else {
+        let Some((time, level, msg_all)) = error_line(line) else {
             return Claim::NotMine;
         };
-        let msg_all = c.name("msg").map_or("", |m| m.as_str());
         let (message, fields) = match msg_all.find(", client: ") {
             Some(i) => (&msg_all[..i], &msg_all[i..]),
             None => (msg_all, ""),
         };
-        let mut request = None;
-        let mut upstream = None;
-        let mut client = None;
-        for f in FIELD.captures_iter(fields) {
-            match &f["key"] {
-                "request" => request = f.name("value").map(|m| m.as_str()),
-                "upstream" => upstream = f.name("value").map(|m| m.as_str()),
-                "client" => client = f.name("value").map(|m| m.as_str()),
-                _ => {}
-            }
-        }
+        let request = error_field(fields, ", request: ");
+        let upstream = error_field(fields, ", upstream: ");
+        let client = error_field(fields, ", client: ");
         let target = request
             .and_then(|r| r.split(' ').nth(1))
             .or(upstream)
@@ -310,7 +338,7 @@ impl LineParser for ErrorParser {
         };
         // Warnings ("an upstream response is buffered", "upstream server temporarily
         // disabled") are about API calls but are not failures; only error levels are.
-        if !matches!(&c["level"], "error" | "crit" | "alert" | "emerg") {
+        if !matches!(level, "error" | "crit" | "alert" | "emerg") {
             return Claim::Noise;
         }
         let Some((status, error_type)) = nginx_error_status(message) else {
@@ -318,7 +346,7 @@ impl LineParser for ErrorParser {
         };
         let mut r = Record::new(SourceKind::NginxError, Outcome::Failure);
         r.line = Some(lineno);
-        r.stamp = time::slashed(&c["time"]);
+        r.stamp = time::slashed(time);
         r.provider = Some("nginx".into());
         r.status = status;
         r.error_type = Some(error_type.into());
@@ -517,6 +545,92 @@ mod tests {
         assert_eq!(s.failures[1].source_kind, SourceKind::Nginx);
         assert_eq!(s.failures[1].http_status, Some(529));
         assert_eq!(s.successes.values().sum::<u64>(), 1);
+    }
+
+    /// The positional reader of error.log lines and fields reads what the regexes did: on
+    /// every sample line, and on variations of an error line (levels, connection ids, fields
+    /// told twice or empty, quotes inside values, cut short anywhere).
+    #[test]
+    fn error_lines_read_by_position_as_by_regex() {
+        // The regexes this reader replaced.
+        static ERROR_LINE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+            regex::Regex::new(r"^(?P<time>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) \[(?P<level>\w+)\] \d+#\d+: (?:\*\d+ )?(?P<msg>.*)$").unwrap()
+        });
+        static FIELD: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+            regex::Regex::new(
+                r#", (?P<key>client|server|request|upstream|host|referrer): "?(?P<value>[^",]*)"?"#,
+            )
+            .unwrap()
+        });
+        fn by_regex(line: &str) -> Option<(&str, &str, &str)> {
+            let c = ERROR_LINE.captures(line)?;
+            let msg = c.name("msg").map_or("", |m| m.as_str());
+            Some((c.name("time")?.as_str(), c.name("level")?.as_str(), msg))
+        }
+        type Fields<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>);
+        fn fields_by_regex(fields: &str) -> Fields<'_> {
+            let (mut request, mut upstream, mut client) = (None, None, None);
+            for f in FIELD.captures_iter(fields) {
+                let v = f.name("value").map(|m| m.as_str());
+                match &f["key"] {
+                    "request" => request = v,
+                    "upstream" => upstream = v,
+                    "client" => client = v,
+                    _ => {}
+                }
+            }
+            (request, upstream, client)
+        }
+        let mut lines: Vec<String> = Vec::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+        let mut dirs = vec![root];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if let Ok(text) = std::fs::read_to_string(&path) {
+                    lines.extend(text.lines().map(str::to_string));
+                }
+            }
+        }
+        let base = "2025/10/02 16:30:01 [error] 912#912: *48213 upstream timed out (110: Connection timed out) while reading response header from upstream, client: 198.51.100.23, server: llm.example.internal, request: \"POST /v1/messages HTTP/1.1\", upstream: \"https://203.0.113.9:443/v1/messages\", host: \"llm.example.internal\"";
+        for variant in [
+            base.to_string(),
+            base.replace("*48213 ", ""),
+            base.replace("*48213 ", "*x "),
+            base.replace("[error]", "[crit]"),
+            base.replace("[error]", "[]"),
+            base.replace("[error]", "[err or]"),
+            base.replace("912#912", "912"),
+            base.replace("912#912: ", "912#912:"),
+            base.replace(", host:", ", request: \"GET /v1/models HTTP/1.1\", host:"),
+            base.replace("\"POST /v1/messages HTTP/1.1\"", "\"POST /v1/mes\"sages\""),
+            base.replace("\"POST /v1/messages HTTP/1.1\"", ""),
+            base.replace("client: 198.51.100.23", "client: "),
+            base.replace("2025/10/02", "2025/1O/02"),
+            base.replace("16:30:01", "16:30:1"),
+        ] {
+            for cut in [variant.len(), 60, 40, 30, 22, 21] {
+                lines.push(variant.get(..cut).unwrap_or(&variant).to_string());
+            }
+        }
+        let mut read = 0;
+        for line in &lines {
+            let want = by_regex(line);
+            assert_eq!(super::error_line(line), want, "{line}");
+            if let Some((_, _, msg)) = want {
+                read += 1;
+                let fields = msg.find(", client: ").map_or("", |i| &msg[i..]);
+                let got = (
+                    error_field(fields, ", request: "),
+                    error_field(fields, ", upstream: "),
+                    error_field(fields, ", client: "),
+                );
+                assert_eq!(got, fields_by_regex(fields), "{line}");
+            }
+        }
+        assert!(read > 20, "{read} error lines");
     }
 
     #[test]
