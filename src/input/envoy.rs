@@ -1,10 +1,6 @@
 //! Envoy access logs in the default text format and as `json_format` JSON lines: status,
 //! response flags, duration.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use serde_json::Value;
 
 use super::api::{endpoint_of, model_of_path, provider_of_url};
@@ -13,14 +9,72 @@ use super::{Claim, LineParser, Sink};
 use crate::record::{Outcome, Record, SourceKind};
 use crate::time;
 
-static DEFAULT_FORMAT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r#"^\[(?P<time>[^\]]+)\] "(?P<method>\S+) (?P<path>\S+) (?P<proto>[^"]*)" "#,
-        r#"(?P<status>\d{1,3}) (?P<flags>[A-Za-z,\-]+) (?:\d+|-) (?:\d+|-) (?P<duration>\d+|-)"#,
-        r#"(?: (?P<upstream_time>\d+|-))?(?P<rest>.*)$"#
-    ))
-    .expect("static regex")
-});
+/// The fields of a default-format access line that the parser uses:
+/// `[time] "METHOD PATH PROTO" STATUS FLAGS RX TX DURATION ...`.
+#[derive(Debug, PartialEq, Eq)]
+struct DefaultLine<'l> {
+    time: &'l str,
+    path: &'l str,
+    status: &'l str,
+    flags: &'l str,
+    duration: &'l str,
+}
+
+/// Read a default-format line by position: what the regex in the test below matches (it was
+/// most of the time of an Envoy log).
+fn default_line(line: &str) -> Option<DefaultLine<'_>> {
+    let rest = line.strip_prefix('[')?;
+    let close = rest.find(']')?;
+    let time = &rest[..close];
+    if time.is_empty() {
+        return None;
+    }
+    let rest = rest[close + 1..].strip_prefix(" \"")?;
+    // `METHOD PATH PROTO"`: method and path end at the first space, and hold no whitespace.
+    let (method, rest) = rest.split_once(' ')?;
+    let (path, rest) = rest.split_once(' ')?;
+    if method.is_empty()
+        || path.is_empty()
+        || method.contains(char::is_whitespace)
+        || path.contains(char::is_whitespace)
+    {
+        return None;
+    }
+    let quote = rest.find('"')?;
+    let rest = rest[quote + 1..].strip_prefix(' ')?;
+    let (status, rest) = rest.split_once(' ')?;
+    if status.is_empty() || status.len() > 3 || !status.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (flags, rest) = rest.split_once(' ')?;
+    if flags.is_empty()
+        || !flags
+            .bytes()
+            .all(|b| b.is_ascii_alphabetic() || b == b',' || b == b'-')
+    {
+        return None;
+    }
+    let number = |w: &str| w == "-" || (!w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()));
+    let (received, rest) = rest.split_once(' ')?;
+    let (sent, rest) = rest.split_once(' ')?;
+    if !number(received) || !number(sent) {
+        return None;
+    }
+    // The duration: digits, or `-`, then anything.
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let duration = match digits {
+        0 if rest.starts_with('-') => "-",
+        0 => return None,
+        n => &rest[..n],
+    };
+    Some(DefaultLine {
+        time,
+        path,
+        status,
+        flags,
+        duration,
+    })
+}
 
 /// What each response flag means, for the message.
 fn describe(flag: &str) -> &'static str {
@@ -62,19 +116,19 @@ impl LineParser for EnvoyParser {
         if b.len() < 30 || b[0] != b'[' || !b[1].is_ascii_digit() || b[5] != b'-' {
             return Claim::NotMine;
         }
-        let Some(c) = DEFAULT_FORMAT.captures(line) else {
+        let Some(c) = default_line(line) else {
             return Claim::NotMine;
         };
-        let Some(endpoint) = endpoint_of(&c["path"], &sink.opts.api_paths) else {
+        let Some(endpoint) = endpoint_of(c.path, &sink.opts.api_paths) else {
             return Claim::Noise;
         };
-        let Ok(code) = c["status"].parse::<u16>() else {
+        let Ok(code) = c.status.parse::<u16>() else {
             return Claim::Bad("envoy: response code is not a number");
         };
-        let mut r = access_record(code, &c["flags"], endpoint);
+        let mut r = access_record(code, c.flags, endpoint);
         r.line = Some(lineno);
-        r.stamp = time::iso(&c["time"]);
-        r.latency_ms = c["duration"].parse().ok();
+        r.stamp = time::iso(c.time);
+        r.latency_ms = c.duration.parse().ok();
         sink.push(r);
         Claim::Relevant
     }
@@ -188,6 +242,77 @@ pub(crate) fn json_object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
 
 #[cfg(test)]
 mod tests {
+    /// The positional reader reads what the regex it replaced matched: on the sample lines
+    /// and on variations (flags, dashes, an upstream time or not, a quote in the path, odd
+    /// spacing, lines cut short).
+    #[test]
+    fn default_lines_read_by_position_as_by_regex() {
+        let re = regex::Regex::new(concat!(
+            r#"^\[(?P<time>[^\]]+)\] "(?P<method>\S+) (?P<path>\S+) (?P<proto>[^"]*)" "#,
+            r#"(?P<status>\d{1,3}) (?P<flags>[A-Za-z,\-]+) (?:\d+|-) (?:\d+|-) (?P<duration>\d+|-)"#,
+            r#"(?: (?P<upstream_time>\d+|-))?(?P<rest>.*)$"#
+        ))
+        .unwrap();
+        let by_regex = |line: &str| {
+            re.captures(line).map(|c| {
+                (
+                    c["time"].to_string(),
+                    c["path"].to_string(),
+                    c["status"].to_string(),
+                    c["flags"].to_string(),
+                    c["duration"].to_string(),
+                )
+            })
+        };
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/proxy/envoy-access.log"),
+        )
+        .unwrap();
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let base = r#"[2025-10-02T16:31:12.408Z] "POST /v1/messages HTTP/1.1" 503 UF 2311 91 30012 - "10.0.5.14" "Anthropic/JS 0.65.0" "5b1f" "api.anthropic.com" "203.0.113.9:443""#;
+        for variant in [
+            base.to_string(),
+            base.replace(" UF ", " UF,URX "),
+            base.replace(" UF ", " - "),
+            base.replace(" UF ", " U1 "),
+            base.replace(" 30012 - ", " - - "),
+            base.replace(" 30012 - ", " 30012 "),
+            base.replace(" 30012 - ", " 30012"),
+            base.replace(" 30012 - ", " -5 "),
+            base.replace(" 503 ", " 5030 "),
+            base.replace(" 503 ", " 0 "),
+            base.replace("2311 91", "- 91"),
+            base.replace("2311 91", "x 91"),
+            base.replace("/v1/messages", "/v1/mes\"sages"),
+            base.replace(" HTTP/1.1", ""),
+            base.replace("POST /v1", "POST  /v1"),
+            base.replace("POST /v1", "POST\t/v1"),
+            base.replace("[2025-10-02T16:31:12.408Z]", "[]"),
+        ] {
+            for cut in [variant.len(), 90, 80, 75, 70, 60, 40, 20] {
+                if let Some(v) = variant.get(..cut) {
+                    lines.push(v.to_string());
+                }
+            }
+        }
+        let mut read = 0;
+        for line in &lines {
+            let got = super::default_line(line).map(|c| {
+                (
+                    c.time.to_string(),
+                    c.path.to_string(),
+                    c.status.to_string(),
+                    c.flags.to_string(),
+                    c.duration.to_string(),
+                )
+            });
+            let want = by_regex(line);
+            read += usize::from(want.is_some());
+            assert_eq!(got, want, "{line}");
+        }
+        assert!(read > 20, "{read} lines read");
+    }
+
     use super::super::{parse_text, ScanOptions};
 
     #[test]
