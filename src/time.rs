@@ -134,6 +134,9 @@ pub fn nginx_local(s: &str) -> Option<Stamp> {
 /// Zone-less `2025/10/02 16:30:01` (nginx error.log, Go `log`) or `2025/10/02 - 16:20:11` (Gin).
 pub fn slashed(s: &str) -> Option<Stamp> {
     let s = s.trim();
+    if let Some(t) = slashed_by_position(s) {
+        return Some(Stamp::Naive(t));
+    }
     for fmt in [
         "%Y/%m/%d %H:%M:%S",
         "%Y/%m/%d - %H:%M:%S",
@@ -144,6 +147,27 @@ pub fn slashed(s: &str) -> Option<Stamp> {
         }
     }
     None
+}
+
+/// The two slashed shapes at their fixed widths, without chrono's format parser (which was
+/// a fifth of the time of a Gin access log); anything else is left to it.
+fn slashed_by_position(s: &str) -> Option<NaiveDateTime> {
+    let b = s.as_bytes();
+    let time_at = match b.len() {
+        19 if b[10] == b' ' => 11,
+        21 if &b[10..13] == b" - " => 13,
+        _ => return None,
+    };
+    if b[4] != b'/' || b[7] != b'/' || b[time_at + 2] != b':' || b[time_at + 5] != b':' {
+        return None;
+    }
+    let num = |at: usize, len: usize| -> Option<u32> {
+        b[at..at + len].iter().try_fold(0u32, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 2)?, num(8, 2)?)?;
+    date.and_hms_opt(num(time_at, 2)?, num(time_at + 3, 2)?, num(time_at + 6, 2)?)
 }
 
 /// Seconds since the epoch (integer or fractional).
@@ -252,6 +276,30 @@ mod tests {
             "2025-10-02T16:20:11Z"
         );
         assert!(iso("16:20:11").is_none());
+        // Read by position as chrono reads them, including what neither accepts.
+        for t in [
+            "2025/10/02 16:20:11",
+            "2025/10/02 - 16:20:11",
+            "2024/02/29 23:59:59",
+            "2025/02/29 10:00:00",
+            "2025/13/01 10:00:00",
+            "2025/10/02 24:00:00",
+            "2025/10/02 23:59:60",
+            "2025/10/02 - 23:60:00",
+            "2025/1/02 16:20:11",
+            "2025/10/02  16:20:11",
+            "2025/10/02 16:20:1x",
+            "0000/01/01 00:00:00",
+            "2025/10/02 -16:20:11",
+        ] {
+            let chrono = ["%Y/%m/%d %H:%M:%S", "%Y/%m/%d - %H:%M:%S"]
+                .iter()
+                .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok());
+            if let Some(fast) = super::slashed_by_position(t) {
+                assert_eq!(Some(fast), chrono, "{t}");
+            }
+            assert_eq!(slashed(t), chrono.map(Stamp::Naive), "{t}");
+        }
         assert_eq!(
             utc(nginx_local("31/Dec/2025:23:30:00 -0130").unwrap()),
             "2026-01-01T01:00:00Z"

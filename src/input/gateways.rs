@@ -64,8 +64,29 @@ pub(crate) const GATEWAY_PATTERNS: [&str; 6] = [
     SATURATED,
 ];
 
-static GIN_TIME: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"\[GIN\] (\d{4}/\d\d/\d\d - \d\d:\d\d:\d\d) \|(.*)$"));
+/// A Gin access line's time and the columns after it
+/// (`[GIN] 2025/10/02 - 16:20:11 | 200 | ...`), wherever `[GIN] ` is in the line; read by
+/// position, as the regex in the test below matched (it was a third of a Gin log's time).
+fn gin_parts(line: &str) -> Option<(&str, &str)> {
+    memchr::memmem::find_iter(line.as_bytes(), b"[GIN] ").find_map(|at| {
+        let from = at + 6;
+        let b = line.as_bytes().get(from..from + 23)?;
+        let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+        let shape = digits(0..4)
+            && b[4] == b'/'
+            && digits(5..7)
+            && b[7] == b'/'
+            && digits(8..10)
+            && &b[10..13] == b" - "
+            && digits(13..15)
+            && b[15] == b':'
+            && digits(16..18)
+            && b[18] == b':'
+            && digits(19..21)
+            && &b[21..23] == b" |";
+        shape.then(|| (&line[from..from + 21], &line[from + 23..]))
+    })
+}
 static APP_LINE: LazyLock<Regex> = LazyLock::new(|| {
     regex(
         r"\[(DEBUG|INFO|WARN|ERR|ERROR|FATAL|SYS)\] (\d{4}/\d\d/\d\d - \d\d:\d\d:\d\d)(?: \|)? (.*)$",
@@ -255,11 +276,11 @@ impl GatewayParser {
 
     /// `[GIN] 2025/02/21 - 19:30:16 | request-id | 429 |    1.934521s |     203.0.113.7 |    POST /v1/messages`
     fn gin(&mut self, line: &str, lineno: u64, sink: &mut Sink) -> Claim {
-        let Some(c) = GIN_TIME.captures(line) else {
+        let Some((time, columns)) = gin_parts(line) else {
             return Claim::NotMine;
         };
-        let stamp = crate::time::slashed(&c[1]);
-        let fields: Vec<&str> = c[2].split('|').map(str::trim).collect();
+        let stamp = crate::time::slashed(time);
+        let fields: Vec<&str> = columns.split('|').map(str::trim).collect();
         let Some(si) = fields
             .iter()
             .position(|f| f.len() == 3 && f.bytes().all(|b| b.is_ascii_digit()))
@@ -692,6 +713,48 @@ mod tests {
         assert_eq!(f.latency_ms, Some(2310));
         assert_eq!(f.line, Some(1));
         assert_eq!(s.lines.noise, 1);
+    }
+
+    /// The positional reader of Gin lines reads what the regex it replaced matched: on every
+    /// gateway sample line and on variations.
+    #[test]
+    fn gin_lines_read_by_position_as_by_regex() {
+        let re = regex::Regex::new(r"\[GIN\] (\d{4}/\d\d/\d\d - \d\d:\d\d:\d\d) \|(.*)$").unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/gateway");
+        let mut lines: Vec<String> = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            lines.extend(text.lines().map(str::to_string));
+        }
+        let base = "[GIN] 2025/10/02 - 16:20:02 | 2025100216200200 | 200 |    1.8812s |    198.51.100.23 |    POST /v1/messages";
+        for v in [
+            base.to_string(),
+            format!("new-api  | {base}"),
+            format!("[GIN] x {base}"),
+            format!("[GIN] 2025/10/02 - 16:20:0 | {base}"),
+            base.replace(" - 16", " 16"),
+            base.replace("2025/10/02", "2025/1O/02"),
+            base.replace("16:20:02 |", "16:20:02|"),
+            base.replace("16:20:02 |", "16:20:02 "),
+            "[GIN] 2025/10/02 - 16:20:02 |".to_string(),
+            "[GIN] 2025/10/02 - 16:20:02 ".to_string(),
+            "[GIN] 2025/10/02 - 16:20:02 |\u{1b}[97;43m 429 \u{1b}[0m|".to_string(),
+        ] {
+            lines.push(v);
+        }
+        let mut read = 0;
+        for line in &lines {
+            let want = re.captures(line).map(|c| {
+                (
+                    c.get(1).unwrap().as_str().to_string(),
+                    c.get(2).unwrap().as_str().to_string(),
+                )
+            });
+            read += usize::from(want.is_some());
+            let got = super::gin_parts(line).map(|(t, r)| (t.to_string(), r.to_string()));
+            assert_eq!(got, want, "{line}");
+        }
+        assert!(read > 5, "{read} Gin lines");
     }
 
     #[test]
