@@ -149,18 +149,39 @@ pub fn slashed(s: &str) -> Option<Stamp> {
     None
 }
 
+/// The length of the slashed stamp `b` starts with, by shape alone (digits and separators):
+/// 19 for `2025/10/02 16:30:01` (nginx error.log, Go `log`), 21 for `2025/10/02 - 16:20:11`
+/// (Gin); `None` otherwise.
+pub(crate) fn slashed_shape(b: &[u8]) -> Option<usize> {
+    let time_at = match b.get(10..13)? {
+        b" - " => 13,
+        [b' ', _, _] => 11,
+        _ => return None,
+    };
+    let end = time_at + 8;
+    let b = b.get(..end)?;
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    let shape = digits(0..4)
+        && b[4] == b'/'
+        && digits(5..7)
+        && b[7] == b'/'
+        && digits(8..10)
+        && digits(time_at..time_at + 2)
+        && b[time_at + 2] == b':'
+        && digits(time_at + 3..time_at + 5)
+        && b[time_at + 5] == b':'
+        && digits(time_at + 6..end);
+    shape.then_some(end)
+}
+
 /// The two slashed shapes at their fixed widths, without chrono's format parser (which was
 /// a fifth of the time of a Gin access log); anything else is left to it.
 fn slashed_by_position(s: &str) -> Option<NaiveDateTime> {
     let b = s.as_bytes();
-    let time_at = match b.len() {
-        19 if b[10] == b' ' => 11,
-        21 if &b[10..13] == b" - " => 13,
-        _ => return None,
-    };
-    if b[4] != b'/' || b[7] != b'/' || b[time_at + 2] != b':' || b[time_at + 5] != b':' {
+    if slashed_shape(b)? != b.len() {
         return None;
     }
+    let time_at = b.len() - 8;
     let num = |at: usize, len: usize| -> Option<u32> {
         b[at..at + len].iter().try_fold(0u32, |n, d| {
             d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
@@ -276,6 +297,17 @@ mod tests {
             "2025-10-02T16:20:11Z"
         );
         assert!(iso("16:20:11").is_none());
+        // The shape alone, on every prefix (never out of bounds).
+        for full in ["2025/10/02 16:30:01 [error]", "2025/10/02 - 16:20:11 |"] {
+            for cut in 0..=full.len() {
+                let want = match (full.contains(" - "), cut) {
+                    (false, 19..) => Some(19),
+                    (true, 21..) => Some(21),
+                    _ => None,
+                };
+                assert_eq!(super::slashed_shape(&full.as_bytes()[..cut]), want, "{cut}");
+            }
+        }
         // Read by position as chrono reads them, including what neither accepts.
         for t in [
             "2025/10/02 16:20:11",

@@ -70,20 +70,8 @@ pub(crate) const GATEWAY_PATTERNS: [&str; 6] = [
 fn gin_parts(line: &str) -> Option<(&str, &str)> {
     memchr::memmem::find_iter(line.as_bytes(), b"[GIN] ").find_map(|at| {
         let from = at + 6;
-        let b = line.as_bytes().get(from..from + 23)?;
-        let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-        let shape = digits(0..4)
-            && b[4] == b'/'
-            && digits(5..7)
-            && b[7] == b'/'
-            && digits(8..10)
-            && &b[10..13] == b" - "
-            && digits(13..15)
-            && b[15] == b':'
-            && digits(16..18)
-            && b[18] == b':'
-            && digits(19..21)
-            && &b[21..23] == b" |";
+        let b = line.as_bytes().get(from..)?;
+        let shape = crate::time::slashed_shape(b) == Some(21) && b.get(21..23) == Some(b" |");
         shape.then(|| (&line[from..from + 21], &line[from + 23..]))
     })
 }

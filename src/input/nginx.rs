@@ -263,24 +263,7 @@ impl LineParser for AccessParser {
 /// regex, with its captures over the whole line, was most of the time of an error log).
 fn error_line(line: &str) -> Option<(&str, &str, &str)> {
     let b = line.as_bytes();
-    if b.len() < 22 {
-        return None;
-    }
-    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    let shape = digits(0..4)
-        && b[4] == b'/'
-        && digits(5..7)
-        && b[7] == b'/'
-        && digits(8..10)
-        && b[10] == b' '
-        && digits(11..13)
-        && b[13] == b':'
-        && digits(14..16)
-        && b[16] == b':'
-        && digits(17..19)
-        && b[19] == b' '
-        && b[20] == b'[';
-    if !shape {
+    if time::slashed_shape(b) != Some(19) || b.get(19..21) != Some(b" [") {
         return None;
     }
     let rest = &line[21..];
