@@ -1116,6 +1116,25 @@ pub fn parse_text(text: &str, opts: &ScanOptions) -> FileScan {
     scan("-", &mut bytes, opts)
 }
 
+/// Every line of every text file under `samples/` (tests that hold a fast reader to the one
+/// it replaced run it on real lines).
+#[cfg(test)]
+pub(crate) fn sample_lines() -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if let Ok(text) = std::fs::read_to_string(&path) {
+                lines.extend(text.lines().map(str::to_string));
+            }
+        }
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -564,19 +564,7 @@ mod tests {
             }
             (request, upstream, client)
         }
-        let mut lines: Vec<String> = Vec::new();
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-        let mut dirs = vec![root];
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    dirs.push(path);
-                } else if let Ok(text) = std::fs::read_to_string(&path) {
-                    lines.extend(text.lines().map(str::to_string));
-                }
-            }
-        }
+        let mut lines = super::super::sample_lines();
         let base = "2025/10/02 16:30:01 [error] 912#912: *48213 upstream timed out (110: Connection timed out) while reading response header from upstream, client: 198.51.100.23, server: llm.example.internal, request: \"POST /v1/messages HTTP/1.1\", upstream: \"https://203.0.113.9:443/v1/messages\", host: \"llm.example.internal\"";
         for variant in [
             base.to_string(),

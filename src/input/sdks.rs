@@ -3326,24 +3326,11 @@ mod marker_pass_tests {
     /// [`marks_agree`] on every line of the samples.
     #[test]
     fn one_pass_finds_what_each_group_would_find_alone() {
-        let mut lines = 0;
-        let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")];
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    dirs.push(path);
-                    continue;
-                }
-                let Ok(text) = std::fs::read_to_string(&path) else {
-                    continue;
-                };
-                for line in text.lines() {
-                    lines += 1;
-                    marks_agree(line);
-                }
-            }
+        let lines = super::super::sample_lines();
+        for line in &lines {
+            marks_agree(line);
         }
+        let lines = lines.len();
         assert!(lines > 1000, "{lines} sample lines");
     }
 }
