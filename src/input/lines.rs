@@ -154,4 +154,81 @@ mod tests {
         assert!(v[0].2);
         assert!(v[0].0.starts_with("ok "));
     }
+
+    /// What the reader should give: lines split at `\n`, `\r` dropped before it, cut at `max`.
+    fn expected(input: &[u8], max: usize) -> Vec<(u64, String, bool)> {
+        let mut out = Vec::new();
+        let mut start = 0u64;
+        let mut parts: Vec<&[u8]> = input.split(|&b| b == b'\n').collect();
+        if input.last() == Some(&b'\n') || input.is_empty() {
+            parts.pop();
+        }
+        for p in parts {
+            let cut = p.len() > max;
+            let mut kept = &p[..p.len().min(max)];
+            if kept.last() == Some(&b'\r') {
+                kept = &kept[..kept.len() - 1];
+            }
+            out.push((start, String::from_utf8_lossy(kept).into_owned(), cut));
+            start += p.len() as u64 + 1;
+        }
+        out
+    }
+
+    /// A reader that hands out at most `step` bytes per call.
+    struct Trickle<'a>(&'a [u8], usize);
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(self.1).min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn same_lines_however_the_input_arrives() {
+        // Lines of every length around the limit and around the read size, with CRLF.
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        for round in 0..40 {
+            let max: usize = [1, 5, 64, 1000, 4095, 70_000][round % 6];
+            let mut input = Vec::new();
+            for _ in 0..(next() % 12) {
+                let len = match next() % 4 {
+                    0 => next() % 8,
+                    1 => max.saturating_sub(1) + next() % 3,
+                    2 => 65_534 + next() % 4,
+                    _ => next() % 200_000,
+                };
+                input.extend((0..len).map(|i| b'a' + (i % 26) as u8));
+                if next() % 3 == 0 {
+                    input.push(b'\r');
+                }
+                input.push(b'\n');
+            }
+            if next() % 2 == 0 {
+                input.extend_from_slice(b"tail");
+            }
+            let want = expected(&input, max);
+            for step in [1usize, 7, 4096, usize::MAX] {
+                if step == 1 && input.len() > 200_000 {
+                    continue;
+                }
+                let mut r = std::io::BufReader::with_capacity(64, Trickle(&input, step));
+                let mut lr = LineReader::new(&mut r, max);
+                let mut got = Vec::new();
+                while let Some(l) = lr.next_line().unwrap() {
+                    assert_eq!(l.number, got.len() as u64 + 1);
+                    got.push((l.start, l.text.into_owned(), l.truncated));
+                }
+                assert_eq!(got, want, "round {round}, max {max}, read step {step}");
+            }
+        }
+    }
 }
