@@ -571,7 +571,6 @@ fn nginx_json<F: Fields + ?Sized>(v: &F, at: Position, sink: &mut Sink) -> Claim
         request_time_s: field_num(v, &["request_time"]),
         upstream_status: v.string("upstream_status"),
         request_id: field_str(v, &["upstream_http_request_id", "request_id"]),
-        user_agent: field_str(v, &["http_user_agent", "user_agent"]),
         model: field_str(v, &["model", "upstream_http_x_model"]),
     };
     if a.status == 0 {

@@ -236,6 +236,23 @@ pub(crate) struct Sink<'a> {
     awaiting: std::collections::VecDeque<(usize, u64, Option<String>)>,
     /// The failure that the access record being pushed tells (see [`Sink::push_access`]).
     prefer: Option<usize>,
+    /// What the last few distinct access line targets said (see [`Sink::route`]).
+    routes: Vec<Route>,
+    /// The next entry of `routes` to replace.
+    route_next: usize,
+}
+
+/// Distinct targets remembered by [`Sink::route`].
+const ROUTES: usize = 8;
+
+/// What an access line's target says: its endpoint (`None`: not a Claude API call), the
+/// provider the path points at and a model named in the path.
+#[derive(Default)]
+struct Route {
+    target: String,
+    endpoint: Option<String>,
+    provider: &'static str,
+    model: Option<String>,
 }
 
 /// Distinct calls counted in [`Sink::hot`].
@@ -286,7 +303,47 @@ impl<'a> Sink<'a> {
             pool: Vec::new(),
             awaiting: std::collections::VecDeque::new(),
             prefer: None,
+            routes: Vec::new(),
+            route_next: 0,
         }
+    }
+
+    /// For an access line's target: its endpoint, the provider the endpoint points at and a
+    /// model named in the path; `None` when the target is not a Claude API call. Worked out
+    /// once for each of the last few distinct targets (a busy log repeats a handful: the API
+    /// path, health checks, metrics); the strings come from the recycled buffers.
+    pub(crate) fn route(&mut self, target: &str) -> Option<(String, &'static str, Option<String>)> {
+        let k = match self.routes.iter().position(|r| r.target == target) {
+            Some(k) => k,
+            None => {
+                let endpoint = api::endpoint_of(target, &self.opts.api_paths);
+                let r = Route {
+                    target: target.to_string(),
+                    provider: endpoint.as_deref().map_or("", api::provider_of_url),
+                    model: endpoint.as_deref().and_then(api::model_of_path),
+                    endpoint,
+                };
+                if self.routes.len() < ROUTES {
+                    self.routes.push(r);
+                    self.routes.len() - 1
+                } else {
+                    let k = self.route_next;
+                    self.route_next = (k + 1) % ROUTES;
+                    self.routes[k] = r;
+                    k
+                }
+            }
+        };
+        let r = &self.routes[k];
+        let endpoint = r.endpoint.as_deref()?;
+        let mut text = |v: &str| match self.pool.pop() {
+            Some(mut s) => {
+                s.push_str(v);
+                s
+            }
+            None => v.to_owned(),
+        };
+        Some((text(endpoint), r.provider, r.model.as_deref().map(text)))
     }
 
     /// The markers in `line` (see [`sdks::marks`]): one pass over the line, however many
@@ -897,7 +954,7 @@ fn sniff(reader: &mut dyn BufRead) -> std::io::Result<Shape> {
 
 fn line_parsers() -> Vec<Box<dyn LineParser>> {
     let mut parsers: Vec<Box<dyn LineParser>> = vec![
-        Box::new(nginx::AccessParser),
+        Box::<nginx::AccessParser>::default(),
         Box::new(nginx::ErrorParser),
         Box::new(envoy::EnvoyParser),
     ];

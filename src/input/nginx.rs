@@ -2,7 +2,7 @@
 //! fields), and error.log lines about failed upstream calls. nginx JSON access logs are read
 //! by the JSON module, which shares [`access_record`].
 
-use super::api::{endpoint_in, endpoint_of, model_of_path, provider_of_url};
+use super::api::{endpoint_of, model_of_path};
 use super::{Claim, LineParser, Sink};
 use crate::record::{Evidence, Outcome, Record, SourceKind, Stamp};
 use crate::time;
@@ -65,15 +65,6 @@ fn split_combined(line: &str) -> Option<Combined<'_>> {
     })
 }
 
-/// The second quoted field after the status (`"$http_referer" "$http_user_agent"`), as
-/// `rest.split('"').nth(3)` would find it.
-fn user_agent(rest: &str) -> Option<&str> {
-    let mut quotes = memchr::memchr_iter(b'"', rest.as_bytes());
-    let (_, _, open) = (quotes.next()?, quotes.next()?, quotes.next()?);
-    let close = quotes.next().unwrap_or(rest.len());
-    Some(&rest[open + 1..close])
-}
-
 /// `key=value` / `key="value"` pairs that common `log_format` extensions append: each
 /// word (split at ASCII whitespace) holding a `=`, cut at its first `=`, the value without
 /// its quotes and a trailing comma. Byte scanning: this runs for every access log line.
@@ -116,7 +107,6 @@ pub(crate) struct Access<'a> {
     pub request_time_s: Option<f64>,
     pub upstream_status: Option<&'a str>,
     pub request_id: Option<&'a str>,
-    pub user_agent: Option<&'a str>,
     pub model: Option<&'a str>,
 }
 
@@ -129,8 +119,9 @@ pub(crate) fn access_record(a: &Access, kind: SourceKind, sink: &mut Sink) -> Op
         return None;
     }
     // Strings go into the sink's recycled buffers: most lines are successes, counted and
-    // then done with.
-    let endpoint = endpoint_in(a.target, &sink.opts.api_paths)?;
+    // then done with. What the target says (endpoint, provider, a model in the path) is
+    // remembered for the last target: most lines repeat it.
+    let (endpoint, endpoint_provider, path_model) = sink.route(a.target)?;
     let failed = a.status >= 400;
     let mut r = Record::new(
         kind,
@@ -154,7 +145,7 @@ pub(crate) fn access_record(a: &Access, kind: SourceKind, sink: &mut Sink) -> Op
         .map(|s| (s * 1000.0).round() as u64);
     r.model = match a.model {
         Some(m) => Some(sink.text(m)),
-        None => model_of_path(&endpoint),
+        None => path_model,
     };
     r.request_id = a
         .request_id
@@ -168,18 +159,76 @@ pub(crate) fn access_record(a: &Access, kind: SourceKind, sink: &mut Sink) -> Op
         if a.status == 499 || (a.status >= 500 && upstream_answered == Some(false)) {
             "nginx"
         } else {
-            provider_of_url(&endpoint)
+            endpoint_provider
         },
     ));
     if a.status == 499 {
         r.error_type = Some("client_closed".into());
         r.message = Some("client closed the connection before nginx answered (499)".into());
     }
-    r.endpoint = Some(sink.text(&endpoint));
+    r.endpoint = Some(endpoint);
     Some(r)
 }
 
-pub(crate) struct AccessParser;
+/// The access log reader. It remembers the day (and zone) of the last time stamp it read:
+/// a log's lines share it, and then only the time of day is read.
+#[derive(Default)]
+pub(crate) struct AccessParser {
+    day: Option<Day>,
+}
+
+/// A `$time_local` day and zone (`02/Oct/2025:` and ` +0000`) and the instant its midnight is.
+struct Day {
+    date: [u8; 12],
+    zone: [u8; 6],
+    midnight: chrono::DateTime<chrono::Utc>,
+}
+
+impl AccessParser {
+    /// [`time::nginx_local`], reading only the time of day when the day and zone are the
+    /// last stamp's.
+    fn stamp(&mut self, raw: &str) -> Option<Stamp> {
+        let b = raw.as_bytes();
+        if let Some(t) = self.time_of_day(b) {
+            return Some(Stamp::Utc(t));
+        }
+        let stamp = time::nginx_local(raw);
+        if b.len() == 26 {
+            let midnight = [&raw[..12], "00:00:00", &raw[20..]].concat();
+            if let Some(Stamp::Utc(m)) = time::nginx_local(&midnight) {
+                let (mut date, mut zone) = ([0u8; 12], [0u8; 6]);
+                date.copy_from_slice(&b[..12]);
+                zone.copy_from_slice(&b[20..]);
+                self.day = Some(Day {
+                    date,
+                    zone,
+                    midnight: m,
+                });
+            }
+        }
+        stamp
+    }
+
+    /// The instant of a stamp on the remembered day, from its `HH:MM:SS` alone.
+    fn time_of_day(&self, b: &[u8]) -> Option<chrono::DateTime<chrono::Utc>> {
+        let day = self.day.as_ref()?;
+        if b.len() != 26 || b[..12] != day.date[..] || b[20..] != day.zone[..] {
+            return None;
+        }
+        if b[14] != b':' || b[17] != b':' {
+            return None;
+        }
+        let two = |i: usize| -> Option<i64> {
+            let (x, y) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
+            (x < 10 && y < 10).then(|| i64::from(x * 10 + y))
+        };
+        let (h, m, s) = (two(12)?, two(15)?, two(18)?);
+        if h >= 24 || m >= 60 || s >= 60 {
+            return None;
+        }
+        Some(day.midnight + chrono::TimeDelta::seconds(h * 3600 + m * 60 + s))
+    }
+}
 
 impl LineParser for AccessParser {
     fn feed(&mut self, line: &str, lineno: u64, sink: &mut Sink) -> Claim {
@@ -198,7 +247,8 @@ impl LineParser for AccessParser {
         let (method, target) = match memchr::memchr(b' ', request.as_bytes()) {
             Some(i) => {
                 let t = &request[i + 1..];
-                (Some(&request[..i]), t.split(' ').next().unwrap_or(t))
+                let end = memchr::memchr(b' ', t.as_bytes()).unwrap_or(t.len());
+                (Some(&request[..i]), &t[..end])
             }
             None => (None, request),
         };
@@ -207,13 +257,12 @@ impl LineParser for AccessParser {
         };
         let rest = c.rest;
         let mut a = Access {
-            stamp: time::nginx_local(c.time),
+            stamp: self.stamp(c.time),
             method,
             target,
             status,
             ..Access::default()
         };
-        a.user_agent = user_agent(rest);
         let pairs = memchr::memchr(b'=', rest.as_bytes()).is_some();
         for (key, v) in trailing_pairs(rest).take_while(|_| pairs) {
             match key {
@@ -249,7 +298,8 @@ impl LineParser for AccessParser {
             Some(mut r) => {
                 r.line = Some(lineno);
                 // `$remote_addr` is the first field.
-                let client = line.split(' ').next().filter(|c| !c.is_empty());
+                let client = memchr::memchr(b' ', b).map(|i| &line[..i]);
+                let client = client.filter(|c| !c.is_empty());
                 sink.push_access(r, client);
                 Claim::Relevant
             }
@@ -400,6 +450,110 @@ mod tests {
         assert_eq!(s.failures[0].provider.as_deref(), Some("nginx"));
         assert_eq!(s.successes.values().sum::<u64>(), 1);
         assert_eq!(s.lines.noise, 1);
+    }
+
+    /// The remembered day gives the instant `time::nginx_local` gives, on stamps that change
+    /// day and zone, cross midnight and hold impossible times and non-digits.
+    #[test]
+    fn remembered_day_reads_stamps_as_the_full_reader() {
+        let mut p = AccessParser::default();
+        let mut seed = 11u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let days = [
+            "02/Oct/2025",
+            "03/Oct/2025",
+            "29/Feb/2024",
+            "31/Dec/1999",
+            "30/Feb/2025",
+        ];
+        let zones = ["+0000", "-0700", "+0530", "+1400", "x0000"];
+        for _ in 0..20_000 {
+            let day = days[next(100).min(days.len() as u64 - 1) as usize % days.len()];
+            let day = if next(4) == 0 {
+                days[next(5) as usize]
+            } else {
+                day
+            };
+            let zone = zones[(next(10) as usize).min(zones.len() - 1) % zones.len()];
+            let zone = if next(5) == 0 {
+                zones[next(5) as usize]
+            } else {
+                zone
+            };
+            let (h, m, sec) = (next(26), next(62), next(62));
+            let mut t = format!("{day}:{h:02}:{m:02}:{sec:02} {zone}");
+            if next(50) == 0 {
+                t.replace_range(13..14, "x");
+            }
+            assert_eq!(p.stamp(&t), time::nginx_local(&t), "{t}");
+        }
+        assert!(p.day.is_some());
+    }
+
+    /// Targets are remembered (a few at a time): a log with more distinct targets than that,
+    /// in turn, reads as each line read alone.
+    #[test]
+    fn remembered_targets_read_as_each_line_alone() {
+        let targets = [
+            "/v1/messages",
+            "/v1/messages?beta=true",
+            "/healthz",
+            "/v1/messages/count_tokens",
+            "https://api.anthropic.com/v1/complete",
+            "/model/anthropic.claude-3-haiku-20240307-v1%3A0/invoke",
+            "/v1/projects/p/locations/us-east5/publishers/anthropic/models/claude-sonnet-4@20250514:rawPredict",
+            "/metrics",
+            "/v1/models",
+            "/v1/chat/completions",
+            "/v1/messages/batches",
+            "/static/app.js",
+            // As long as the first: the remembered target is found by its whole text.
+            "/v1/complete",
+            "/favicon.ico",
+        ];
+        let mut text = String::new();
+        for i in 0..200usize {
+            let target = targets[(i * 5 + i / 7) % targets.len()];
+            let status = [200, 429, 200, 529, 404][i % 5];
+            text.push_str(&format!(
+                "10.0.0.{} - - [02/Oct/2025:16:20:{:02} +0000] \"POST {target} HTTP/1.1\" {status} 9 \"-\" \"ua\"\n",
+                i % 3,
+                i % 60
+            ));
+        }
+        let opts = ScanOptions::default();
+        let whole = parse_text(&text, &opts);
+        let mut successes = std::collections::BTreeMap::new();
+        let mut failures = Vec::new();
+        for line in text.lines() {
+            let one = parse_text(line, &opts);
+            for (k, n) in one.successes {
+                *successes.entry(k).or_insert(0) += n;
+            }
+            failures.extend(one.failures.into_iter().map(|mut f| {
+                f.line = None;
+                f
+            }));
+        }
+        let whole_failures: Vec<_> = whole
+            .failures
+            .into_iter()
+            .map(|mut f| {
+                f.line = None;
+                f
+            })
+            .collect();
+        assert_eq!(whole.successes, successes);
+        assert_eq!(whole_failures, failures);
+        assert!(whole.successes.keys().any(|k| k.model.is_some()));
+        assert!(whole_failures
+            .iter()
+            .any(|f| f.provider.as_deref() == Some("vertex")));
     }
 
     /// Successes are counted per call (kind, provider, endpoint, model) through a small cache
@@ -658,8 +812,6 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
             assert_eq!(by_hand, by_split(rest), "{rest:?}");
-            let third = rest.split('"').skip(1).step_by(2).nth(1);
-            assert_eq!(user_agent(rest), third, "{rest:?}");
         }
     }
 
