@@ -264,16 +264,20 @@ impl LineParser for AccessParser {
             ..Access::default()
         };
         let pairs = memchr::memchr(b'=', rest.as_bytes()).is_some();
+        let mut request_time = None;
         for (key, v) in trailing_pairs(rest).take_while(|_| pairs) {
             match key {
-                "rt" | "request_time" => a.request_time_s = v.parse().ok(),
+                "rt" | "request_time" => request_time = Some(v),
                 "us" | "upstream_status" => a.upstream_status = Some(v),
                 "req_id" | "request_id" | "upstream_http_request_id" => a.request_id = Some(v),
                 "model" => a.model = Some(v).filter(|m| !m.is_empty() && *m != "-"),
                 _ => {}
             }
         }
-        if a.request_time_s.is_none() {
+        // Latency and who answered matter for failures only (a success is counted, no more).
+        let failed = status >= 400;
+        a.request_time_s = request_time.filter(|_| failed).and_then(|v| v.parse().ok());
+        if failed && a.request_time_s.is_none() {
             // `... "ua" 0.523 0.520` (ingress-nginx: `"ua" 1830 0.523 [ns-svc-443] ...`): the
             // first bare number after the user agent, also when quoted fields follow.
             a.request_time_s = rest
@@ -283,7 +287,7 @@ impl LineParser for AccessParser {
                 .flat_map(str::split_whitespace)
                 .find_map(|w| w.parse::<f64>().ok().filter(|_| w.contains('.')));
         }
-        if a.upstream_status.is_none() {
+        if status >= 500 && a.upstream_status.is_none() {
             // A quoted `$upstream_status` after the user agent: `"502, 504"`, `"-"`.
             a.upstream_status = rest.split('"').skip(5).step_by(2).find(|v| {
                 let v = v.trim();
