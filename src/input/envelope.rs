@@ -237,7 +237,10 @@ fn docker(line: &str) -> Option<Layer<'_>> {
     let b = line.as_bytes();
     // `{"log":` first (Docker's own order), else a `stream` key naming a standard stream
     // (collectors that reorder keys).
-    if !b.starts_with(b"{\"log\":") && memchr::memmem::find(b, b"\"stream\":\"std").is_none() {
+    // Built once: `memmem::find` would build its searcher for every JSON line.
+    static STREAM: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"stream\":\"std"));
+    if !b.starts_with(b"{\"log\":") && STREAM.find(b).is_none() {
         return None;
     }
     let d: DockerLine = serde_json::from_str(line.trim_end()).ok()?;
