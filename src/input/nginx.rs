@@ -193,8 +193,16 @@ impl AccessParser {
             return Some(Stamp::Utc(t));
         }
         let stamp = time::nginx_local(raw);
-        if b.len() == 26 {
-            let midnight = [&raw[..12], "00:00:00", &raw[20..]].concat();
+        // Remember the day of a stamp of the usual shape (`dd/Mon/yyyy:HH:MM:SS +zzzz`).
+        let shaped = b.len() == 26
+            && b[2] == b'/'
+            && b[6] == b'/'
+            && b[11] == b':'
+            && b[14] == b':'
+            && b[17] == b':'
+            && b[20] == b' ';
+        if let (true, Some(date), Some(zone)) = (shaped, raw.get(..12), raw.get(20..)) {
+            let midnight = [date, "00:00:00", zone].concat();
             if let Some(Stamp::Utc(m)) = time::nginx_local(&midnight) {
                 let (mut date, mut zone) = ([0u8; 12], [0u8; 6]);
                 date.copy_from_slice(&b[..12]);
@@ -493,6 +501,10 @@ mod tests {
             let mut t = format!("{day}:{h:02}:{m:02}:{sec:02} {zone}");
             if next(50) == 0 {
                 t.replace_range(13..14, "x");
+            }
+            if next(50) == 0 {
+                // Not ASCII: the day is not cut inside a character.
+                t.replace_range(11..13, "é");
             }
             assert_eq!(p.stamp(&t), time::nginx_local(&t), "{t}");
         }
