@@ -335,15 +335,9 @@ impl<'a> Sink<'a> {
             }
         };
         let r = &self.routes[k];
-        let endpoint = r.endpoint.as_deref()?;
-        let mut text = |v: &str| match self.pool.pop() {
-            Some(mut s) => {
-                s.push_str(v);
-                s
-            }
-            None => v.to_owned(),
-        };
-        Some((text(endpoint), r.provider, r.model.as_deref().map(text)))
+        let endpoint = pooled(&mut self.pool, r.endpoint.as_deref()?);
+        let model = r.model.as_deref().map(|m| pooled(&mut self.pool, m));
+        Some((endpoint, r.provider, model))
     }
 
     /// The markers in `line` (see [`sdks::marks`]): one pass over the line, however many
@@ -751,13 +745,7 @@ impl<'a> Sink<'a> {
 
     /// `v` as an owned string, in a recycled buffer when there is one.
     pub(crate) fn text(&mut self, v: &str) -> String {
-        match self.pool.pop() {
-            Some(mut s) => {
-                s.push_str(v);
-                s
-            }
-            None => v.to_owned(),
-        }
+        pooled(&mut self.pool, v)
     }
 
     fn finish(self) -> FileScan {
@@ -785,6 +773,17 @@ impl<'a> Sink<'a> {
             self.index.retain(|_| owned.next() == Some(&true));
         }
         (self.scan, self.warnings, self.index)
+    }
+}
+
+/// `v` as an owned string, in a buffer from `pool` when there is one.
+fn pooled(pool: &mut Vec<String>, v: &str) -> String {
+    match pool.pop() {
+        Some(mut s) => {
+            s.push_str(v);
+            s
+        }
+        None => v.to_owned(),
     }
 }
 
