@@ -632,11 +632,40 @@ impl<'a> Sink<'a> {
         self.last = Some(Last::Failure(i, here));
     }
 
+    /// A new failure of this chunk: held failure `i` (not this chunk's) with `record`
+    /// joined, standing for it from here on.
+    fn own_copy(&mut self, i: usize, record: Record, here: u64) {
+        let mut copy = self.scan.failures[i].clone();
+        let evidence = self.evidence[i] | bit(record.evidence);
+        copy.absorb(record);
+        let j = self.scan.failures.len();
+        if let Some(id) = &copy.request_id {
+            self.by_request_id.insert(id.clone(), j);
+        }
+        self.evidence.push(evidence);
+        self.owned.push(true);
+        self.index.push(self.created);
+        self.created = self.created.saturating_add(1);
+        self.scan.failures.push(copy);
+        self.last = Some(Last::Failure(j, here));
+        if self.settler.is_some() && self.scan.failures.len() >= self.settle_at {
+            self.settle(false);
+        }
+    }
+
     fn push_failure(&mut self, record: Record, here: u64) {
         let by_id = record
             .request_id
             .as_ref()
             .and_then(|id| self.by_request_id.get(id).copied());
+        if let Some(i) = by_id.filter(|&i| self.owned_now && !self.owned[i]) {
+            // A chunk's own line tells the attempt of a record from its warm-up: the chunk
+            // that owns that record may not read this far, so joined there it would be lost.
+            // The joined record becomes this chunk's own copy; the join by request id after
+            // the scan folds it into the owner's record (absorbing is idempotent).
+            self.own_copy(i, record, here);
+            return;
+        }
         if let Some(i) = by_id.or(self.prefer.take()) {
             self.join(i, record, here);
             return;
