@@ -261,6 +261,10 @@ struct Settled<'c> {
     records: u64,
     /// Calls per (dimension, value) of the settled records, for failure rates.
     tally: Tally,
+    /// The part's records that wait for the end of the run (see [`input::Held`]), line
+    /// numbers of the part's reader (add the part's `delta`).
+    held: Vec<input::Held>,
+    spill: &'c input::Spill,
 }
 
 impl input::Settler for Settled<'_> {
@@ -281,9 +285,32 @@ impl input::Settler for Settled<'_> {
             }
         }
     }
+
+    /// Records with a request id wait for the end of the run: in memory up to a budget,
+    /// then in a temporary file (taken as each part ends, so that a large file's do not
+    /// pile up in memory while its other parts are read).
+    fn hold(&mut self, records: Vec<Record>) -> Vec<Record> {
+        self.held.extend(self.spill.hold(records));
+        Vec::new()
+    }
 }
 
 type Tally = BTreeMap<(&'static str, Option<String>), u64>;
+
+/// For each record of a join plan's units (see [`input::join_plan`]), the records that join
+/// it, in the order they join; unit numbers offset by `base`.
+fn joined_into(into: &[Vec<Option<(usize, usize)>>], base: usize) -> Vec<Vec<Vec<(usize, usize)>>> {
+    let mut joins: Vec<Vec<Vec<(usize, usize)>>> =
+        into.iter().map(|u| vec![Vec::new(); u.len()]).collect();
+    for (u, unit) in into.iter().enumerate() {
+        for (i, target) in unit.iter().enumerate() {
+            if let Some((g, j)) = *target {
+                joins[g][j].push((base + u, i));
+            }
+        }
+    }
+    joins
+}
 
 /// Count a failure record towards the calls of its model, provider and endpoint.
 fn tally(t: &mut Tally, r: &Record) {
@@ -374,6 +401,7 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
     };
     let file_names: Vec<Arc<str>> = inputs.iter().map(|i| Arc::from(i.display())).collect();
     let scan_opts = &scan_opts;
+    let spill = input::Spill::new(cfg.scan.held_in_memory);
     let scan_one = |(k, input): (usize, &Input)| -> (FileScan, Vec<Part<Settled>>) {
         let file = u32::try_from(k).unwrap_or(u32::MAX);
         let make = || Settled {
@@ -385,6 +413,8 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
             events: Vec::new(),
             records: 0,
             tally: Tally::new(),
+            held: Vec::new(),
+            spill: &spill,
         };
         let opened = match input {
             Input::File { display, path } => {
@@ -475,8 +505,13 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
     let mut readable = 0usize;
     let mut fold = Fold::new(&cfg.by);
     let mut kept: Vec<(aggregate::Order, Failure)> = Vec::new();
-    // The records that wait for the cross-file join: one unit per part, in input order.
-    let mut units: Vec<Vec<Record>> = Vec::new();
+    // The records that wait for the cross-file join: one unit per part, in input order, with
+    // the joins within their file (see `Joins`).
+    let mut units: Vec<Vec<Option<input::Held>>> = Vec::new();
+    let mut file_joins: Vec<Vec<Vec<(usize, usize)>>> = Vec::new();
+    // Per unit, what to add to its records' line numbers (see `chunk::Part::delta`).
+    let mut deltas: Vec<u64> = Vec::new();
+    let mut lost = 0u64;
     let mut unit_of: Vec<(u32, u32, Vec<u32>)> = Vec::new();
     let mut dead: Vec<Vec<bool>> = Vec::new();
     for (k, (s, parts)) in scans.into_iter().enumerate() {
@@ -514,10 +549,11 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
         let mut records = 0u64;
         let mut file_tally = Tally::new();
         let mut file_units = Vec::with_capacity(parts.len());
+        let mut file_deltas = Vec::with_capacity(parts.len());
         for (p, part) in parts.into_iter().enumerate() {
             let p = u32::try_from(p).unwrap_or(u32::MAX);
             let mut settled = part.settled;
-            records += settled.records + part.pending.len() as u64;
+            records += settled.records + settled.held.len() as u64;
             for (key, n) in settled.tally {
                 *file_tally.entry(key).or_default() += n;
             }
@@ -527,20 +563,46 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
                 f.line = f.line.map(|l| l + part.delta);
                 ((file, p, i), f)
             }));
-            file_units.push(part.pending);
+            file_units.push(std::mem::take(&mut settled.held));
             unit_of.push((file, p, part.pending_index));
+            file_deltas.push(part.delta);
         }
-        let file_dead = input::join_units(&mut file_units, &mut Vec::new());
-        for (records_here, dead_here) in file_units.iter().zip(&file_dead) {
-            for (r, d) in records_here.iter().zip(dead_here) {
+        let ids: Vec<Vec<Option<&str>>> = file_units
+            .iter()
+            .map(|u| u.iter().map(input::Held::request_id).collect())
+            .collect();
+        let (file_dead, into) = input::join_plan(&ids, &mut Vec::new());
+        let joins = joined_into(&into, units.len());
+        let file_units: Vec<Vec<Option<input::Held>>> = file_units
+            .into_iter()
+            .map(|u| u.into_iter().map(Some).collect())
+            .collect();
+        for (u, dead_here) in file_dead.iter().enumerate() {
+            for (i, d) in dead_here.iter().enumerate() {
                 if *d {
                     records -= 1;
-                } else {
-                    tally(&mut file_tally, r);
+                    continue;
                 }
+                // What the record says once the file's later sightings filled its gaps.
+                let peek = |u: usize, i: usize| {
+                    let mut r = spill.peek(file_units[u][i].as_ref()?).ok()?;
+                    r.line = r.line.map(|l| l + file_deltas[u]);
+                    Some(r)
+                };
+                let Some(mut r) = peek(u, i) else {
+                    continue;
+                };
+                for &(a, b) in &joins[u][i] {
+                    if let Some(other) = peek(a - units.len(), b) {
+                        r.absorb(other);
+                    }
+                }
+                tally(&mut file_tally, &r);
             }
         }
         units.extend(file_units);
+        file_joins.extend(joins);
+        deltas.extend(file_deltas);
         dead.extend(file_dead);
 
         let successes: u64 = s.successes.values().sum();
@@ -590,22 +652,69 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
     }
 
     // The same attempt told by several files (shared request id) is one failure: the first
-    // sighting keeps it, later ones fill its gaps. Then the survivors are classified.
-    let dead = input::join_units(&mut units, &mut dead);
+    // sighting keeps it, later ones fill its gaps (each after its own file's later sightings
+    // filled its own). Then the survivors are classified.
+    let ids: Vec<Vec<Option<&str>>> = units
+        .iter()
+        .map(|u| {
+            u.iter()
+                .map(|h| h.as_ref().and_then(input::Held::request_id))
+                .collect()
+        })
+        .collect();
+    let (dead, into) = input::join_plan(&ids, &mut dead);
+    let cross_joins = joined_into(&into, 0);
+    let mut take = |units: &mut Vec<Vec<Option<input::Held>>>, u: usize, i: usize| {
+        let r = units[u][i].take().map(|h| spill.take(h));
+        match r {
+            Some(Ok(mut r)) => {
+                r.line = r.line.map(|l| l + deltas[u]);
+                Some(r)
+            }
+            _ => {
+                lost += 1;
+                None
+            }
+        }
+    };
+    // A record with its own file's later sightings joined in.
+    let mut in_file = |units: &mut Vec<Vec<Option<input::Held>>>, u: usize, i: usize| {
+        let mut r = take(units, u, i)?;
+        for &(a, b) in &file_joins[u][i] {
+            if let Some(other) = take(units, a, b) {
+                r.absorb(other);
+            }
+        }
+        Some(r)
+    };
     let mut names = classify::Names::default();
     let mut events_late = Vec::new();
-    for ((records, dead), (file, part, index)) in units.into_iter().zip(dead).zip(unit_of) {
+    for (u, (dead_here, (file, part, index))) in dead.iter().zip(unit_of).enumerate() {
         let name = &file_names[file as usize];
-        for ((r, d), i) in records.into_iter().zip(dead).zip(index) {
-            if d {
+        for (i, (d, k)) in dead_here.iter().zip(index).enumerate() {
+            if *d {
                 continue;
             }
+            let Some(mut r) = in_file(&mut units, u, i) else {
+                continue;
+            };
+            for &(a, b) in &cross_joins[u][i] {
+                if let Some(other) = in_file(&mut units, a, b) {
+                    r.absorb(other);
+                }
+            }
             let f = classify::classify_with(name.clone(), r, &cfg.catalog, cfg.tz, &mut names);
-            let order = (file, part, i);
+            let order = (file, part, k);
             if let Some(f) = classifier.keep(f, file, order, &mut fold) {
                 events_late.push((order, f));
             }
         }
+    }
+    if lost > 0 {
+        warn(
+            "(temporary file)",
+            &format!("{lost} failure records could not be read back and are not counted"),
+        );
     }
     let events = events.then(|| {
         kept.extend(events_late);

@@ -181,6 +181,10 @@ struct ScanArgs {
     /// to check that settling early changes nothing.
     #[arg(long, hide = true, default_value_t = ScanOptions::default().settle_batch)]
     settle_batch: usize,
+    /// Keep at most this many failure records that wait for the end of the run (those with
+    /// a request id) in memory, the rest in a temporary file; tests use 0.
+    #[arg(long, hide = true, default_value_t = ScanOptions::default().held_in_memory)]
+    held_in_memory: usize,
 }
 
 fn main() -> ExitCode {
@@ -374,6 +378,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<Exit> {
             warmup_bytes: args.warmup_bytes,
             progress: None,
             settle_batch: args.settle_batch,
+            held_in_memory: args.held_in_memory,
         },
         by,
         filters,

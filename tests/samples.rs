@@ -270,3 +270,101 @@ fn settling_records_early_changes_nothing() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Failure records that wait for the end of the run (those with a request id: another part
+/// or file may tell the same attempt) are kept in memory up to a budget and the rest in a
+/// temporary file. Where they wait must change nothing: the same report (per-file counts
+/// included) and events, with every one in the file, with a few in memory, and with all in
+/// memory; in chunks (joins across parts of a file) and over two copies of one log (joins
+/// across files, after each file's own).
+#[test]
+fn records_waiting_in_a_temporary_file_change_nothing() {
+    let (mixed, _) = mixed_stream();
+    let dir = common::temp_dir("held");
+    std::fs::write(dir.join("mixed.log"), &mixed).unwrap();
+    // Two files that tell the same 40 attempts: the access log (long, so that its later
+    // chunks number their lines from far into the file) without the model, the JSON log
+    // with it; and the access log tells some twice (joins within the file).
+    let pair = dir.join("pair");
+    std::fs::create_dir(&pair).unwrap();
+    let (mut access, mut json) = (String::new(), String::new());
+    for i in 0..600 {
+        access.push_str(&format!(
+            "10.0.0.{} - - [02/Oct/2025:16:{:02}:{:02} +0000] \"POST /v1/messages HTTP/1.1\" 200 812 \"-\" \"ua\" rt=0.5\n",
+            i % 7,
+            i / 60,
+            i % 60
+        ));
+        if i >= 300 && i % 5 == 0 {
+            // Ids 0-19 come twice, the second time naming the model.
+            let n = (i - 300) / 5 % 40;
+            let model = if i >= 500 {
+                format!(" model=claude-again-{}", n % 2)
+            } else {
+                String::new()
+            };
+            access.push_str(&format!(
+                "10.0.0.9 - - [02/Oct/2025:17:00:{:02} +0000] \"POST /v1/messages HTTP/1.1\" 529 97 \"-\" \"ua\" rt=1.{n} req_id=req_011CHELD{n:04}{model}\n",
+                n % 60
+            ));
+        }
+    }
+    for n in 20..40 {
+        json.push_str(&format!(
+            "{{\"time_iso8601\":\"2025-10-02T17:00:{:02}+00:00\",\"request_uri\":\"/v1/messages\",\"status\":\"529\",\"request_id\":\"req_011CHELD{n:04}\",\"model\":\"claude-held-{}\"}}\n",
+            n % 60,
+            n % 3
+        ));
+    }
+    std::fs::write(pair.join("a-access.log"), access).unwrap();
+    std::fs::write(pair.join("b-gateway.json.log"), json).unwrap();
+    // Joins fill the model: across files (held) and within the access log (again).
+    let pair_path = pair.to_str().unwrap();
+    let pair_chunked = [pair_path, "--chunk-bytes", "600", "--warmup-bytes", "0"];
+    for held in ["0", "100000000"] {
+        let whole = [pair_path, "--chunk-bytes", "0", "--held-in-memory", held];
+        let named = common::report(&whole)["by_model"].to_string();
+        assert!(named.contains("claude-held-2"), "{named}");
+        assert!(named.contains("claude-again-1"), "{named}");
+        // Chunks number their lines from where they start reading; held records get the
+        // file's numbers back.
+        let chunked = [&pair_chunked[..], &["--held-in-memory", held]].concat();
+        assert_eq!(
+            common::events(&chunked),
+            common::events(&whole),
+            "{chunked:?}"
+        );
+    }
+    let mixed_path = dir.join("mixed.log");
+    let samples = common::root().join("samples");
+    for path in [
+        mixed_path.to_str().unwrap(),
+        pair.to_str().unwrap(),
+        samples.to_str().unwrap(),
+    ] {
+        for chunking in [
+            &["--chunk-bytes", "0"][..],
+            &["--chunk-bytes", "600", "--warmup-bytes", "0", "-j", "3"],
+        ] {
+            let with = |held: &'static str| {
+                let mut args = vec![path, "--held-in-memory", held];
+                args.extend_from_slice(chunking);
+                args
+            };
+            let memory = with("100000000");
+            let want_report = common::report(&memory);
+            let want_events = common::events(&memory);
+            let ids = want_events
+                .iter()
+                .filter(|e| e["request_id"].is_string())
+                .count();
+            assert!(ids > 20, "{memory:?}: {ids} failures with a request id");
+            for held in ["0", "3"] {
+                let args = with(held);
+                assert_eq!(common::report(&args), want_report, "report {args:?}");
+                assert_eq!(common::events(&args), want_events, "events {args:?}");
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -157,10 +157,11 @@ pub fn scan_parts<S: Settler>(
 ) -> (FileScan, Vec<Part<S>>) {
     let mut settled = make();
     let (mut scan, pending_index) = super::scan_settling(display, reader, opts, &mut settled);
+    let pending = settled.hold(std::mem::take(&mut scan.failures));
     let part = Part {
         delta: 0,
         settled,
-        pending: std::mem::take(&mut scan.failures),
+        pending,
         pending_index,
     };
     (scan, vec![part])
@@ -172,26 +173,50 @@ pub fn scan_parts<S: Settler>(
 /// already marked dead in `dead` (grown to fit) are left alone. Within a unit nothing is
 /// joined (the scan of that unit already did). Returns the dead marks.
 pub fn join_units(units: &mut [Vec<Record>], dead: &mut Vec<Vec<bool>>) -> Vec<Vec<bool>> {
-    let mut dead = std::mem::take(dead);
-    dead.resize_with(units.len(), Vec::new);
-    for (d, u) in dead.iter_mut().zip(units.iter()) {
-        d.resize(u.len(), false);
-    }
-    let mut by_id: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    for (u, dead_here) in dead.iter_mut().enumerate() {
+    let ids: Vec<Vec<Option<&str>>> = units
+        .iter()
+        .map(|u| u.iter().map(|r| r.request_id.as_deref()).collect())
+        .collect();
+    let (dead, into) = join_plan(&ids, dead);
+    for (u, into_here) in into.iter().enumerate() {
         // Earlier units on the left of the split, this one on the right.
         let (left, right) = units.split_at_mut(u);
-        for (i, slot) in right[0].iter_mut().enumerate() {
+        for (slot, target) in right[0].iter_mut().zip(into_here) {
+            if let Some((g, j)) = *target {
+                let placeholder = Record::new(slot.source_kind, slot.outcome);
+                left[g][j].absorb(std::mem::replace(slot, placeholder));
+            }
+        }
+    }
+    dead
+}
+
+/// Where each record joins, by request id alone (see [`join_units`]): the dead marks, and
+/// for each record that joins an earlier one, that record (unit, index). Applying the joins
+/// in unit and index order gives what [`join_units`] gives (a record that others join never
+/// joins one itself).
+pub type JoinPlan = (Vec<Vec<bool>>, Vec<Vec<Option<(usize, usize)>>>);
+
+pub fn join_plan(ids: &[Vec<Option<&str>>], dead: &mut Vec<Vec<bool>>) -> JoinPlan {
+    let mut dead = std::mem::take(dead);
+    dead.resize_with(ids.len(), Vec::new);
+    for (d, u) in dead.iter_mut().zip(ids) {
+        d.resize(u.len(), false);
+    }
+    let mut into: Vec<Vec<Option<(usize, usize)>>> =
+        ids.iter().map(|u| vec![None; u.len()]).collect();
+    let mut by_id: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for (u, dead_here) in dead.iter_mut().enumerate() {
+        for (i, id) in ids[u].iter().enumerate() {
             if dead_here[i] {
                 continue;
             }
-            let Some(id) = slot.request_id.clone() else {
+            let Some(id) = *id else {
                 continue;
             };
-            if let Some(&(g, j)) = by_id.get(&id) {
+            if let Some(&(g, j)) = by_id.get(id) {
                 if g != u {
-                    let placeholder = Record::new(slot.source_kind, slot.outcome);
-                    left[g][j].absorb(std::mem::replace(slot, placeholder));
+                    into[u][i] = Some((g, j));
                     dead_here[i] = true;
                     continue;
                 }
@@ -199,7 +224,7 @@ pub fn join_units(units: &mut [Vec<Record>], dead: &mut Vec<Vec<bool>>) -> Vec<V
             by_id.insert(id, (u, i));
         }
     }
-    dead
+    (dead, into)
 }
 
 fn scanned(opts: &ScanOptions, bytes: u64) {
@@ -373,7 +398,8 @@ fn scan_part(
         end: end.map(|e| e - warm),
     };
     let before = scan_lines_in(&mut reader, &mut sink, Some(window));
-    let (scan, warnings, index) = sink.finish_part();
+    let (mut scan, warnings, index) = sink.finish_part();
+    scan.failures = settler.hold(std::mem::take(&mut scan.failures));
     Ok(Chunk {
         scan,
         index,

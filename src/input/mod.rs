@@ -17,6 +17,7 @@ mod envoy;
 pub(crate) mod fuzzing;
 mod gateways;
 mod har;
+mod held;
 mod json;
 mod lines;
 mod litellm;
@@ -35,7 +36,10 @@ use regex::Regex;
 use crate::record::{Evidence, Outcome, Record, SourceKind, Stamp};
 
 pub use api::{endpoint_of, error_body_text, ErrorBody};
-pub use chunk::{join_units, scan_file, scan_file_parts, scan_parts, single_pass_weight, Part};
+pub use chunk::{
+    join_plan, join_units, scan_file, scan_file_parts, scan_parts, single_pass_weight, Part,
+};
+pub use held::{Held, Spill};
 
 /// Takes a scan's failure records as soon as no later line can change them (see
 /// [`scan_file_parts`]): so a scan holds only the records still open, whatever the size of
@@ -44,6 +48,13 @@ pub trait Settler: Send {
     /// Final records, each with its index among the failure records the part created (the
     /// order of the input).
     fn settle(&mut self, records: Vec<(u32, Record)>);
+
+    /// The records a part still holds when it ends (those with a request id, in order; line
+    /// numbers of the part's own reader): the settler may take them, and returns what it
+    /// leaves in the part's `pending`. By default it takes none.
+    fn hold(&mut self, records: Vec<Record>) -> Vec<Record> {
+        records
+    }
 }
 
 /// A settler that keeps everything (for whole-file results).
@@ -73,6 +84,9 @@ pub struct ScanOptions {
     /// With a [`Settler`], hand final records over once this many are held (then again when
     /// the held ones double); tests set 1 to settle at every record.
     pub settle_batch: usize,
+    /// Failure records that wait for the end of the run (those with a request id) are kept
+    /// in memory up to this many, the rest in a temporary file (see `held.rs`).
+    pub held_in_memory: usize,
 }
 
 impl Default for ScanOptions {
@@ -84,6 +98,7 @@ impl Default for ScanOptions {
             warmup_bytes: 1 << 20,
             progress: None,
             settle_batch: 4096,
+            held_in_memory: 8192,
         }
     }
 }
