@@ -297,19 +297,19 @@ impl input::Settler for Settled<'_> {
 
 type Tally = BTreeMap<(&'static str, Option<String>), u64>;
 
-/// For each record of a join plan's units (see [`input::join_plan`]), the records that join
-/// it, in the order they join; unit numbers offset by `base`.
-fn joined_into(into: &[Vec<Option<(usize, usize)>>], base: usize) -> Vec<Vec<Vec<(usize, usize)>>> {
-    let mut joins: Vec<Vec<Vec<(usize, usize)>>> =
-        into.iter().map(|u| vec![Vec::new(); u.len()]).collect();
-    for (u, unit) in into.iter().enumerate() {
-        for (i, target) in unit.iter().enumerate() {
-            if let Some((g, j)) = *target {
-                joins[g][j].push((base + u, i));
-            }
-        }
+/// For each record that others join (see [`input::join_plan`]), those records in the order
+/// they join; unit numbers offset by `base`. Records that no other joins have no entry.
+type Joins = BTreeMap<(usize, usize), Vec<(usize, usize)>>;
+
+fn joined_into(plan: &[input::Join], base: usize, joins: &mut Joins) {
+    for &((u, i), (g, j)) in plan {
+        joins.entry((base + g, j)).or_default().push((base + u, i));
     }
-    joins
+}
+
+/// The records that join record `i` of unit `u`.
+fn joining(joins: &Joins, u: usize, i: usize) -> &[(usize, usize)] {
+    joins.get(&(u, i)).map_or(&[], Vec::as_slice)
 }
 
 /// Count a failure record towards the calls of its model, provider and endpoint.
@@ -508,7 +508,7 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
     // The records that wait for the cross-file join: one unit per part, in input order, with
     // the joins within their file (see `Joins`).
     let mut units: Vec<Vec<Option<input::Held>>> = Vec::new();
-    let mut file_joins: Vec<Vec<Vec<(usize, usize)>>> = Vec::new();
+    let mut file_joins = Joins::new();
     // Per unit, what to add to its records' line numbers (see `chunk::Part::delta`).
     let mut deltas: Vec<u64> = Vec::new();
     let mut lost = 0u64;
@@ -571,8 +571,10 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
             .iter()
             .map(|u| u.iter().map(input::Held::request_id).collect())
             .collect();
-        let (file_dead, into) = input::join_plan(&ids, &mut Vec::new());
-        let joins = joined_into(&into, units.len());
+        let (file_dead, plan) = input::join_plan(&ids, &mut Vec::new());
+        let base = units.len();
+        let mut joins = Joins::new();
+        joined_into(&plan, base, &mut joins);
         let file_units: Vec<Vec<Option<input::Held>>> = file_units
             .into_iter()
             .map(|u| u.into_iter().map(Some).collect())
@@ -592,8 +594,8 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
                 let Some(mut r) = peek(u, i) else {
                     continue;
                 };
-                for &(a, b) in &joins[u][i] {
-                    if let Some(other) = peek(a - units.len(), b) {
+                for &(a, b) in joining(&joins, base + u, i) {
+                    if let Some(other) = peek(a - base, b) {
                         r.absorb(other);
                     }
                 }
@@ -601,7 +603,7 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
             }
         }
         units.extend(file_units);
-        file_joins.extend(joins);
+        file_joins.append(&mut joins);
         deltas.extend(file_deltas);
         dead.extend(file_dead);
 
@@ -662,8 +664,11 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
                 .collect()
         })
         .collect();
-    let (dead, into) = input::join_plan(&ids, &mut dead);
-    let cross_joins = joined_into(&into, 0);
+    let (dead, plan) = input::join_plan(&ids, &mut dead);
+    drop(ids);
+    let mut cross_joins = Joins::new();
+    joined_into(&plan, 0, &mut cross_joins);
+    drop(plan);
     let mut take = |units: &mut Vec<Vec<Option<input::Held>>>, u: usize, i: usize| {
         let r = units[u][i].take().map(|h| spill.take(h));
         match r {
@@ -680,7 +685,7 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
     // A record with its own file's later sightings joined in.
     let mut in_file = |units: &mut Vec<Vec<Option<input::Held>>>, u: usize, i: usize| {
         let mut r = take(units, u, i)?;
-        for &(a, b) in &file_joins[u][i] {
+        for &(a, b) in joining(&file_joins, u, i) {
             if let Some(other) = take(units, a, b) {
                 r.absorb(other);
             }
@@ -698,7 +703,7 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
             let Some(mut r) = in_file(&mut units, u, i) else {
                 continue;
             };
-            for &(a, b) in &cross_joins[u][i] {
+            for &(a, b) in joining(&cross_joins, u, i) {
                 if let Some(other) = in_file(&mut units, a, b) {
                     r.absorb(other);
                 }

@@ -282,9 +282,10 @@ fn records_waiting_in_a_temporary_file_change_nothing() {
     let (mixed, _) = mixed_stream();
     let dir = common::temp_dir("held");
     std::fs::write(dir.join("mixed.log"), &mixed).unwrap();
-    // Two files that tell the same 40 attempts: the access log (long, so that its later
-    // chunks number their lines from far into the file) without the model, the JSON log
-    // with it; and the access log tells some twice (joins within the file).
+    // Two files that tell the same 40 attempts (after a third file): the access log (long,
+    // so that its later chunks number their lines from far into the file) without the
+    // model, the JSON log with it; and the access log tells some twice (joins within the
+    // file).
     let pair = dir.join("pair");
     std::fs::create_dir(&pair).unwrap();
     let (mut access, mut json) = (String::new(), String::new());
@@ -317,6 +318,12 @@ fn records_waiting_in_a_temporary_file_change_nothing() {
         ));
     }
     std::fs::write(pair.join("a-access.log"), access).unwrap();
+    // A file before them, so that their parts are not the run's first.
+    std::fs::write(
+        pair.join("0-first.log"),
+        "10.0.0.1 - - [02/Oct/2025:15:00:00 +0000] \"POST /v1/messages HTTP/1.1\" 529 97 \"-\" \"ua\" rt=1.0 req_id=req_011CFIRST0001\n",
+    )
+    .unwrap();
     std::fs::write(pair.join("b-gateway.json.log"), json).unwrap();
     // Joins fill the model: across files (held) and within the access log (again).
     let pair_path = pair.to_str().unwrap();

@@ -177,25 +177,26 @@ pub fn join_units(units: &mut [Vec<Record>], dead: &mut Vec<Vec<bool>>) -> Vec<V
         .iter()
         .map(|u| u.iter().map(|r| r.request_id.as_deref()).collect())
         .collect();
-    let (dead, into) = join_plan(&ids, dead);
-    for (u, into_here) in into.iter().enumerate() {
+    let (dead, joins) = join_plan(&ids, dead);
+    for ((u, i), (g, j)) in joins {
         // Earlier units on the left of the split, this one on the right.
         let (left, right) = units.split_at_mut(u);
-        for (slot, target) in right[0].iter_mut().zip(into_here) {
-            if let Some((g, j)) = *target {
-                let placeholder = Record::new(slot.source_kind, slot.outcome);
-                left[g][j].absorb(std::mem::replace(slot, placeholder));
-            }
-        }
+        let slot = &mut right[0][i];
+        let placeholder = Record::new(slot.source_kind, slot.outcome);
+        left[g][j].absorb(std::mem::replace(slot, placeholder));
     }
     dead
 }
 
-/// Where each record joins, by request id alone (see [`join_units`]): the dead marks, and
-/// for each record that joins an earlier one, that record (unit, index). Applying the joins
-/// in unit and index order gives what [`join_units`] gives (a record that others join never
-/// joins one itself).
-pub type JoinPlan = (Vec<Vec<bool>>, Vec<Vec<Option<(usize, usize)>>>);
+/// One join of a [`JoinPlan`]: the record (unit, index) joins the earlier record (unit,
+/// index).
+pub type Join = ((usize, usize), (usize, usize));
+
+/// Where records join, by request id alone (see [`join_units`]): the dead marks, and each
+/// record that joins an earlier one with that record, in unit and index order. Applying the
+/// joins in that order gives what [`join_units`] gives (a record that others join never
+/// joins one itself). Only joins are listed, so the plan costs memory for them alone.
+pub type JoinPlan = (Vec<Vec<bool>>, Vec<Join>);
 
 pub fn join_plan(ids: &[Vec<Option<&str>>], dead: &mut Vec<Vec<bool>>) -> JoinPlan {
     let mut dead = std::mem::take(dead);
@@ -203,8 +204,7 @@ pub fn join_plan(ids: &[Vec<Option<&str>>], dead: &mut Vec<Vec<bool>>) -> JoinPl
     for (d, u) in dead.iter_mut().zip(ids) {
         d.resize(u.len(), false);
     }
-    let mut into: Vec<Vec<Option<(usize, usize)>>> =
-        ids.iter().map(|u| vec![None; u.len()]).collect();
+    let mut joins = Vec::new();
     let mut by_id: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for (u, dead_here) in dead.iter_mut().enumerate() {
         for (i, id) in ids[u].iter().enumerate() {
@@ -216,7 +216,7 @@ pub fn join_plan(ids: &[Vec<Option<&str>>], dead: &mut Vec<Vec<bool>>) -> JoinPl
             };
             if let Some(&(g, j)) = by_id.get(id) {
                 if g != u {
-                    into[u][i] = Some((g, j));
+                    joins.push(((u, i), (g, j)));
                     dead_here[i] = true;
                     continue;
                 }
@@ -224,7 +224,7 @@ pub fn join_plan(ids: &[Vec<Option<&str>>], dead: &mut Vec<Vec<bool>>) -> JoinPl
             by_id.insert(id, (u, i));
         }
     }
-    (dead, into)
+    (dead, joins)
 }
 
 fn scanned(opts: &ScanOptions, bytes: u64) {

@@ -37,7 +37,7 @@ use crate::record::{Evidence, Outcome, Record, SourceKind, Stamp};
 
 pub use api::{endpoint_of, error_body_text, ErrorBody};
 pub use chunk::{
-    join_plan, join_units, scan_file, scan_file_parts, scan_parts, single_pass_weight, Part,
+    join_plan, join_units, scan_file, scan_file_parts, scan_parts, single_pass_weight, Join, Part,
 };
 pub use held::{Held, Spill};
 
