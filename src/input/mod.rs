@@ -653,16 +653,22 @@ impl<'a> Sink<'a> {
         let mut copy = self.scan.failures[i].clone();
         let evidence = self.evidence[i] | bit(record.evidence);
         copy.absorb(record);
-        let j = self.scan.failures.len();
-        if let Some(id) = &copy.request_id {
-            self.by_request_id.insert(id.clone(), j);
+        self.add_failure(copy, evidence, here);
+    }
+
+    /// Hold `record` as a new failure of the line being read (`evidence`: the kinds of line
+    /// it holds), the one the next lines may join.
+    fn add_failure(&mut self, record: Record, evidence: u32, here: u64) {
+        let i = self.scan.failures.len();
+        if let Some(id) = &record.request_id {
+            self.by_request_id.insert(id.clone(), i);
         }
         self.evidence.push(evidence);
-        self.owned.push(true);
+        self.owned.push(self.owned_now);
         self.index.push(self.created);
         self.created = self.created.saturating_add(1);
-        self.scan.failures.push(copy);
-        self.last = Some(Last::Failure(j, here));
+        self.scan.failures.push(record);
+        self.last = Some(Last::Failure(i, here));
         if self.settler.is_some() && self.scan.failures.len() >= self.settle_at {
             self.settle(false);
         }
@@ -699,19 +705,8 @@ impl<'a> Sink<'a> {
         // A success line right before (same attempt told as "200" by an outer logger) does
         // not make this a success; it simply ends the pending success.
         self.commit_success();
-        let i = self.scan.failures.len();
-        if let Some(id) = &record.request_id {
-            self.by_request_id.insert(id.clone(), i);
-        }
-        self.evidence.push(bit(record.evidence));
-        self.owned.push(self.owned_now);
-        self.index.push(self.created);
-        self.created = self.created.saturating_add(1);
-        self.scan.failures.push(record);
-        self.last = Some(Last::Failure(i, here));
-        if self.settler.is_some() && self.scan.failures.len() >= self.settle_at {
-            self.settle(false);
-        }
+        let evidence = bit(record.evidence);
+        self.add_failure(record, evidence, here);
     }
 
     fn push_success(&mut self, record: Record, here: u64) {
