@@ -298,9 +298,10 @@ impl input::Settler for Settled<'_> {
 type Tally = BTreeMap<(&'static str, Option<String>), u64>;
 
 /// For each record that others join (see [`input::join_plan`]), those records in the order
-/// they join; unit numbers offset by `base`. Records that no other joins have no entry.
+/// they join, as (unit, index). Records that no other joins have no entry.
 type Joins = BTreeMap<(usize, usize), Vec<(usize, usize)>>;
 
+/// Add a join plan's joins to `joins`, its unit numbers offset by `base`.
 fn joined_into(plan: &[input::Join], base: usize, joins: &mut Joins) {
     for &((u, i), (g, j)) in plan {
         joins.entry((base + g, j)).or_default().push((base + u, i));
