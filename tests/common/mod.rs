@@ -64,3 +64,27 @@ pub fn temp_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&d).expect("temp dir");
     d
 }
+
+/// Scan `path` with `rest` and `option` set to `reference`, then to each of `values`, and
+/// assert the report and the events are the same every time (for hidden options that must
+/// change nothing). Returns the events.
+pub fn same_output_for(
+    path: &str,
+    rest: &[&str],
+    option: &str,
+    reference: &str,
+    values: &[&str],
+) -> Vec<serde_json::Value> {
+    let scan = |value: &str| {
+        let mut args = vec![path, option, value];
+        args.extend_from_slice(rest);
+        (report(&args), events(&args), format!("{args:?}"))
+    };
+    let (want_report, want_events, _) = scan(reference);
+    for value in values {
+        let (got_report, got_events, args) = scan(value);
+        assert_eq!(got_report, want_report, "report {args}");
+        assert_eq!(got_events, want_events, "events {args}");
+    }
+    want_events
+}
