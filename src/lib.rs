@@ -514,6 +514,9 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
     let mut deltas: Vec<u64> = Vec::new();
     let mut lost = 0u64;
     let mut unit_of: Vec<(u32, u32, Vec<u32>)> = Vec::new();
+    // Per unit: whether its file has failure rates (its waiting records are tallied).
+    let mut rated_units: Vec<bool> = Vec::new();
+    let mut held_tally = Tally::new();
     let mut dead: Vec<Vec<bool>> = Vec::new();
     for (k, (s, parts)) in scans.into_iter().enumerate() {
         let file = u32::try_from(k).unwrap_or(u32::MAX);
@@ -580,35 +583,16 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
             .into_iter()
             .map(|u| u.into_iter().map(Some).collect())
             .collect();
-        for (u, dead_here) in file_dead.iter().enumerate() {
-            for (i, d) in dead_here.iter().enumerate() {
-                if *d {
-                    records -= 1;
-                    continue;
-                }
-                // What the record says once the file's later sightings filled its gaps.
-                let peek = |u: usize, i: usize| {
-                    let mut r = spill.peek(file_units[u][i].as_ref()?).ok()?;
-                    r.line = r.line.map(|l| l + file_deltas[u]);
-                    Some(r)
-                };
-                let Some(mut r) = peek(u, i) else {
-                    continue;
-                };
-                for &(a, b) in joining(&joins, base + u, i) {
-                    if let Some(other) = peek(a - base, b) {
-                        r.absorb(other);
-                    }
-                }
-                tally(&mut file_tally, &r);
-            }
-        }
+        // Sightings joined into an earlier one of the file are not failures of their own.
+        records -= file_dead.iter().flatten().filter(|d| **d).count() as u64;
         units.extend(file_units);
         file_joins.append(&mut joins);
         deltas.extend(file_deltas);
         dead.extend(file_dead);
 
         let successes: u64 = s.successes.values().sum();
+        // The file's waiting records count towards the calls at the end, once joined.
+        rated_units.resize(units.len(), successes > 0);
         summary.successes += successes;
         files.push(report::FileLines {
             file: s.file.clone(),
@@ -683,13 +667,17 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
             }
         }
     };
-    // A record with its own file's later sightings joined in.
+    // A record with its own file's later sightings joined in: what the file alone tells,
+    // which is what its failure-rate tally counts.
     let mut in_file = |units: &mut Vec<Vec<Option<input::Held>>>, u: usize, i: usize| {
         let mut r = take(units, u, i)?;
         for &(a, b) in joining(&file_joins, u, i) {
             if let Some(other) = take(units, a, b) {
                 r.absorb(other);
             }
+        }
+        if rated_units[u] {
+            tally(&mut held_tally, &r);
         }
         Some(r)
     };
@@ -715,6 +703,9 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
                 events_late.push((order, f));
             }
         }
+    }
+    for ((d, v), n) in held_tally {
+        *calls.calls.entry((d.to_string(), v)).or_default() += n;
     }
     if lost > 0 {
         warn(
