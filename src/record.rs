@@ -26,10 +26,13 @@ pub enum SourceKind {
     Envoy,
     CloudflareAig,
     Har,
+    /// An access line of a proxy, load balancer or server whose layout no precise parser
+    /// knows (read by the format-agnostic layer).
+    AccessLog,
 }
 
 impl SourceKind {
-    pub const ALL: [SourceKind; 14] = [
+    pub const ALL: [SourceKind; 15] = [
         SourceKind::SdkPython,
         SourceKind::SdkTypescript,
         SourceKind::SdkGo,
@@ -44,6 +47,7 @@ impl SourceKind {
         SourceKind::Envoy,
         SourceKind::CloudflareAig,
         SourceKind::Har,
+        SourceKind::AccessLog,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -62,6 +66,7 @@ impl SourceKind {
             SourceKind::Envoy => "envoy",
             SourceKind::CloudflareAig => "cloudflare_aig",
             SourceKind::Har => "har",
+            SourceKind::AccessLog => "access_log",
         }
     }
 

@@ -38,7 +38,7 @@ pub(crate) fn parsers() -> Vec<Box<dyn LineParser>> {
 
 /// Bedrock's exception names (HTTP and event-stream spellings): the status they stand for
 /// and their meaning.
-fn bedrock_code(code: &str) -> Option<(Option<u16>, &'static str)> {
+pub(crate) fn bedrock_code(code: &str) -> Option<(Option<u16>, &'static str)> {
     let mut chars = code.chars();
     let first = chars.next()?;
     let upper: String = first.to_ascii_uppercase().to_string() + chars.as_str();
@@ -1102,7 +1102,8 @@ mod tests {
             .iter()
             .all(|f| f.source_kind == SourceKind::Bedrock));
         let first = &s.failures[0];
-        assert_eq!(first.line, Some(4));
+        // At the exception line, not the traceback's header.
+        assert_eq!(first.line, Some(11));
         assert_eq!(
             first.model.as_deref(),
             Some("anthropic.claude-3-5-sonnet-20241022-v2:0")
@@ -1177,7 +1178,7 @@ mod tests {
             .endpoint
             .as_deref()
             .is_some_and(|e| e.ends_with(":rawPredict")));
-        assert_eq!(s.failures[1].line, Some(6));
+        assert_eq!(s.failures[1].line, Some(11));
         assert_eq!(
             s.failures[3].model.as_deref(),
             Some("claude-opus-4-1@20250805")

@@ -12,14 +12,14 @@ pub use super::sse::StreamSummary;
 pub enum DocumentKind {
     Har,
     Array,
-    CloudflareResponse,
+    Wrapped,
 }
 
 impl DocumentKind {
     pub const ALL: [DocumentKind; 3] = [
         DocumentKind::Har,
         DocumentKind::Array,
-        DocumentKind::CloudflareResponse,
+        DocumentKind::Wrapped,
     ];
 }
 
@@ -33,7 +33,7 @@ pub fn document(
     let kind = match kind {
         DocumentKind::Har => json::Document::Har,
         DocumentKind::Array => json::Document::Array,
-        DocumentKind::CloudflareResponse => json::Document::CloudflareResponse,
+        DocumentKind::Wrapped => json::Document::Wrapped,
     };
     json::document(reader, kind, &mut sink);
     sink.finish()

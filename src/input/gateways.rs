@@ -55,13 +55,16 @@ const NEAR: u64 = 40;
 const MAX_OPEN_REQUESTS: usize = 4096;
 
 /// The strings a gateway line holds (index = the branch taken).
-pub(crate) const GATEWAY_PATTERNS: [&str; 6] = [
+pub(crate) const GATEWAY_PATTERNS: [&str; 8] = [
     "[GIN] ",
     "] 20",
     "pstream error",
     "upstream_error",
     "Upstream ",
     SATURATED,
+    // sub2api's account states (`Account 7 rate limited until 2025-...`).
+    " until 20",
+    "disabled due to",
 ];
 
 /// A Gin access line's time and the columns after it
@@ -98,6 +101,13 @@ static SUB2API: LazyLock<Regex> = LazyLock::new(|| {
         r"|received upstream error (?P<s5>\d{3})",
         r")"
     ))
+});
+/// sub2api's words about an account right before the attempt line that names its status: the
+/// failure's detail, and its line.
+static ACCOUNT_STATE: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)\baccount (\d+)(?:\([^)]*\))?:? ((?:rate limited|overloaded) until .*|disabled due to .*)$",
+    )
 });
 static EXHAUSTED: LazyLock<Regex> = LazyLock::new(|| {
     regex(
@@ -138,6 +148,8 @@ pub(crate) struct GatewayParser {
     recent: Option<(u64, Option<u16>)>,
     /// sub2api: the last retry number per account.
     retries: HashMap<u64, u32>,
+    /// sub2api: the account whose state a line just told, the line and the words.
+    account_state: Option<(u64, u64, String)>,
 }
 
 /// Read an upstream body into a record; returns whether it was the Anthropic envelope.
@@ -207,7 +219,11 @@ impl GatewayParser {
         match self.recent {
             Some((at, s))
                 if lineno.saturating_sub(at) <= NEAR
-                    && (s == status || s.is_none() || status.is_none()) =>
+                    && (s == status
+                        || s.is_none()
+                        || status.is_none()
+                        // A relay may pass a server error on as another server error.
+                        || s.zip(status).is_some_and(|(a, b)| a >= 500 && b >= 500)) =>
             {
                 self.recent = None;
                 true
@@ -309,7 +325,9 @@ impl GatewayParser {
             };
         };
         let failed = status >= 400;
-        if failed && (attempts > 0 || (request.is_none() && self.repeats_recent(lineno, None))) {
+        if failed
+            && (attempts > 0 || (request.is_none() && self.repeats_recent(lineno, Some(status))))
+        {
             // The client's answer is its last upstream attempt's failure, already told.
             return Claim::Relevant;
         }
@@ -475,15 +493,30 @@ impl GatewayParser {
             return Claim::Relevant;
         }
         let Some(c) = SUB2API.captures(line) else {
+            if let Some(c) = ACCOUNT_STATE.captures(line) {
+                if let Ok(account) = c[1].parse() {
+                    self.account_state = Some((account, lineno, c[2].to_string()));
+                    return Claim::Relevant;
+                }
+            }
             return Claim::NotMine;
         };
         self.flavor.get_or_insert("sub2api");
         let account: u64 = c["account"].parse().unwrap_or(0);
+        // The account's state told on the line before: the failure starts there.
+        let told = self
+            .account_state
+            .take()
+            .filter(|(a, at, _)| *a == account && lineno.saturating_sub(*at) <= 2);
         let status = ["s1", "s2", "s3", "s4", "s5"]
             .iter()
             .find_map(|n| c.name(n))
             .and_then(|m| m.as_str().parse::<u16>().ok());
         let mut r = self.record(lineno, stamp);
+        if let Some((_, at, words)) = told {
+            r.line = Some(at);
+            r.message = Some(words);
+        }
         r.http_status = status;
         r.provider = Some(
             if line.contains("[Bedrock]") {
@@ -582,10 +615,12 @@ impl GatewayParser {
                 }
                 claim => claim,
             },
-            _ if line.contains("pstream error") => match self.sub2api(line, lineno, sink) {
-                Claim::NotMine => self.client_body(line, lineno, sink),
-                claim => claim,
-            },
+            _ if line.contains("pstream error") || ACCOUNT_STATE.is_match(line) => {
+                match self.sub2api(line, lineno, sink) {
+                    Claim::NotMine => self.client_body(line, lineno, sink),
+                    claim => claim,
+                }
+            }
             _ => self.client_body(line, lineno, sink),
         }
     }

@@ -20,7 +20,7 @@ use crate::time;
 pub(crate) enum Document {
     Har,
     Array,
-    CloudflareResponse,
+    Wrapped,
 }
 
 /// Where a JSON object sits: a line of a JSON-lines file or an element of an array document.
@@ -48,13 +48,13 @@ pub(crate) fn document(reader: &mut dyn BufRead, kind: Document, sink: &mut Sink
             state: &mut state,
             har: false,
         }),
-        Document::CloudflareResponse => (&mut de).deserialize_map(ResultRoot(&mut state)),
+        Document::Wrapped => (&mut de).deserialize_map(ResultRoot(&mut state)),
     }
     .and_then(|()| de.end());
     if let Err(e) = result {
         let what = match kind {
             Document::Har => "malformed HAR",
-            Document::Array | Document::CloudflareResponse => "malformed JSON document",
+            Document::Array | Document::Wrapped => "malformed JSON document",
         };
         let reason = if e.is_eof() {
             format!("{what}: cut off at line {} column {}", e.line(), e.column())
@@ -66,6 +66,11 @@ pub(crate) fn document(reader: &mut dyn BufRead, kind: Document, sink: &mut Sink
         state.sink.scan.lines.unparseable(what);
     }
 }
+
+/// The members that hold the records of a wrapped document: an API response's `result`
+/// (Cloudflare), CloudTrail's `Records` (S3 delivery), `Events` (`lookup-events`) and
+/// `QueryResultRows` (CloudTrail Lake).
+pub(crate) const WRAPPED_ARRAYS: [&str; 4] = ["result", "Records", "Events", "QueryResultRows"];
 
 struct Walk<'s, 'o> {
     sink: &'s mut Sink<'o>,
@@ -127,11 +132,11 @@ impl<'de> Visitor<'de> for HarLog<'_, '_, '_> {
 impl<'de> Visitor<'de> for ResultRoot<'_, '_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an API response with a `result` array")
+        f.write_str("an object with an array of records")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<String>()? {
-            if key == "result" {
+            if WRAPPED_ARRAYS.contains(&key.as_str()) {
                 map.next_value_seed(Elements {
                     state: &mut *self.0,
                     har: false,
@@ -466,7 +471,7 @@ fn num_field(v: &Value, keys: &[&str]) -> Option<f64> {
 /// Recognise one JSON object by its keys and read it.
 pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
     let Some(map) = v.as_object() else {
-        return Claim::NotMine;
+        return super::agnostic::object(v, at, sink);
     };
     let nginx_shaped = || {
         map.contains_key("status")
@@ -510,7 +515,7 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
     if nginx_shaped() {
         return nginx_json(v, at, sink);
     }
-    Claim::NotMine
+    super::agnostic::object(v, at, sink)
 }
 
 /// A key named as nginx names its variables in `log_format ... escape=json`. Asked for

@@ -8,6 +8,7 @@
 //! unparseable; nothing here panics on input; memory is bounded by the longest kept line and
 //! the failures found, not by the size of the input.
 
+mod agnostic;
 mod api;
 mod chunk;
 mod claude_code;
@@ -918,9 +919,7 @@ fn read_into(reader: &mut dyn BufRead, sink: &mut Sink) {
         Ok(Shape::Empty) => {}
         Ok(Shape::Har) => json::document(reader, json::Document::Har, sink),
         Ok(Shape::JsonArray) => json::document(reader, json::Document::Array, sink),
-        Ok(Shape::CloudflareResponse) => {
-            json::document(reader, json::Document::CloudflareResponse, sink)
-        }
+        Ok(Shape::Wrapped) => json::document(reader, json::Document::Wrapped, sink),
         Ok(Shape::Lines) => scan_lines(reader, sink),
     }
 }
@@ -941,7 +940,7 @@ enum Shape {
     Binary,
     Har,
     JsonArray,
-    CloudflareResponse,
+    Wrapped,
     Lines,
 }
 
@@ -984,7 +983,19 @@ fn sniff(reader: &mut dyn BufRead) -> std::io::Result<Shape> {
             return Ok(Shape::Har);
         }
         if CF.is_match(trimmed) && trimmed.contains("\"success\"") {
-            return Ok(Shape::CloudflareResponse);
+            return Ok(Shape::Wrapped);
+        }
+        static RECORDS: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+            Regex::new(r#"(?s)^\{.{0,2000}?"(?:Records|Events|QueryResultRows)"\s*:\s*\["#)
+                .expect("static regex")
+        });
+        // One object that is the whole file (not JSON lines), holding an array of records.
+        if RECORDS.is_match(trimmed) {
+            let first = trimmed.lines().next().unwrap_or("");
+            let pretty = serde_json::from_str::<serde_json::Value>(first).is_err();
+            if pretty || trimmed.lines().nth(1).is_none_or(|l| l.trim().is_empty()) {
+                return Ok(Shape::Wrapped);
+            }
         }
     }
     Ok(Shape::Lines)
@@ -1002,6 +1013,8 @@ fn line_parsers() -> Vec<Box<dyn LineParser>> {
     parsers.extend(sdks::parsers());
     parsers.extend(claude_code::parsers());
     parsers.extend(gateways::parsers());
+    // Last, and outside the sticky rotation (see `dispatch`): the format-agnostic layer.
+    parsers.push(Box::<agnostic::Agnostic>::default());
     parsers
 }
 
@@ -1191,8 +1204,9 @@ fn dispatch(
             }
         }
     }
-    // The parser that claimed the previous line goes first: files are mostly one format.
-    let n = parsers.len();
+    // The parser that claimed the previous line goes first: files are mostly one format. The
+    // last parser, the format-agnostic layer, only sees what all the others passed on.
+    let n = parsers.len() - 1;
     for k in 0..n {
         let i = (*sticky + k) % n;
         let claim = parsers[i].feed(text, lineno, sink);
@@ -1201,7 +1215,7 @@ fn dispatch(
             return claim;
         }
     }
-    Claim::NotMine
+    parsers[n].feed(text, lineno, sink)
 }
 
 /// Parse a pasted excerpt (for `explain` and the catalog's text examples): the records it
@@ -1293,7 +1307,7 @@ mod tests {
         assert_eq!(shape(""), Shape::Empty);
         assert_eq!(
             shape("{\n  \"result\": [\n {\"id\": 1}], \"success\": true}"),
-            Shape::CloudflareResponse
+            Shape::Wrapped
         );
     }
 
@@ -1321,10 +1335,12 @@ mod tests {
             s.failures[1].error_type.as_deref(),
             Some("connection_error")
         );
-        // The traceback's own lines tell no time: the envelope's is taken.
+        // The failure sits at its exception line, whose own text tells no time: the
+        // envelope's is taken.
+        assert_eq!(s.failures[1].line, Some(5));
         assert_eq!(
             s.failures[1].stamp,
-            crate::time::iso("2025-10-02T16:20:12.5Z")
+            crate::time::iso("2025-10-02T16:20:12.6Z")
         );
     }
 }

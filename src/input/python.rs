@@ -678,6 +678,8 @@ struct Traceback {
     prefix_shape: Vec<u8>,
     state: TbState,
     exceptions: Vec<String>,
+    /// The line each exception starts on: a failure sits where its error text is.
+    exception_lines: Vec<u64>,
     lines: u64,
     relevant_lines: u64,
     bytes: usize,
@@ -716,6 +718,7 @@ impl Traceback {
             },
             state: TbState::Frames,
             exceptions: Vec::new(),
+            exception_lines: Vec::new(),
             lines: 1,
             relevant_lines: 1,
             bytes: line.len(),
@@ -816,10 +819,15 @@ impl Traceback {
     }
 
     fn exception(&mut self, line: &str) {
+        let lineno = self.start + self.lines;
         if self.exceptions.len() < 16 {
             self.exceptions.push(line.to_string());
+            self.exception_lines.push(lineno);
         } else if let Some(last) = self.exceptions.last_mut() {
             *last = line.to_string();
+            if let Some(at) = self.exception_lines.last_mut() {
+                *at = lineno;
+            }
         }
     }
 
@@ -852,7 +860,7 @@ impl Traceback {
                     r.message = Some(format!("{base} ({cause})").trim().to_string());
                 }
             }
-            r.line = Some(self.start);
+            r.line = Some(self.exception_lines.get(i).copied().unwrap_or(self.start));
             r.stamp = self.stamp;
             r.evidence = Evidence::Exception;
             return Some(r);
@@ -1885,7 +1893,8 @@ anthropic.APIConnectionError: Connection error.
             f.message.as_deref(),
             Some("Connection error. (httpx.ConnectError: [Errno 111] Connection refused)")
         );
-        assert_eq!(f.line, Some(2));
+        // The failure sits at the exception that says what went wrong.
+        assert_eq!(f.line, Some(19));
         assert!(f.stamp.is_some());
         assert_eq!(s.lines.read, 20);
         assert_eq!(s.lines.relevant + s.lines.noise, 20);
@@ -2166,7 +2175,7 @@ anthropic.RateLimitError: Error code: 429 - {'type': 'error', 'error': {'type': 
             s.failures[10].model.as_deref(),
             Some("claude-3-5-sonnet-v2@20241022")
         );
-        assert_eq!(s.failures[17].line, Some(30));
+        assert_eq!(s.failures[17].line, Some(40));
         assert_eq!(s.lines.unparseable, 0);
     }
 
