@@ -29,10 +29,13 @@ pub enum SourceKind {
     /// An access line of a proxy, load balancer or server whose layout no precise parser
     /// knows (read by the format-agnostic layer).
     AccessLog,
+    /// Error text in a log whose layout no precise parser knows: a status phrase, an error
+    /// envelope, a message the catalog knows (read by the format-agnostic layer).
+    ErrorText,
 }
 
 impl SourceKind {
-    pub const ALL: [SourceKind; 15] = [
+    pub const ALL: [SourceKind; 16] = [
         SourceKind::SdkPython,
         SourceKind::SdkTypescript,
         SourceKind::SdkGo,
@@ -48,6 +51,7 @@ impl SourceKind {
         SourceKind::CloudflareAig,
         SourceKind::Har,
         SourceKind::AccessLog,
+        SourceKind::ErrorText,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +71,7 @@ impl SourceKind {
             SourceKind::CloudflareAig => "cloudflare_aig",
             SourceKind::Har => "har",
             SourceKind::AccessLog => "access_log",
+            SourceKind::ErrorText => "error_text",
         }
     }
 

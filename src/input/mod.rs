@@ -230,6 +230,9 @@ pub(crate) struct Sink<'a> {
     /// The last line that showed a call to another vendor's API (OpenAI...): lines near it
     /// that name no URL are not Claude's unless their context says so.
     pub other_provider_line: Option<u64>,
+    /// The last line that told a Claude API call (any record pushed): error text near it
+    /// without a context of its own is about Claude.
+    pub claude_line: Option<u64>,
     /// Where final failure records go as the scan moves on (none: all are kept).
     settler: Option<&'a mut dyn Settler>,
     /// Per failure: its index among the failures this sink created.
@@ -284,6 +287,9 @@ enum Last {
 
 /// How far apart (in lines) two lines of one attempt may be.
 const JOIN_DISTANCE: u64 = 40;
+/// How far after error text that only the format-agnostic layer read a precise record of the
+/// same attempt may come (the body printed after a log line).
+const AGNOSTIC_JOIN: u64 = 6;
 
 fn bit(e: Evidence) -> u32 {
     1 << (e as u32)
@@ -310,6 +316,7 @@ impl<'a> Sink<'a> {
             warnings: Vec::new(),
             line_stamps: envelope::LineStamps::default(),
             other_provider_line: None,
+            claude_line: None,
             settler: None,
             index: Vec::new(),
             created: 0,
@@ -517,6 +524,9 @@ impl<'a> Sink<'a> {
             self.extend_span(record.stamp);
         }
         let here = record.line.or(record.entry).unwrap_or(0);
+        if record.line.is_some() {
+            self.claude_line = Some(here);
+        }
         // Lines that only add a request id attach to the record just before them.
         if record.evidence == Evidence::RequestId {
             match self.last {
@@ -693,6 +703,37 @@ impl<'a> Sink<'a> {
             return;
         }
         if let Some(Last::Failure(i, at)) = self.last {
+            let prev = &self.scan.failures[i];
+            if prev.source_kind == SourceKind::ErrorText
+                && record.source_kind != SourceKind::ErrorText
+                // A transport line begins an attempt of its own.
+                && record.evidence != Evidence::Transport
+                && here.saturating_sub(at) <= AGNOSTIC_JOIN
+                && same_attempt(prev, &record)
+            {
+                // A precise reading of the attempt whose first line only the format-agnostic
+                // layer read: the precise fields win, the failure starts at that first line.
+                let mut record = record;
+                let evidence = bit(record.evidence);
+                let first = std::mem::replace(
+                    &mut self.scan.failures[i],
+                    Record::new(SourceKind::ErrorText, Outcome::Failure),
+                );
+                let line = first.line;
+                let message = record.message.take();
+                record.absorb(first);
+                if message.is_some() {
+                    record.message = message;
+                }
+                record.line = line;
+                if let Some(id) = &record.request_id {
+                    self.by_request_id.entry(id.clone()).or_insert(i);
+                }
+                self.scan.failures[i] = record;
+                self.evidence[i] = evidence;
+                self.last = Some(Last::Failure(i, here));
+                return;
+            }
             if here.saturating_sub(at) <= JOIN_DISTANCE
                 && record.evidence != Evidence::Whole
                 && self.evidence[i] & bit(record.evidence) == 0

@@ -38,7 +38,7 @@ enum Kind {
     Other,
 }
 
-const WORDS: [(&str, Kind); 42] = [
+const WORDS: [(&str, Kind); 43] = [
     ("api.anthropic.com", Kind::Route),
     ("/v1/messages", Kind::Route),
     ("/v1/complete", Kind::Route),
@@ -55,6 +55,7 @@ const WORDS: [(&str, Kind); 42] = [
     ("overloaded_error", Kind::Claude),
     ("x-api-key", Kind::Claude),
     ("anthropic-version", Kind::Claude),
+    ("openai", Kind::Other),
     ("openai.com", Kind::Other),
     ("openai.azure", Kind::Other),
     ("openaiexception", Kind::Other),

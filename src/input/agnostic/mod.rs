@@ -9,23 +9,60 @@
 mod access;
 mod audit;
 mod context;
+mod text;
 
 use serde_json::Value;
 
 use super::json::Position;
 use super::{Claim, LineParser, Sink};
+use crate::record::{Evidence, Outcome, Record, SourceKind};
+use context::Context;
 
 pub(crate) use context::context;
 
+/// How far back a Claude call or Claude words make error text without a context of its own
+/// about Claude.
+const CONTEXT_LINES: u64 = 400;
+/// Error text this close after a failure with an agreeing status is more of that failure.
+const DETAIL_LINES: u64 = 6;
+/// The same for a continuation line (indented, or a `key:` of a dumped error object): dumps of
+/// one error run longer.
+const DUMP_LINES: u64 = 25;
+
 /// The agnostic line reader: the last parser a line is offered to.
 #[derive(Default)]
-pub(crate) struct Agnostic;
+pub(crate) struct Agnostic {
+    /// The last line with Claude words (a model id, a host, an Anthropic error type).
+    claude_words: Option<u64>,
+    /// The last line with another vendor's words.
+    other_words: Option<u64>,
+    /// Error text read before any Claude context: it is a failure if Claude's words follow
+    /// within a dump's length and nothing else told the attempt meanwhile.
+    pending: Option<Record>,
+}
 
 impl LineParser for Agnostic {
     fn feed(&mut self, line: &str, lineno: u64, sink: &mut Sink) -> Claim {
         let ctx = context(line);
+        if ctx.other {
+            self.other_words = Some(lineno);
+        }
+        if ctx.claude || ctx.claude_route {
+            self.claude_words = Some(lineno);
+        }
+        if let Some(p) = self.pending.take() {
+            let at = p.line.unwrap_or(0);
+            let told_since = sink.claude_line.is_some_and(|l| l >= at);
+            if lineno.saturating_sub(at) <= DUMP_LINES && !told_since && !ctx.other {
+                if ctx.is_claude() {
+                    sink.push(p);
+                } else {
+                    self.pending = Some(p);
+                }
+            }
+        }
         if !(ctx.claude || ctx.claude_route) {
-            return Claim::NotMine;
+            return self.error_text(line, lineno, ctx, sink);
         }
         // A JSON object after a prefix (a collector's time stamp, a pod name).
         if let Some(open) = line.find('{') {
@@ -42,7 +79,85 @@ impl LineParser for Agnostic {
         if let Some(seen) = access::read_text(line) {
             return push_access(&seen, line, Position::Line(lineno), sink);
         }
-        Claim::NotMine
+        self.error_text(line, lineno, ctx, sink)
+    }
+}
+
+impl Agnostic {
+    /// Error text on a line no parser claimed, in a Claude context: the line's own, or a
+    /// Claude call or Claude words shortly before (and no other vendor's since).
+    fn error_text(&mut self, line: &str, lineno: u64, ctx: Context, sink: &mut Sink) -> Claim {
+        if ctx.other && !ctx.claude_route {
+            return Claim::NotMine;
+        }
+        let mut unconfirmed = false;
+        if !ctx.is_claude() {
+            let near =
+                |at: Option<u64>| at.is_some_and(|a| lineno.saturating_sub(a) <= CONTEXT_LINES);
+            let claude_at = self.claude_words.max(sink.claude_line);
+            let other_at = self.other_words.max(sink.other_provider_line);
+            if other_at > claude_at && near(other_at) {
+                return Claim::NotMine;
+            }
+            unconfirmed = !near(claude_at);
+        }
+        let Some(said) = text::read(line) else {
+            return Claim::NotMine;
+        };
+        // An access line is a call or not by its request, never by its words.
+        if let Some(seen) = access::read_text(line) {
+            return push_access(&seen, line, Position::Line(lineno), sink);
+        }
+        // A detail of the failure just told (its body, its status on the next line).
+        let within = if continues(line) {
+            DUMP_LINES
+        } else {
+            DETAIL_LINES
+        };
+        if let Some(f) = sink.recent_failure(lineno, within) {
+            let agrees = match (f.effective_status(), said.status) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            };
+            if agrees {
+                return Claim::Relevant;
+            }
+        }
+        let mut r = Record::new(SourceKind::ErrorText, Outcome::Failure);
+        r.line = Some(lineno);
+        r.evidence = Evidence::Whole;
+        r.http_status = said.status;
+        r.error_type = said.error_type.map(str::to_string);
+        r.provider_code = said.code;
+        r.message = said.message;
+        r.model = said.model;
+        r.request_id = said.request_id;
+        r.stamp = access::stamp_anywhere(line);
+        if unconfirmed {
+            // No Claude context yet: wait for one (a URL or model in the dump below).
+            if self.pending.is_none() {
+                r.provider = Some("anthropic".into());
+                self.pending = Some(r);
+            }
+            return Claim::NotMine;
+        }
+        let lower = line.to_ascii_lowercase();
+        r.provider = Some(
+            if lower.contains("bedrock")
+                || r.model
+                    .as_deref()
+                    .is_some_and(|m| m.contains("anthropic.claude"))
+            {
+                "bedrock"
+            } else if lower.contains("vertex") || lower.contains("aiplatform") {
+                "vertex"
+            } else {
+                "anthropic"
+            }
+            .into(),
+        );
+        sink.push(r);
+        Claim::Relevant
     }
 }
 
@@ -60,6 +175,35 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
         return push_access(&seen, &text, at, sink);
     }
     Claim::NotMine
+}
+
+/// A line that continues a dumped error rather than telling one: indented, a bracket or quote
+/// first, or a `key:` field of an object.
+fn continues(line: &str) -> bool {
+    let t = line.trim_start();
+    // An exception's own headline, however indented (`    APICallError [AI_APICallError]: ...`).
+    let word: &str = t.split([' ', ':', '[']).next().unwrap_or("");
+    if word.ends_with("Error") || word.ends_with("Exception") {
+        return false;
+    }
+    if line
+        .as_bytes()
+        .first()
+        .is_some_and(|c| c.is_ascii_whitespace())
+    {
+        return true;
+    }
+    if t.starts_with(['}', ']', '"', '\'', ')']) {
+        return true;
+    }
+    // `statusCode: 529,` / `message: '...'`: a key of a printed object.
+    let key: String = t
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    !key.is_empty()
+        && t[key.len()..].starts_with(": ")
+        && key.chars().next().is_some_and(|c| c.is_ascii_lowercase())
 }
 
 fn push_access(seen: &access::Seen, whole: &str, at: Position, sink: &mut Sink) -> Claim {

@@ -1,0 +1,407 @@
+//! Error text anywhere in a line, whatever printed it: a status phrase a client prints
+//! (`API Error: 529`, `Error code: 429`, `status code 404`, `HTTP 500`, `"statusCode": 429`,
+//! `StatusCode:404`, `[429]`), an error type in any encoding (JSON, escaped JSON, Python and Go
+//! reprs, `type=...`), a cloud's exception or status word (`ThrottlingException`,
+//! `RESOURCE_EXHAUSTED`), an SDK's exception class (`RateLimitError`), or a message the catalog
+//! knows (`prompt is too long`, `Overloaded`, `credit balance is too low`...).
+//!
+//! What a line says is read here; whether it is about a Claude call is the caller's question
+//! (see [`super::context`]).
+
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::Regex;
+
+use super::super::api::google_status_error_type;
+use super::super::clouds::bedrock_code;
+
+/// What an error line says.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Said {
+    pub status: Option<u16>,
+    pub error_type: Option<&'static str>,
+    /// A cloud's or SDK's own code (`ThrottlingException`, `RESOURCE_EXHAUSTED`).
+    pub code: Option<String>,
+    pub message: Option<String>,
+    pub model: Option<String>,
+    pub request_id: Option<String>,
+    /// The line names no status, type or code: only a message the catalog knows.
+    pub phrase_only: bool,
+}
+
+/// Words without which a line holds no error text (one case-blind pass).
+const TRIGGERS: [&str; 22] = [
+    "error",
+    "exception",
+    "fail",
+    "overloaded",
+    "exceeded",
+    "too many",
+    "too long",
+    "too low",
+    "throttl",
+    "denied",
+    "invalid",
+    "unavailable",
+    "timed out",
+    "timeout",
+    "refused",
+    "quota",
+    "budget",
+    "[4",
+    "[5",
+    "status",
+    "http 4",
+    "http 5",
+];
+
+static TRIGGER: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::LeftmostFirst)
+        .build(TRIGGERS)
+        .expect("static automaton")
+});
+
+/// Status phrases: the status is the first group that matched.
+static STATUS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)(?:",
+        r"API Error:? \(?[^|)\n]{0,80}\|\s*(\d{3})\b",
+        r"|API Error:?\s+(\d{3})\b",
+        r"|Error code:\s*(\d{3})\b",
+        r"|status(?:[ _-]?code)?\b['\x22\\]*\s*(?:[:=]|is|of)?\s*['\x22\\]*(\d{3})\b",
+        r"|\bHTTP(?:/[\d.]+)?(?: status(?: code)?:?)?\s+(\d{3})\b",
+        r"|\b(\d{3}) <unknown status code>",
+        r"|\berror\s+(\d{3})\b",
+        r"|\[(\d{3})\]:?\s",
+        r"|returned (?:an? )?(?:error )?(?:status )?(\d{3})\b",
+        r"|\x22code\x22\s*:\s*(\d{3})\b",
+        r"|'code'\s*:\s*(\d{3})\b",
+        r"|^\s*(\d{3})\s+(?:[A-Z][a-z]+|\{)",
+        r")"
+    ))
+    .expect("static regex")
+});
+
+/// The Anthropic API's error types, in any encoding.
+static API_TYPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(invalid_request_error|authentication_error|permission_error|not_found_error|request_too_large|rate_limit_error|api_error|overloaded_error|billing_error|timeout_error)\b")
+        .expect("static regex")
+});
+
+/// Cloud and SDK codes: Bedrock exceptions, Google status words, SDK exception classes.
+static CODE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"\b(ThrottlingException|ValidationException|AccessDeniedException|ServiceUnavailableException",
+        r"|ModelTimeoutException|ResourceNotFoundException|ServiceQuotaExceededException",
+        r"|ModelNotReadyException|ModelErrorException|InternalServerException",
+        r"|RESOURCE_EXHAUSTED|PERMISSION_DENIED|FAILED_PRECONDITION|INVALID_ARGUMENT|DEADLINE_EXCEEDED|UNAUTHENTICATED",
+        r"|RateLimitError|OverloadedError|AuthenticationError|PermissionDeniedError|NotFoundError",
+        r"|BadRequestError|InternalServerError|ServiceUnavailableError|APIConnectionError",
+        r"|APITimeoutError|ContextWindowExceededError|ResourceExhausted(?:Exception)?|TooManyRequests)\b"
+    ))
+    .expect("static regex")
+});
+
+/// The message of an error envelope in any encoding: `"message": "..."`, `'message': '...'`,
+/// `\"message\":\"...\"`, `message=...`, Go's `Message:...`.
+static MESSAGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:\\?["']message\\?["']\s*:\s*\\?["']|\bmessage=\\?"?|\bMessage:\s?)([^"'\\}\n]{1,300})"#)
+        .expect("static regex")
+});
+
+static MODEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:(?:us|eu|apac|global)\.)?(?:anthropic\.)?claude-[a-z0-9][a-z0-9.@:-]*[a-z0-9]")
+        .expect("static regex")
+});
+
+static REQUEST_ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\breq_[A-Za-z0-9]{8,}").expect("static regex"));
+
+/// Messages the catalog knows, which tell the status and type when the line names neither.
+/// The first [`VERBATIM`] are verbatim API or cloud messages, specific enough to tell an error
+/// by themselves; the others need a second sign.
+const VERBATIM: usize = 11;
+#[rustfmt::skip]
+const PHRASES: [(&str, u16, &str); 20] = [
+    ("overloaded_error", 529, "overloaded_error"),
+    ("invalid x-api-key", 401, "authentication_error"),
+    ("x-api-key header is required", 401, "authentication_error"),
+    ("with on-demand throughput isn", 400, "invalid_request_error"),
+    ("too many requests, please wait before trying again", 429, "rate_limit_error"),
+    ("too many tokens, please wait before trying again", 429, "rate_limit_error"),
+    ("would exceed your organization", 429, "rate_limit_error"),
+    ("quota exceeded for aiplatform.googleapis.com", 429, "rate_limit_error"),
+    ("don't have access to the model with the specified model id", 403, "permission_error"),
+    ("provided model identifier is invalid", 400, "invalid_request_error"),
+    ("budget has been exceeded", 400, "invalid_request_error"),
+    ("prompt is too long", 400, "invalid_request_error"),
+    ("credit balance is too low", 400, "invalid_request_error"),
+    ("exceed the rate limit for your organization", 429, "rate_limit_error"),
+    ("exceed context limit", 400, "invalid_request_error"),
+    ("context window", 400, "invalid_request_error"),
+    ("no deployments available for selected model", 429, "gateway_error"),
+    ("request too large", 413, "request_too_large"),
+    ("could not load the default credentials", 0, "sdk_error"),
+    (": overloaded", 529, "overloaded_error"),
+];
+
+/// The type a status stands for.
+pub(crate) fn type_of_status(status: u16) -> &'static str {
+    match status {
+        400 => "invalid_request_error",
+        401 => "authentication_error",
+        402 => "billing_error",
+        403 => "permission_error",
+        404 => "not_found_error",
+        408 | 504 => "timeout_error",
+        413 => "request_too_large",
+        429 => "rate_limit_error",
+        529 => "overloaded_error",
+        _ => "api_error",
+    }
+}
+
+fn status_of_type(t: &str) -> Option<u16> {
+    Some(match t {
+        "invalid_request_error" => 400,
+        "authentication_error" => 401,
+        "billing_error" => 402,
+        "permission_error" => 403,
+        "not_found_error" => 404,
+        "request_too_large" => 413,
+        "rate_limit_error" => 429,
+        "api_error" => 500,
+        "overloaded_error" => 529,
+        "timeout_error" => 504,
+        _ => return None,
+    })
+}
+
+/// An SDK exception class or a cloud code: status and type.
+fn code_meaning(code: &str) -> Option<(Option<u16>, &'static str)> {
+    if let Some(m) = bedrock_code(code) {
+        return Some(m);
+    }
+    if let Some(t) = google_status_error_type(code) {
+        let status = match code {
+            "RESOURCE_EXHAUSTED" => 429,
+            "PERMISSION_DENIED" => 403,
+            "UNAUTHENTICATED" => 401,
+            "DEADLINE_EXCEEDED" => 504,
+            _ => 400,
+        };
+        return Some((Some(status), t));
+    }
+    Some(match code {
+        "RateLimitError"
+        | "TooManyRequests"
+        | "ResourceExhausted"
+        | "ResourceExhaustedException" => (Some(429), "rate_limit_error"),
+        "OverloadedError" => (Some(529), "overloaded_error"),
+        "AuthenticationError" => (Some(401), "authentication_error"),
+        "PermissionDeniedError" => (Some(403), "permission_error"),
+        "NotFoundError" => (Some(404), "not_found_error"),
+        "BadRequestError" | "ContextWindowExceededError" => (Some(400), "invalid_request_error"),
+        "InternalServerError" => (Some(500), "api_error"),
+        "ServiceUnavailableError" => (Some(503), "api_error"),
+        "APIConnectionError" => (None, "connection_error"),
+        "APITimeoutError" => (None, "client_timeout"),
+        _ => return None,
+    })
+}
+
+fn first_group(c: &regex::Captures) -> Option<u16> {
+    c.iter()
+        .skip(1)
+        .flatten()
+        .next()
+        .and_then(|m| m.as_str().parse().ok())
+}
+
+/// Whether the line could hold error text at all (cheap).
+pub(crate) fn may_hold_error(line: &str) -> bool {
+    TRIGGER.is_match(line)
+}
+
+/// What error `line` tells, if any.
+pub(crate) fn read(line: &str) -> Option<Said> {
+    if line.len() > 64 * 1024 || !may_hold_error(line) {
+        return None;
+    }
+    let mut s = Said::default();
+    let status = STATUS
+        .captures_iter(line)
+        .filter_map(|c| first_group(&c))
+        .find(|n| (400..600).contains(n) || *n == 200);
+    let api_type = API_TYPE
+        .captures(line)
+        .map(|c| c.get(1).map_or("", |m| m.as_str()));
+    let code = CODE
+        .captures(line)
+        .map(|c| c.get(1).map_or("", |m| m.as_str()));
+    let lower = line.to_ascii_lowercase();
+    let phrase = PHRASES.iter().position(|(p, _, _)| lower.contains(p));
+    if status.is_none() && api_type.is_none() && code.is_none() && phrase.is_none() {
+        return None;
+    }
+    // Prose, lists, quotes and questions (a README, a user's prompt) tell no error.
+    let t = line.trim();
+    if t.starts_with("> ")
+        || t.starts_with("- ")
+        || t.starts_with("* ")
+        || t.starts_with('#')
+        || t.ends_with('?')
+    {
+        return None;
+    }
+    // One strong sign (an API error type, a cloud code, an exception class with its message,
+    // a verbatim API message, a request id), or two of the weaker ones (a status phrase, a
+    // known message, the line's own error word).
+    let strong = api_type.is_some()
+        || code.is_some_and(|c| has_headline(line, c) || !c.ends_with("Error"))
+        || phrase.is_some_and(|i| i < VERBATIM)
+        || REQUEST_ID.is_match(line);
+    let weak = usize::from(status.is_some())
+        + usize::from(phrase.is_some())
+        + usize::from(error_word(line));
+    if !strong && weak < 2 {
+        return None;
+    }
+    let phrase = phrase.map(|i| &PHRASES[i]);
+    if status == Some(200) && api_type.is_none() {
+        return None;
+    }
+    let coded = code.and_then(code_meaning);
+    s.status = status
+        .or_else(|| api_type.and_then(status_of_type))
+        .or_else(|| coded.and_then(|(st, _)| st))
+        .or_else(|| phrase.map(|(_, st, _)| *st).filter(|st| *st > 0));
+    s.error_type = match api_type {
+        Some(t) => API_TYPE_NAMES.iter().copied().find(|n| *n == t),
+        None => None,
+    }
+    .or_else(|| coded.map(|(_, t)| t))
+    .or_else(|| phrase.map(|(_, _, t)| *t))
+    .or_else(|| s.status.map(type_of_status));
+    s.code = code.map(str::to_string);
+    s.phrase_only = status.is_none() && api_type.is_none() && code.is_none();
+    s.message = MESSAGE
+        .captures(line)
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str().trim().to_string())
+        .filter(|m| !m.is_empty() && m != "null" && m != "None")
+        .or_else(|| Some(tail_message(line)));
+    s.model = MODEL.find(line).map(|m| m.as_str().to_string());
+    s.request_id = REQUEST_ID.find(line).map(|m| m.as_str().to_string());
+    Some(s)
+}
+
+const API_TYPE_NAMES: [&str; 10] = [
+    "invalid_request_error",
+    "authentication_error",
+    "permission_error",
+    "not_found_error",
+    "request_too_large",
+    "rate_limit_error",
+    "api_error",
+    "overloaded_error",
+    "billing_error",
+    "timeout_error",
+];
+
+/// `RateLimitError:` / `RateLimitError [..]:`: the class heads a message.
+fn has_headline(line: &str, class: &str) -> bool {
+    line.match_indices(class).any(|(at, _)| {
+        let rest = &line[at + class.len()..];
+        rest.starts_with(':') || rest.starts_with(" [") || rest.starts_with(" -")
+    })
+}
+
+/// The line calls itself an error: a level word, an exception's headline, `failed`, a cross.
+fn error_word(line: &str) -> bool {
+    static WORD: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\b(?:ERROR|ERR|FATAL|CRITICAL|error:|Error:|failed|Failed|FAILED)|❌|\w(?:Error|Exception)(?::| \[)")
+            .expect("static regex")
+    });
+    // `API Error:` is the status phrase itself, not a second sign.
+    WORD.find_iter(line)
+        .any(|m| !line[..m.start()].ends_with("API "))
+}
+
+/// The line's words after its prefix, for the catalog: at most 300 bytes.
+fn tail_message(line: &str) -> String {
+    let t = line.trim();
+    let mut end = t.len().min(300);
+    while !t.is_char_boundary(end) {
+        end -= 1;
+    }
+    t[..end].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_phrases_clients_print() {
+        let st = |l: &str| read(l).and_then(|s| s.status);
+        assert_eq!(
+            st("  ⎿  API Error: 529 {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\"}}"),
+            Some(529)
+        );
+        assert_eq!(
+            st("ERROR API Error (claude.example.com | 504: Gateway Timeout)"),
+            Some(504)
+        );
+        assert_eq!(
+            st("anthropic.RateLimitError: Error code: 429 - {}"),
+            Some(429)
+        );
+        assert_eq!(st("ERROR: request failed with status code 404"), Some(404));
+        assert_eq!(st("[ERROR] [429]: Error"), Some(429));
+        assert_eq!(st("Error: 529 <unknown status code>"), Some(529));
+        assert_eq!(st("INFO request finished in 3.2s"), None);
+    }
+
+    #[test]
+    fn one_weak_sign_and_prose_are_not_errors() {
+        assert_eq!(read("Error code: 500"), None);
+        assert_eq!(read("If you see API Error: 529 just wait."), None);
+        assert_eq!(
+            read("> API Error: 529 {\"type\":\"overloaded_error\"}"),
+            None
+        );
+        assert_eq!(read("why do I keep getting API Error: 529?"), None);
+        assert_eq!(
+            read("es lookup failed: NotFoundError('index [docs] not found')"),
+            None
+        );
+    }
+
+    #[test]
+    fn types_codes_and_known_messages() {
+        let s = read(
+            "{'type': 'error', 'error': {'type': 'overloaded_error', 'message': 'Overloaded'}}",
+        )
+        .unwrap();
+        assert_eq!(
+            (s.status, s.error_type),
+            (Some(529), Some("overloaded_error"))
+        );
+        assert_eq!(s.message.as_deref(), Some("Overloaded"));
+        let s = read("Error invoking the model: ThrottlingException(message: \"Too many tokens\")")
+            .unwrap();
+        assert_eq!(
+            (s.status, s.error_type),
+            (Some(429), Some("rate_limit_error"))
+        );
+        let s =
+            read("AI_APICallError: input length and `max_tokens` exceed context limit: 1 + 2 > 3")
+                .unwrap();
+        assert_eq!(s.status, Some(400));
+        assert!(s.phrase_only);
+    }
+}
