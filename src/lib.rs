@@ -28,6 +28,7 @@ pub mod record;
 pub mod redact;
 pub mod render;
 pub mod report;
+pub mod template;
 pub mod time;
 
 /// Entry points for the fuzz targets in `tests/fuzz` and `tests/fuzz_regressions.rs`: the
