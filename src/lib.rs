@@ -714,10 +714,19 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
             &format!("{lost} failure records could not be read back and are not counted"),
         );
     }
+    // Every failure is folded: the unknown ones are grouped by what the whole run shows.
+    let renamed = fold.group_unknown();
     let events = events.then(|| {
         kept.extend(events_late);
         kept.sort_unstable_by_key(|(order, _)| *order);
-        kept.into_iter().map(|(_, f)| f).collect::<Vec<Failure>>()
+        kept.into_iter()
+            .map(|(_, mut f)| {
+                if let Some(id) = renamed.get(&f.signature) {
+                    f.signature = id.clone();
+                }
+                f
+            })
+            .collect::<Vec<Failure>>()
     });
 
     let data = report::Folded::new(&fold, &file_names);
