@@ -427,13 +427,7 @@ pub fn group<'a>(templates: impl IntoIterator<Item = &'a str>) -> BTreeMap<Strin
             let mut t: Vec<String> = words
                 .iter()
                 .enumerate()
-                .map(|(i, w)| {
-                    if marks.contains(&(r, i)) {
-                        VAR.to_string()
-                    } else {
-                        w.clone()
-                    }
-                })
+                .map(|(i, w)| marks.get(&(r, i)).unwrap_or(w).clone())
                 .collect();
             t.dedup_by(|a, b| a == VAR && b == VAR);
             moved[r] = match index.entry(t) {
@@ -473,9 +467,9 @@ fn mix(a: u64, b: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Every (template, position) whose word varies: the templates equal everywhere else show
-/// enough different words there.
-fn varying_positions(reps: &[Vec<String>]) -> BTreeSet<(usize, usize)> {
+/// Every (template, position) whose word varies, with the word that replaces it: the
+/// templates equal everywhere else show enough different words there.
+fn varying_positions(reps: &[Vec<String>]) -> BTreeMap<(usize, usize), String> {
     // Templates equal but at one position share a slot: hashed, then compared word by word.
     let mut slots: HashMap<u64, Vec<(usize, usize)>> = HashMap::new();
     for (r, words) in reps.iter().enumerate() {
@@ -504,7 +498,7 @@ fn varying_positions(reps: &[Vec<String>]) -> BTreeSet<(usize, usize)> {
             }
         }
     }
-    let mut marks = BTreeSet::new();
+    let mut marks = BTreeMap::new();
     // Each slot is decided on its own, so the order slots are visited in does not matter.
     for mut members in slots.into_values() {
         if members.len() < 2 {
@@ -518,12 +512,56 @@ fn varying_positions(reps: &[Vec<String>]) -> BTreeSet<(usize, usize)> {
         for same in members.chunk_by(|a, b| rest(a) == rest(b)) {
             let i = same[0].1;
             let values: BTreeSet<&str> = same.iter().map(|&(r, i)| reps[r][i].as_str()).collect();
-            if varies(&values, i == 0) {
-                marks.extend(same.iter().filter(|&&(r, i)| reps[r][i] != VAR).copied());
+            if let Some(word) = variable(&values, i == 0) {
+                for &(r, i) in same {
+                    if reps[r][i] != word {
+                        marks.insert((r, i), word.clone());
+                    }
+                }
             }
         }
     }
     marks
+}
+
+/// The `key=` or `key:` the words seen at one position all begin with, if any.
+fn common_key<'v>(values: &BTreeSet<&'v str>) -> &'v str {
+    let mut words = values.iter();
+    let Some(first) = words.next() else {
+        return "";
+    };
+    let mut len = first.len();
+    for w in words {
+        len = first
+            .bytes()
+            .zip(w.bytes())
+            .take(len)
+            .take_while(|(a, b)| a == b)
+            .count();
+    }
+    let common = &first[..len];
+    match common.rfind(['=', ':']) {
+        Some(at) if at > 0 && first.as_bytes()[at - 1].is_ascii_alphanumeric() => &first[..=at],
+        _ => "",
+    }
+}
+
+/// The word a position becomes when the words seen there, all else equal, make it a variable:
+/// `<*>`, or `key=<*>` when they are values of one key (`mask=<*>` beside `mask=ffffffff`).
+fn variable(values: &BTreeSet<&str>, first: bool) -> Option<String> {
+    let key = common_key(values);
+    if !key.is_empty() {
+        let rest: BTreeSet<&str> = values.iter().map(|v| &v[key.len()..]).collect();
+        // A key's value takes the stricter count of words with capitals whatever its case:
+        // `user=root` and `user=guest` are often told apart on purpose.
+        let varied = rest.contains(VAR)
+            || rest.iter().all(|v| v.contains(VAR))
+            || rest.len() >= OTHER_VALUES;
+        if rest.len() >= 2 && rest.iter().all(|v| !v.is_empty()) && varied {
+            return Some(format!("{key}{VAR}"));
+        }
+    }
+    varies(values, first).then(|| VAR.to_string())
 }
 
 /// Whether the words seen at one position, all else equal, make it a variable.
@@ -664,6 +702,23 @@ mod tests {
         ]);
         assert_eq!(t[0], "Invalid user <*> from <*>");
         assert_eq!(t[0], t[1]);
+    }
+
+    #[test]
+    fn a_key_keeps_its_name_when_its_value_varies() {
+        let t = grouped(&[
+            "setVisibility vis=0 mask=1 diff=0 done",
+            "setVisibility vis=4 mask=ffffffff diff=8 done",
+        ]);
+        assert_eq!(t[0], "setVisibility vis=<*> mask=<*> diff=<*> done");
+        assert_eq!(t[0], t[1]);
+        // Three names as a key's value are not enough: they may be told apart on purpose.
+        let users = grouped(&[
+            "authentication failure; rhost=1.2.3.4 user=root",
+            "authentication failure; rhost=1.2.3.5 user=guest",
+            "authentication failure; rhost=1.2.3.6 user=test",
+        ]);
+        assert_eq!(users.iter().collect::<BTreeSet<_>>().len(), 3);
     }
 
     #[test]
