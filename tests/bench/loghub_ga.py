@@ -102,7 +102,7 @@ def main():
               file=sys.stderr)
     columns = ["ours, signature", "ours, template"]
     if have_drain3:
-        columns += ["Drain3, defaults", "Drain3, benchmark settings"]
+        columns += ["Drain3, defaults", "Drain3, depth 4, sim 0.5, masking"]
     print("| dataset | " + " | ".join(columns) + " | groups (ours / true) |")
     print("|---|" + "---|" * len(columns) + "---|")
     totals = Counter()
