@@ -400,39 +400,66 @@ fn join_units_and_dates(tokens: &mut Vec<String>) {
     *tokens = out;
 }
 
+/// The words of a run's templates, each stored once; a template is a list of word ids.
+#[derive(Default)]
+struct Words {
+    names: Vec<String>,
+    ids: HashMap<String, u32>,
+}
+
+impl Words {
+    fn id(&mut self, word: &str) -> u32 {
+        if let Some(&id) = self.ids.get(word) {
+            return id;
+        }
+        let id = u32::try_from(self.names.len()).expect("fewer than 2^32 distinct words");
+        self.names.push(word.to_string());
+        self.ids.insert(word.to_string(), id);
+        id
+    }
+
+    fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+}
+
 /// Learn from the distinct masked templates of a run which positions vary; every template
 /// maps to its final template (itself when nothing about it varies).
 pub fn group<'a>(templates: impl IntoIterator<Item = &'a str>) -> BTreeMap<String, String> {
     let inputs: BTreeSet<&str> = templates.into_iter().collect();
-    let mut reps: Vec<Vec<String>> = inputs
+    // Word ids are given in the order of the sorted inputs, then of the sorted slots: the
+    // same for the same set of templates.
+    let mut words = Words::default();
+    let var = words.id(VAR);
+    let mut reps: Vec<Vec<u32>> = inputs
         .iter()
         .map(|t| {
             t.split(' ')
                 .filter(|w| !w.is_empty())
-                .map(str::to_string)
+                .map(|w| words.id(w))
                 .collect()
         })
         .collect();
     // The current template of each input, as an index into `reps`.
     let mut of: Vec<usize> = (0..reps.len()).collect();
     for _ in 0..MAX_PASSES {
-        let marks = varying_positions(&reps);
+        let marks = varying_positions(&reps, &mut words, var);
         if marks.is_empty() {
             break;
         }
-        let mut index: BTreeMap<Vec<String>, usize> = BTreeMap::new();
-        let mut next: Vec<Vec<String>> = Vec::new();
+        let mut index: HashMap<Vec<u32>, usize> = HashMap::new();
+        let mut next: Vec<Vec<u32>> = Vec::new();
         let mut moved = vec![0; reps.len()];
-        for (r, words) in reps.iter().enumerate() {
-            let mut t: Vec<String> = words
+        for (r, template) in reps.iter().enumerate() {
+            let mut t: Vec<u32> = template
                 .iter()
                 .enumerate()
-                .map(|(i, w)| marks.get(&(r, i)).unwrap_or(w).clone())
+                .map(|(i, &w)| marks.get(&(r, i)).copied().unwrap_or(w))
                 .collect();
-            t.dedup_by(|a, b| a == VAR && b == VAR);
+            t.dedup_by(|a, b| *a == var && *b == var);
             moved[r] = match index.entry(t) {
-                std::collections::btree_map::Entry::Occupied(e) => *e.get(),
-                std::collections::btree_map::Entry::Vacant(e) => {
+                Entry::Occupied(e) => *e.get(),
+                Entry::Vacant(e) => {
                     next.push(e.key().clone());
                     *e.insert(next.len() - 1)
                 }
@@ -443,20 +470,17 @@ pub fn group<'a>(templates: impl IntoIterator<Item = &'a str>) -> BTreeMap<Strin
         }
         reps = next;
     }
+    let text = |r: &[u32]| {
+        r.iter()
+            .map(|&w| words.name(w))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     inputs
         .into_iter()
         .zip(of)
-        .map(|(t, r)| (t.to_string(), reps[r].join(" ")))
+        .map(|(t, r)| (t.to_string(), text(&reps[r])))
         .collect()
-}
-
-fn fnv(s: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
 }
 
 fn mix(a: u64, b: u64) -> u64 {
@@ -469,53 +493,58 @@ fn mix(a: u64, b: u64) -> u64 {
 
 /// Every (template, position) whose word varies, with the word that replaces it: the
 /// templates equal everywhere else show enough different words there.
-fn varying_positions(reps: &[Vec<String>]) -> BTreeMap<(usize, usize), String> {
-    // Templates equal but at one position share a slot: hashed, then compared word by word.
-    let mut slots: HashMap<u64, Vec<(usize, usize)>> = HashMap::new();
-    for (r, words) in reps.iter().enumerate() {
-        let n = words.len();
-        let constants = words.iter().filter(|w| *w != VAR).count();
-        let hashes: Vec<u64> = words.iter().map(|w| fnv(w)).collect();
+fn varying_positions(
+    reps: &[Vec<u32>],
+    words: &mut Words,
+    var: u32,
+) -> BTreeMap<(usize, usize), u32> {
+    // Templates equal but at one position share a slot: (hash of the rest, template,
+    // position), sorted, so equal hashes are adjacent; compared word by word below.
+    let mut slots: Vec<(u64, u32, u32)> = Vec::new();
+    for (r, template) in reps.iter().enumerate() {
+        let n = template.len();
+        let constants = template.iter().filter(|&&w| w != var).count();
         let mut prefix = vec![0u64; n + 1];
         for j in 0..n {
-            prefix[j + 1] = mix(prefix[j], hashes[j]);
+            prefix[j + 1] = mix(prefix[j], u64::from(template[j]));
         }
         let mut suffix = vec![0u64; n + 1];
         for j in (0..n).rev() {
-            suffix[j] = mix(suffix[j + 1], hashes[j]);
+            suffix[j] = mix(suffix[j + 1], u64::from(template[j]));
         }
         for i in 0..n {
-            let others = constants - usize::from(words[i] != VAR);
+            let others = constants - usize::from(template[i] != var);
             if others < MIN_CONSTANTS {
                 continue;
             }
             let key = mix(mix(prefix[i], suffix[i + 1]), ((n as u64) << 32) | i as u64);
-            match slots.entry(key) {
-                Entry::Occupied(mut e) => e.get_mut().push((r, i)),
-                Entry::Vacant(e) => {
-                    e.insert(vec![(r, i)]);
-                }
-            }
+            slots.push((key, r as u32, i as u32));
         }
     }
+    slots.sort_unstable();
     let mut marks = BTreeMap::new();
-    // Each slot is decided on its own, so the order slots are visited in does not matter.
-    for mut members in slots.into_values() {
-        if members.len() < 2 {
+    for slot in slots.chunk_by(|a, b| a.0 == b.0) {
+        if slot.len() < 2 {
             continue;
         }
-        let rest = |&(r, i): &(usize, usize)| {
-            let w = &reps[r];
-            (w.len(), i, &w[..i], &w[i + 1..])
+        let rest = |&(_, r, i): &(u64, u32, u32)| {
+            let t = &reps[r as usize];
+            let i = i as usize;
+            (t.len(), i, &t[..i], &t[i + 1..])
         };
+        let mut members = slot.to_vec();
         members.sort_by(|a, b| rest(a).cmp(&rest(b)).then(a.cmp(b)));
         for same in members.chunk_by(|a, b| rest(a) == rest(b)) {
-            let i = same[0].1;
-            let values: BTreeSet<&str> = same.iter().map(|&(r, i)| reps[r][i].as_str()).collect();
+            let i = same[0].2 as usize;
+            let values: BTreeSet<&str> = same
+                .iter()
+                .map(|&(_, r, i)| words.name(reps[r as usize][i as usize]))
+                .collect();
             if let Some(word) = variable(&values, i == 0) {
-                for &(r, i) in same {
-                    if reps[r][i] != word {
-                        marks.insert((r, i), word.clone());
+                let word = words.id(&word);
+                for &(_, r, i) in same {
+                    if reps[r as usize][i as usize] != word {
+                        marks.insert((r as usize, i as usize), word);
                     }
                 }
             }
