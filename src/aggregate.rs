@@ -139,10 +139,10 @@ fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 /// What an unknown signature stands for: its id is the hash of the template (see
 /// [`unknown_id`]: the type and status count only when the template is empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unknown {
-    pub template: Arc<str>,
-    pub error_type: Arc<str>,
-    pub status: Option<u16>,
+struct Unknown {
+    template: Arc<str>,
+    error_type: Arc<str>,
+    status: Option<u16>,
 }
 
 /// Failures folded into counts, with the first examples of each signature.
@@ -221,10 +221,21 @@ impl Fold {
             endpoint: f.endpoint.as_deref().map(&mut intern),
         };
         if &*f.cluster == "unknown" && !self.unknown.contains_key(&f.signature) {
-            let unknown = Unknown {
-                template: Arc::from(template(f.message.as_deref().unwrap_or(""))),
-                error_type: key.error_type.clone(),
-                status: f.status,
+            let template: Arc<str> = Arc::from(template(f.message.as_deref().unwrap_or("")));
+            // The type and status name the group only when there is no template; kept only
+            // then, so that what a fold holds does not depend on which failure came first.
+            let unknown = if template.is_empty() {
+                Unknown {
+                    template,
+                    error_type: key.error_type.clone(),
+                    status: f.status,
+                }
+            } else {
+                Unknown {
+                    template,
+                    error_type: Arc::from(""),
+                    status: None,
+                }
             };
             self.unknown.insert(f.signature.clone(), unknown);
         }
@@ -342,11 +353,6 @@ impl Fold {
     /// The template of an unknown signature.
     pub fn template(&self, signature: &str) -> Option<&str> {
         self.unknown.get(signature).map(|u| &*u.template)
-    }
-
-    /// Every unknown signature with what it stands for, by signature.
-    pub fn unknown(&self) -> impl Iterator<Item = (&Arc<str>, &Unknown)> {
-        self.unknown.iter()
     }
 
     /// Every key with its counts, in no particular order.
