@@ -172,8 +172,10 @@ fn key_end(s: &str) -> Option<usize> {
 /// Where a `scheme://` URL begins inside `s`.
 fn url_start(s: &str) -> Option<usize> {
     let at = s.find("://")?;
-    let start = s[..at]
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')))
+    // The scheme's characters are ASCII: it begins after the last byte that is not one.
+    let start = s.as_bytes()[..at]
+        .iter()
+        .rposition(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'.' | b'-')))
         .map_or(0, |i| i + 1);
     let scheme = &s[start..at];
     (scheme.starts_with(|c: char| c.is_ascii_alphabetic()) && s.len() > at + 3).then_some(start)
@@ -568,6 +570,9 @@ fn common_key<'v>(values: &BTreeSet<&'v str>) -> &'v str {
             .take_while(|(a, b)| a == b)
             .count();
     }
+    while !first.is_char_boundary(len) {
+        len -= 1;
+    }
     let common = &first[..len];
     match common.rfind(['=', ':']) {
         Some(at) if at > 0 && first.as_bytes()[at - 1].is_ascii_alphanumeric() => &first[..=at],
@@ -748,6 +753,25 @@ mod tests {
             "authentication failure; rhost=1.2.3.6 user=test",
         ]);
         assert_eq!(users.iter().collect::<BTreeSet<_>>().len(), 3);
+    }
+
+    /// Regression: a URL after a multi-byte character, and values that share the first byte
+    /// of a multi-byte character, cut a string inside a character.
+    #[test]
+    fn text_that_is_not_ascii_never_panics() {
+        let lines = [
+            "→http://x.com/a b c",
+            "é=1 a b c",
+            "è=2 a b c",
+            "ü=3 a b c",
+            "kéy=é a b c",
+            "kéy=è a b c",
+            "日本語 のテスト 1 ２ ３",
+            "x=∞ ü:ß \u{0} «'» „\"“ a b",
+        ];
+        let t = grouped(&lines);
+        assert_eq!(t[0], "<*> b c");
+        assert_eq!(t.len(), lines.len());
     }
 
     #[test]
