@@ -15,7 +15,8 @@
 //! files, are scanned in parallel; each worker classifies and folds the failures it found
 //! (those with a request id wait, since another file may tell the same attempt); results come
 //! back in input order and are merged on one thread, so output is byte-identical at any
-//! thread count.
+//! thread count. `template` serves `classify` (masking one message) and `aggregate` (grouping
+//! the unknown failures' templates once every fold is merged).
 
 pub mod aggregate;
 pub mod catalog;
