@@ -10,13 +10,19 @@
 //! the `--by` time dimensions and the timeline, whose bucket (minute, hour, day) depends on
 //! the whole span. A fold starts at minutes and coarsens, one way, as its span grows: a part's
 //! span is never wider than the run's, so a part is never coarser than the run needs.
+//!
+//! Unknown failures are folded under a provisional signature, the hash of their message's
+//! masked template; the fold keeps each one's template. Once every part is merged,
+//! [`Fold::group_unknown`] learns from those templates which words vary and renames the
+//! provisional signatures to final ones: a function of the set of templates alone, so any
+//! split of the inputs, merged, groups as one run does.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::classify::{Failure, Names};
+use crate::classify::{template, unknown_id, Failure, Names};
 use crate::model::normalize_model;
 use crate::record::SourceKind;
 
@@ -130,6 +136,15 @@ fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     }
 }
 
+/// What an unknown signature stands for: its id is the hash of the template (see
+/// [`unknown_id`]: the type and status count only when the template is empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Unknown {
+    template: Arc<str>,
+    error_type: Arc<str>,
+    status: Option<u16>,
+}
+
 /// Failures folded into counts, with the first examples of each signature.
 #[derive(Debug)]
 pub struct Fold {
@@ -142,6 +157,8 @@ pub struct Fold {
     span: Option<(DateTime<Utc>, DateTime<Utc>)>,
     /// Per signature, the earliest failures by input position.
     examples: BTreeMap<Arc<str>, Vec<(Order, Failure)>>,
+    /// Per unknown signature, its template (masked, until [`Fold::group_unknown`]).
+    unknown: BTreeMap<Arc<str>, Unknown>,
     names: Names,
 }
 
@@ -159,6 +176,7 @@ impl Fold {
             cells: HashMap::new(),
             span: None,
             examples: BTreeMap::new(),
+            unknown: BTreeMap::new(),
             names: Names::default(),
         }
     }
@@ -202,6 +220,25 @@ impl Fold {
             provider: f.provider.as_deref().map(&mut intern),
             endpoint: f.endpoint.as_deref().map(&mut intern),
         };
+        if &*f.cluster == "unknown" && !self.unknown.contains_key(&f.signature) {
+            let template: Arc<str> = Arc::from(template(f.message.as_deref().unwrap_or("")));
+            // The type and status name the group only when there is no template; kept only
+            // then, so that what a fold holds does not depend on which failure came first.
+            let unknown = if template.is_empty() {
+                Unknown {
+                    template,
+                    error_type: key.error_type.clone(),
+                    status: f.status,
+                }
+            } else {
+                Unknown {
+                    template,
+                    error_type: Arc::from(""),
+                    status: None,
+                }
+            };
+            self.unknown.insert(f.signature.clone(), unknown);
+        }
         let ms = f.timestamp.map(|t| t.timestamp_millis());
         self.cells.entry(key).or_default().add(Cell {
             count: 1,
@@ -264,6 +301,58 @@ impl Fold {
             kept.sort_by_key(|(o, _)| *o);
             kept.truncate(EXAMPLES);
         }
+        for (sig, unknown) in other.unknown {
+            self.unknown.entry(sig).or_insert(unknown);
+        }
+    }
+
+    /// Group the unknown failures by what the templates of the whole run show to vary (see
+    /// [`crate::template::group`]): each provisional `unknown.<hash>` becomes the hash of its
+    /// final template, error type and status; counts and examples move with it. Call once,
+    /// after the last fold is merged in. Returns the new name of every provisional signature.
+    pub fn group_unknown(&mut self) -> BTreeMap<Arc<str>, Arc<str>> {
+        let learned = crate::template::group(self.unknown.values().map(|u| &*u.template));
+        let mut renamed: BTreeMap<Arc<str>, Arc<str>> = BTreeMap::new();
+        let mut grouped: BTreeMap<Arc<str>, Unknown> = BTreeMap::new();
+        for (sig, u) in &self.unknown {
+            let template: Arc<str> = learned
+                .get(&*u.template)
+                .map_or_else(|| u.template.clone(), |t| Arc::from(t.as_str()));
+            let id = self
+                .names
+                .get(&unknown_id(&template, &u.error_type, u.status));
+            grouped.entry(id.clone()).or_insert_with(|| Unknown {
+                template,
+                error_type: u.error_type.clone(),
+                status: u.status,
+            });
+            renamed.insert(sig.clone(), id);
+        }
+        self.unknown = grouped;
+        let cells = std::mem::take(&mut self.cells);
+        self.cells.reserve(cells.len());
+        for (mut key, cell) in cells {
+            if let Some(id) = renamed.get(&key.signature) {
+                key.signature = id.clone();
+            }
+            self.cells.entry(key).or_default().add(cell);
+        }
+        for (sig, kept) in std::mem::take(&mut self.examples) {
+            let sig = renamed.get(&sig).cloned().unwrap_or(sig);
+            let all = self.examples.entry(sig.clone()).or_default();
+            all.extend(kept.into_iter().map(|(o, mut f)| {
+                f.signature = sig.clone();
+                (o, f)
+            }));
+            all.sort_by_key(|(o, _)| *o);
+            all.truncate(EXAMPLES);
+        }
+        renamed
+    }
+
+    /// The template of an unknown signature.
+    pub fn template(&self, signature: &str) -> Option<&str> {
+        self.unknown.get(signature).map(|u| &*u.template)
     }
 
     /// Every key with its counts, in no particular order.
@@ -394,5 +483,87 @@ mod tests {
         assert_eq!(lines, [Some(201), Some(203), Some(209)]);
         let same: Vec<Order> = b.examples("x").iter().map(|(o, _)| *o).collect();
         assert_eq!(ex, same);
+    }
+
+    /// An unknown failure with `message`, classified as a scan classifies it.
+    fn unknown(message: &str, line: u64) -> Failure {
+        static CATALOG: std::sync::LazyLock<crate::catalog::Catalog> =
+            std::sync::LazyLock::new(|| {
+                crate::catalog::Catalog::load(&[] as &[&std::path::Path]).expect("catalog")
+            });
+        let mut r =
+            crate::record::Record::new(SourceKind::SdkPython, crate::record::Outcome::Failure);
+        r.http_status = Some(409);
+        r.error_type = Some("conflict_error".into());
+        r.message = Some(message.into());
+        r.line = Some(line);
+        let utc = chrono::FixedOffset::east_opt(0).expect("UTC");
+        let f = crate::classify::classify("a.log", r, &CATALOG, utc);
+        assert_eq!(&*f.cluster, "unknown", "{message}");
+        f
+    }
+
+    /// The unknown groups, counts and templates of a fold, in a comparable form.
+    fn grouped(mut fold: Fold) -> Vec<String> {
+        fold.group_unknown();
+        let mut v: Vec<String> = fold
+            .cells()
+            .map(|(k, c)| {
+                format!(
+                    "{} {:?} {}",
+                    k.signature,
+                    fold.template(&k.signature),
+                    c.count
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn grouping_over_any_split_equals_one_run() {
+        let messages: Vec<String> = ["alpha", "beta", "gamma", "delta", "epsilon"]
+            .iter()
+            .enumerate()
+            .flat_map(|(i, w)| {
+                [
+                    format!("Lock held by worker {w} on job {i}"),
+                    format!("Queue {w} is paused since {i} ms"),
+                    format!("Lease for shard-{i} expired"),
+                ]
+            })
+            .collect();
+        let fold_of = |which: &dyn Fn(usize) -> bool, part: u32| {
+            let mut f = Fold::new(&[]);
+            for (i, m) in messages.iter().enumerate().filter(|(i, _)| which(*i)) {
+                f.add(&unknown(m, i as u64 + 1), 0, (0, part, i as u32));
+            }
+            f
+        };
+        let one = grouped(fold_of(&|_| true, 0));
+        // Worker and queue names vary over the run: one group each, whatever each part saw.
+        assert_eq!(one.len(), 3, "{one:#?}");
+        assert!(one
+            .iter()
+            .any(|g| g.contains("Lock held by worker <*> on job <*>") && g.ends_with(" 5")));
+        let splits: [&dyn Fn(usize) -> bool; 3] = [&|i| i % 2 == 0, &|i| i < 4, &|i| i % 3 == 1];
+        for (n, split) in splits.iter().enumerate() {
+            // Each part alone sees too few names to learn anything; merged, they group as one.
+            let mut a = fold_of(&|i| split(i), 0);
+            a.merge(fold_of(&|i| !split(i), 1));
+            assert_eq!(grouped(a), one, "split {n}");
+            let mut b = fold_of(&|i| !split(i), 1);
+            b.merge(fold_of(&|i| split(i), 0));
+            assert_eq!(grouped(b), one, "split {n}, other order");
+        }
+        // One part per failure.
+        let mut each = Fold::new(&[]);
+        for (i, m) in messages.iter().enumerate() {
+            let mut f = Fold::new(&[]);
+            f.add(&unknown(m, i as u64 + 1), 0, (0, i as u32, 0));
+            each.merge(f);
+        }
+        assert_eq!(grouped(each), one);
     }
 }

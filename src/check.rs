@@ -1,6 +1,7 @@
 //! The catalog's own tests and `explain`: both go through the production path (the real input
 //! parsers for text, the real classifier for fields), so what passes here is what a scan does.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::LazyLock;
 
@@ -8,7 +9,7 @@ use chrono::FixedOffset;
 use regex::Regex;
 
 use crate::catalog::{Catalog, Example, Signature};
-use crate::classify::{classify, Failure};
+use crate::classify::{classify, template, unknown_id, Failure};
 use crate::input::{self, error_body_text, ScanOptions};
 use crate::record::{Outcome, Record, SourceKind};
 
@@ -80,20 +81,45 @@ pub enum Explanation<'c> {
 
 static ID_LIKE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-z_]+\.[a-z0-9_.]+$").expect("static regex"));
-static LEADING_STATUS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:.*?(?:Error code|API Error|status(?: code)?)[:=]?\s*)?(?P<status>[1-5]\d\d)\b\s*[-:]?\s*(?P<rest>.*)$")
+/// A status the text names as one: `Error code: 429 - {...}`, `API Error: 529 ...`,
+/// `status code 404`, `HTTP/1.1 503 ...`.
+static SAID_STATUS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^.*?(?:Error code|API Error|status(?: code)?|HTTP(?:/[0-9.]+)?)[:=]?\s*(?P<status>[1-5]\d\d)\b\s*[-:]?\s*(?P<rest>.*)$")
+        .expect("static regex")
+});
+/// An error status alone at the start: a status only when an error body or the status's
+/// reason phrase follows (`529 {"type":"error",...}`, `429 Too Many Requests`), not any number
+/// that begins a message (`162 double-hummer alignment exceptions`, `183.62.156.108:22 ...`).
+static BARE_STATUS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?P<status>[45]\d\d)(?:\s*[-:]\s*|\s+)(?P<rest>.*)$").expect("static regex")
+});
+static REASON_PHRASE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:bad request|unauthorized|payment required|forbidden|not found|page not found|method not allowed|request timeout|conflict|payload too large|request entity too large|unprocessable entity|too many requests|internal server error|not implemented|bad gateway|service unavailable|gateway timeout|overloaded)\b")
         .expect("static regex")
 });
 
-/// A failure record from a bare error message: an optional leading status, then a JSON body
-/// or plain text.
+/// The status a bare error message states, and the text after it.
+fn stated_status(text: &str) -> Option<(u16, &str)> {
+    fn read<'t>(c: regex::Captures<'t>) -> Option<(u16, &'t str)> {
+        let rest = c.name("rest").map_or("", |m| m.as_str());
+        c["status"].parse().ok().map(|s| (s, rest))
+    }
+    if let Some((status, rest)) = BARE_STATUS.captures(text).and_then(read) {
+        let body = error_body_text(rest);
+        if body.error_type.is_some() || body.provider_code.is_some() || REASON_PHRASE.is_match(rest)
+        {
+            return Some((status, rest));
+        }
+    }
+    SAID_STATUS.captures(text).and_then(read)
+}
+
+/// A failure record from a bare error message: a status where the text states one, then a
+/// JSON body or plain text.
 fn record_from_message(text: &str) -> Record {
     let mut r = Record::new(SourceKind::SdkPython, Outcome::Failure);
-    let (status, rest) = match LEADING_STATUS.captures(text) {
-        Some(c) => (
-            c["status"].parse().ok(),
-            c.name("rest").map_or("", |m| m.as_str()),
-        ),
+    let (status, rest) = match stated_status(text) {
+        Some((status, rest)) => (Some(status), rest),
         None => (None, text),
     };
     r.http_status = status;
@@ -110,6 +136,60 @@ fn record_from_message(text: &str) -> Record {
         r.message = Some(text.to_string());
     }
     r
+}
+
+/// What `templates` makes of each line: the signature the line gets as a failure message (a
+/// catalog id, or `unknown.<hash>` of its template) and its template, learned from all lines.
+pub struct LineTemplates {
+    /// Per line, an index into `named`.
+    rows: Vec<u32>,
+    named: Vec<(String, String)>,
+}
+
+impl LineTemplates {
+    /// (signature, template) of each line, in input order.
+    pub fn lines(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.rows.iter().map(|&i| {
+            let (sig, t) = &self.named[i as usize];
+            (sig.as_str(), t.as_str())
+        })
+    }
+}
+
+/// Every line read as a failure message, its template grouped with those of all the lines
+/// (see [`crate::template::group`]). Memory grows with distinct templates, plus 4 bytes a line.
+pub fn templates(catalog: &Catalog, lines: impl IntoIterator<Item = String>) -> LineTemplates {
+    // (masked template, catalog id, error type, status) of each distinct kind of line.
+    type Seen = (String, Option<String>, String, Option<u16>);
+    let mut kinds: Vec<Seen> = Vec::new();
+    let mut index: HashMap<Seen, u32> = HashMap::new();
+    let mut rows = Vec::new();
+    for line in lines {
+        let f = classify("-", record_from_message(line.trim()), catalog, utc());
+        let known = (&*f.cluster != "unknown").then(|| f.signature.to_string());
+        let seen = (
+            template(f.message.as_deref().unwrap_or("")),
+            known,
+            f.error_type,
+            f.status,
+        );
+        let next = u32::try_from(kinds.len()).unwrap_or(u32::MAX);
+        let i = *index.entry(seen.clone()).or_insert_with(|| {
+            kinds.push(seen);
+            next
+        });
+        rows.push(i);
+    }
+    let learned = crate::template::group(kinds.iter().map(|k| k.0.as_str()));
+    let named = kinds
+        .into_iter()
+        .map(|(masked, known, error_type, status)| {
+            let t = learned.get(&masked).cloned().unwrap_or(masked);
+            let sig = known.unwrap_or_else(|| unknown_id(&t, &error_type, status));
+            (sig, t)
+        })
+        .collect();
+    LineTemplates { rows, named }
 }
 
 pub fn explain<'c>(catalog: &'c Catalog, text: &str) -> Explanation<'c> {
@@ -167,8 +247,9 @@ impl Explanation<'_> {
                         None => {
                             let _ = writeln!(
                                 s,
-                                "signature: {} (cluster unknown: no catalog entry matched)\nfix: No known signature. If this failure recurs, add one: see patterns/README.md.",
-                                f.signature
+                                "signature: {} (cluster unknown: no catalog entry matched)\ntemplate: {}\nfix: No known signature. If this failure recurs, add one: see patterns/README.md.",
+                                f.signature,
+                                template(f.message.as_deref().unwrap_or(""))
                             );
                         }
                     }

@@ -3,15 +3,14 @@
 //! (The same attempt seen in several files is joined before, by [`crate::input::join_units`].)
 //!
 //! Invariants: every string a [`Failure`] holds is already redacted; the unknown signature of a
-//! message is the same on every machine and run.
+//! message is the same on every machine and run. It is provisional: the hash of the message's
+//! masked template, until the run's templates are grouped ([`crate::aggregate::Fold::group_unknown`]).
 
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::sync::LazyLock;
 
 use chrono::{DateTime, FixedOffset, Utc};
-use regex::Regex;
 use serde::Serialize;
 
 use crate::catalog::Catalog;
@@ -122,19 +121,29 @@ pub fn classify_with(
         .clone()
         .unwrap_or_else(|| status.map_or("unknown", error_type_for_status).to_string());
     record.error_type = Some(error_type.clone());
-    let (cluster, signature, mut retryable) = match catalog.classify(&record) {
-        Some(sig) => (
-            names.get(&sig.cluster),
-            names.get(&sig.id),
-            Some(sig.retryable),
-        ),
+    let known = catalog
+        .classify(&record)
+        .map(|sig| (names.get(&sig.cluster), names.get(&sig.id), sig.retryable));
+    // Redacted; the string itself when there was nothing to mask.
+    let clean = |s: Option<String>| {
+        s.map(|s| match redact(&s) {
+            Cow::Borrowed(_) => s,
+            Cow::Owned(o) => o,
+        })
+    };
+    // The type is open-ended text from the body: it leaves the tool too.
+    let error_type = clean(Some(error_type)).unwrap_or_default();
+    let message = record
+        .message
+        .take()
+        .map(|m| truncate_chars(&redact(&m), MESSAGE_MAX_CHARS));
+    // The unknown signature is a hash of what leaves the tool (redacted, cut), so that the
+    // fold can tell it again from the failure alone.
+    let (cluster, signature, mut retryable) = match known {
+        Some((cluster, id, retryable)) => (cluster, id, Some(retryable)),
         None => (
             names.get("unknown"),
-            names.get(&unknown_signature(
-                record.message.as_deref(),
-                &error_type,
-                status,
-            )),
+            names.get(&unknown_signature(message.as_deref(), &error_type, status)),
             None,
         ),
     };
@@ -145,13 +154,6 @@ pub fn classify_with(
             _ => {}
         }
     }
-    // Redacted; the string itself when there was nothing to mask.
-    let clean = |s: Option<String>| {
-        s.map(|s| match redact(&s) {
-            Cow::Borrowed(_) => s,
-            Cow::Owned(o) => o,
-        })
-    };
     Failure {
         timestamp: record.stamp.and_then(|s| time::resolve(s, tz)),
         file,
@@ -162,12 +164,9 @@ pub fn classify_with(
         endpoint: clean(record.endpoint),
         status,
         http_status: record.http_status,
-        // The type is open-ended text from the body: it leaves the tool too.
-        error_type: clean(Some(error_type)).unwrap_or_default(),
+        error_type,
         provider_code: clean(record.provider_code),
-        message: record
-            .message
-            .map(|m| truncate_chars(&redact(&m), MESSAGE_MAX_CHARS)),
+        message,
         model: clean(record.model),
         request_id: clean(record.request_id),
         cluster,
@@ -180,28 +179,39 @@ pub fn classify_with(
     }
 }
 
-/// The message with its variable parts masked, so one kind of error forms one group.
+/// The message with what is surely variable masked (see [`crate::template::mask`]). A
+/// message cut at [`MESSAGE_MAX_CHARS`] ends in a piece of a word, which is left out.
 pub fn template(message: &str) -> String {
-    static QUOTED: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r#"'[^']*'|"[^"]*"|`[^`]*`"#).expect("static regex"));
-    static ID: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"\b[A-Za-z_]*[0-9][A-Za-z0-9_\-.:/]*\b|\b[0-9a-fA-F]{8,}\b")
-            .expect("static regex")
-    });
-    static SPACE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\s+").expect("static regex"));
-    let t = QUOTED.replace_all(message, "<q>");
-    let t = ID.replace_all(&t, "<n>");
-    SPACE.replace_all(t.trim(), " ").into_owned()
+    match message.strip_suffix('…') {
+        Some(kept) if message.chars().count() >= MESSAGE_MAX_CHARS => {
+            let whole = kept.rsplit_once(char::is_whitespace).map_or("", |(w, _)| w);
+            format!("{} …", crate::template::mask(whole))
+        }
+        _ => crate::template::mask(message),
+    }
 }
 
-/// `unknown.<hash>`: FNV-1a over the template, error type and status; stable everywhere.
+/// The provisional `unknown.<hash>` of a message: [`unknown_id`] of its masked template.
 pub fn unknown_signature(message: Option<&str>, error_type: &str, status: Option<u16>) -> String {
-    let key = format!(
-        "{}|{}|{}",
-        message.map(template).unwrap_or_default(),
+    unknown_id(
+        &message.map(template).unwrap_or_default(),
         error_type,
-        status.map(|s| s.to_string()).unwrap_or_default()
-    );
+        status,
+    )
+}
+
+/// `unknown.<hash>`: FNV-1a over the template text, the same on every machine and run. The
+/// status and error type are fields of the failure, not of its group: they enter the hash only
+/// of a failure without a message, whose template is empty.
+pub fn unknown_id(template: &str, error_type: &str, status: Option<u16>) -> String {
+    let key = if template.is_empty() {
+        format!(
+            "|{error_type}|{}",
+            status.map(|s| s.to_string()).unwrap_or_default()
+        )
+    } else {
+        template.to_string()
+    };
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in key.bytes() {
         h ^= u64::from(b);
@@ -218,8 +228,14 @@ mod tests {
     #[test]
     fn templates_mask_variable_parts() {
         let a = template("Widget 'alpha' failed after 1234 ms on node-7 id=4f9a8b7c6d5e");
-        let b = template("Widget 'beta' failed after 99 ms on node-12 id=0a1b2c3d4e5f");
+        let b = template("Widget 'alpha' failed after 99 ms on node-12 id=0a1b2c3d4e5f");
         assert_eq!(a, b);
+        assert_eq!(a, "Widget 'alpha' failed after <*> on node-<*> id=<*>");
+        // A quoted word is a variable only where the run shows it varies (see `template`).
+        assert_ne!(
+            a,
+            template("Widget 'beta' failed after 1 ms on node-1 id=aaaaaaaa1")
+        );
         assert_eq!(
             unknown_signature(
                 Some("Widget 'x' failed after 1 ms on node-1 id=aaaaaaaa1"),
@@ -227,7 +243,7 @@ mod tests {
                 Some(500)
             ),
             unknown_signature(
-                Some("Widget 'y' failed after 2 ms on node-2 id=bbbbbbbb2"),
+                Some("Widget 'x' failed after 2 ms on node-2 id=bbbbbbbb2"),
                 "api_error",
                 Some(500)
             ),
@@ -239,11 +255,36 @@ mod tests {
     }
 
     #[test]
+    fn a_cut_message_leaves_out_the_piece_of_a_word() {
+        // The cut falls in the last word, which differs.
+        let long = |tail: &str| format!("{}{tail}", "x ".repeat(245));
+        let a = truncate_chars(&long("abcdefghijklmnop"), MESSAGE_MAX_CHARS);
+        let b = truncate_chars(&long("zyxwvutsrqponmlk"), MESSAGE_MAX_CHARS);
+        assert!(a.ends_with('…') && a != b);
+        assert_eq!(template(&a), template(&b));
+        assert!(template(&a).ends_with(" …"));
+    }
+
+    #[test]
     fn unknown_signature_is_pinned() {
         // The hash is part of the output contract: it must not change between releases.
         assert_eq!(
             unknown_signature(Some("Something new happened"), "api_error", Some(500)),
-            "unknown.7783d82809"
+            "unknown.6db4a016c8"
+        );
+        // The status and type are fields of the failure, not of its group.
+        assert_eq!(
+            unknown_signature(
+                Some("Something new happened"),
+                "overloaded_error",
+                Some(529)
+            ),
+            "unknown.6db4a016c8"
+        );
+        // A failure without a message: its type and status are all there is to group by.
+        assert_eq!(
+            unknown_signature(None, "api_error", Some(500)),
+            "unknown.7f6c405154"
         );
     }
 

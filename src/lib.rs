@@ -15,7 +15,8 @@
 //! files, are scanned in parallel; each worker classifies and folds the failures it found
 //! (those with a request id wait, since another file may tell the same attempt); results come
 //! back in input order and are merged on one thread, so output is byte-identical at any
-//! thread count.
+//! thread count. `template` serves `classify` (masking one message) and `aggregate` (grouping
+//! the unknown failures' templates once every fold is merged).
 
 pub mod aggregate;
 pub mod catalog;
@@ -28,6 +29,7 @@ pub mod record;
 pub mod redact;
 pub mod render;
 pub mod report;
+pub mod template;
 pub mod time;
 
 /// Entry points for the fuzz targets in `tests/fuzz` and `tests/fuzz_regressions.rs`: the
@@ -713,10 +715,19 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
             &format!("{lost} failure records could not be read back and are not counted"),
         );
     }
+    // Every failure is folded: the unknown ones are grouped by what the whole run shows.
+    let renamed = fold.group_unknown();
     let events = events.then(|| {
         kept.extend(events_late);
         kept.sort_unstable_by_key(|(order, _)| *order);
-        kept.into_iter().map(|(_, f)| f).collect::<Vec<Failure>>()
+        kept.into_iter()
+            .map(|(_, mut f)| {
+                if let Some(id) = renamed.get(&f.signature) {
+                    f.signature = id.clone();
+                }
+                f
+            })
+            .collect::<Vec<Failure>>()
     });
 
     let data = report::Folded::new(&fold, &file_names);

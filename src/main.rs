@@ -2,7 +2,7 @@
 //! code. All work happens in the library.
 
 use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Read, Write};
+use std::io::{self, BufRead, BufWriter, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -12,7 +12,7 @@ use regex::Regex;
 use claude_logscan::catalog::{Catalog, CLUSTERS};
 use claude_logscan::input::ScanOptions;
 use claude_logscan::report::DIMENSIONS;
-use claude_logscan::{check, time, Config, FailOn, Filters, Format, StatusFilter};
+use claude_logscan::{check, discover, time, Config, FailOn, Filters, Format, StatusFilter};
 
 /// Exit codes (design.md section 7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +60,19 @@ enum Command {
         /// A signature id (`rate_limit.output_tokens`), an error message or log excerpt, or
         /// `-` to read the excerpt from stdin.
         query: Vec<String>,
+        /// Extra signature directories (same as for scanning).
+        #[arg(long = "patterns", value_name = "DIR")]
+        patterns: Vec<PathBuf>,
+    },
+    /// Print each line's signature as a failure message, a tab, and its template.
+    ///
+    /// One output line per input line, in order. The signature is a catalog id or
+    /// `unknown.<hash>`; templates are grouped over all the lines, as a scan groups its
+    /// unknown failures.
+    Templates {
+        /// Files or directories to read line by line (`-` reads stdin, the default).
+        #[arg(value_name = "PATH", default_value = "-")]
+        paths: Vec<String>,
         /// Extra signature directories (same as for scanning).
         #[arg(long = "patterns", value_name = "DIR")]
         patterns: Vec<PathBuf>,
@@ -205,6 +218,7 @@ fn main() -> ExitCode {
         Some(Command::Scan(args)) => scan(*args),
         Some(Command::Patterns { action }) => patterns(action),
         Some(Command::Explain { query, patterns }) => explain(query, patterns),
+        Some(Command::Templates { paths, patterns }) => templates(paths, patterns),
     };
     report_peak_memory();
     match result {
@@ -523,6 +537,75 @@ fn explain(query: Vec<String>, patterns: Vec<PathBuf>) -> anyhow::Result<Exit> {
             ));
         }
         e => write!(out, "{}", e.render())?,
+    }
+    out.flush()?;
+    Ok(Exit::Ok)
+}
+
+/// The lines of the inputs, one input after the other, read as they are asked for; a
+/// problem with an input is printed and ends that input.
+struct InputLines {
+    inputs: std::vec::IntoIter<discover::Input>,
+    current: Option<(String, Box<dyn BufRead + Send>)>,
+    /// Inputs that could be opened.
+    opened: usize,
+    buf: Vec<u8>,
+}
+
+impl Iterator for InputLines {
+    type Item = String;
+
+    fn next(&mut self) -> Option<String> {
+        loop {
+            if let Some((name, reader)) = &mut self.current {
+                self.buf.clear();
+                match reader.read_until(b'\n', &mut self.buf) {
+                    Ok(0) => {}
+                    Ok(_) => return Some(String::from_utf8_lossy(&self.buf).into_owned()),
+                    Err(e) => eprintln!("claude-logscan: {name}: {}", discover::io_reason(&e)),
+                }
+                self.current = None;
+            }
+            let input = self.inputs.next()?;
+            match discover::open(&input) {
+                Ok(reader) => {
+                    self.opened += 1;
+                    self.current = Some((input.display().to_string(), reader));
+                }
+                Err(e) => eprintln!(
+                    "claude-logscan: {}: {}",
+                    input.display(),
+                    discover::io_reason(&e)
+                ),
+            }
+        }
+    }
+}
+
+/// `templates`: the lines of every input, in order, each with its signature and template.
+fn templates(paths: Vec<String>, patterns: Vec<PathBuf>) -> anyhow::Result<Exit> {
+    let catalog = match load_catalog(&patterns) {
+        Ok(c) => c,
+        Err(e) => return usage(e),
+    };
+    let (inputs, problems) = discover::discover(&paths);
+    for p in &problems {
+        eprintln!("claude-logscan: {}: {}", p.file, p.reason);
+    }
+    let mut lines = InputLines {
+        inputs: inputs.into_iter(),
+        current: None,
+        opened: 0,
+        buf: Vec::new(),
+    };
+    let found = check::templates(&catalog, &mut lines);
+    if lines.opened == 0 {
+        eprintln!("claude-logscan: nothing could be read from the given paths");
+        return Ok(Exit::Usage);
+    }
+    let mut out = BufWriter::new(io::stdout().lock());
+    for (signature, template) in found.lines() {
+        writeln!(out, "{signature}\t{template}")?;
     }
     out.flush()?;
     Ok(Exit::Ok)

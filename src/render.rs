@@ -142,7 +142,12 @@ fn groups_csv(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             let pos = r.by.iter().position(|d| d == "signature").unwrap_or(0);
             let sig = g.keys.get(pos).cloned().flatten().unwrap_or_default();
             let row_sig = r.signatures.iter().find(|s| s.signature == sig);
-            row.push(row_sig.map(|s| s.title.clone()).unwrap_or_default());
+            // An unknown group's best title is its template.
+            row.push(
+                row_sig
+                    .map(|s| s.template.clone().unwrap_or_else(|| s.title.clone()))
+                    .unwrap_or_default(),
+            );
             row.push(
                 row_sig
                     .and_then(|s| s.retryable)
@@ -298,6 +303,9 @@ fn table(r: &Report, width: u16, out: &mut dyn Write) -> io::Result<()> {
                 if s.count == 1 { "" } else { "s" },
                 retry_note(s.retryable)
             )?;
+            if let Some(t) = &s.template {
+                writeln!(out, "    Template: {}", one_line(t, 300))?;
+            }
             for line in wrap(&s.fix, usize::from(width).saturating_sub(4).max(40)) {
                 writeln!(out, "    {line}")?;
             }
@@ -531,6 +539,9 @@ fn markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             if s.count == 1 { "" } else { "s" },
             retry_note(s.retryable)
         )?;
+        if let Some(t) = &s.template {
+            writeln!(out, "Template: {}\n", md_code(&one_line(t, 300)))?;
+        }
         writeln!(out, "{}\n", s.fix)?;
         if !s.docs.is_empty() {
             let links: Vec<String> = s.docs.iter().map(|d| format!("<{d}>")).collect();

@@ -125,6 +125,9 @@ pub struct SignatureRow {
     pub cluster: String,
     pub signature: String,
     pub title: String,
+    /// For an unknown signature, the template of its messages (`<*>` where they vary).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
     pub count: u64,
     pub share: f64,
     pub statuses: Vec<String>,
@@ -391,6 +394,7 @@ pub fn build(
                     |s| s.fix.clone(),
                 ),
                 docs: sig.map(|s| s.docs.clone()).unwrap_or_default(),
+                template: data.fold.template(&signature).map(str::to_string),
                 cluster,
                 signature,
                 count: g.count,
