@@ -1678,6 +1678,7 @@ impl GoParser {
         }
         h.lines += 1;
         h.bytes += line.len();
+        let offset = h.lines - 1;
         let t = line.trim_end_matches('\r');
         match &mut h.dump {
             GoDump::Request {
@@ -1729,6 +1730,8 @@ impl GoParser {
                     record.http_status = status;
                     if status.is_some_and(|s| s >= 400) {
                         record.outcome = Outcome::Failure;
+                        // The failure starts at its status line, under `Response Content:`.
+                        record.line = record.line.map(|l| l + offset);
                     }
                 } else if let Some((name, value)) = t.split_once(": ") {
                     let lname = name.to_ascii_lowercase();
