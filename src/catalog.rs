@@ -7,7 +7,7 @@
 //! the highest priority, then the most conditions, then the smallest id: never file order.
 //!
 //! Invariants: every id starts with its cluster and a dot; clusters are the closed list of
-//! design.md section 4; keywords are lowercase and matched case-insensitively.
+//! README.md, "Clusters and signatures"; keywords are lowercase and matched case-insensitively.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use crate::record::{Record, SourceKind};
 
-/// The root-cause clusters of design.md section 4, in the order reports list them.
+/// The root-cause clusters of README.md, "Clusters and signatures", in the order reports list them.
 pub const CLUSTERS: [&str; 22] = [
     "auth",
     "permission",

@@ -18,10 +18,10 @@ use crate::record::{error_type_for_status, Record, SourceKind};
 use crate::redact::{redact, truncate_chars};
 use crate::time;
 
-/// Longest message kept, in characters (design.md section 8).
+/// Longest message kept, in characters (FORMATS.md).
 pub const MESSAGE_MAX_CHARS: usize = 500;
 
-/// One failed attempt, classified. Field order is the event schema of design.md section 6.
+/// One failed attempt, classified. Field order is the event schema of README.md, "Events".
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Failure {
     #[serde(serialize_with = "ser_time")]

@@ -14,7 +14,7 @@ use claude_logscan::input::ScanOptions;
 use claude_logscan::report::DIMENSIONS;
 use claude_logscan::{check, discover, time, Config, FailOn, Filters, Format, StatusFilter};
 
-/// Exit codes (design.md section 7).
+/// Exit codes (README.md, "Exit codes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Exit {
     /// The run completed.

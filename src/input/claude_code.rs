@@ -1,5 +1,5 @@
 //! Claude Code: terminal `API Error` lines, `--debug` logs, the bug-report errors array and
-//! JSONL transcripts (formats.md section 4).
+//! JSONL transcripts (FORMATS.md).
 //!
 //! Claude Code retries a failed call up to 10 times and tells each failed attempt once:
 //! a retry notice (`API Error (529 {...}) · Retrying in 1 seconds… (attempt 1/10)`) in the

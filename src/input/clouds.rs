@@ -1,4 +1,4 @@
-//! Claude on the clouds (formats.md sections 6 and 7): Bedrock errors as boto3/botocore,
+//! Claude on the clouds (FORMATS.md): Bedrock errors as boto3/botocore,
 //! the AWS SDK for JavaScript v3 and the Rust SDK print them, Bedrock model invocation logs,
 //! and Vertex AI errors as `google.api_core.exceptions` and Google's JSON error envelope.
 //!

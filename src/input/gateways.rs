@@ -1,5 +1,4 @@
-//! one-api, new-api and sub2api gateway logs with their [GIN] access lines (formats.md
-//! section 9).
+//! one-api, new-api and sub2api gateway logs with their [GIN] access lines (FORMATS.md).
 //!
 //! One client request through a gateway may make several upstream attempts: one-api and
 //! new-api log each failed attempt as a `relay error` line (one-api's DEBUG level adds the

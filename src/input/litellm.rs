@@ -1,4 +1,4 @@
-//! LiteLLM (formats.md section 8): exception strings of the SDK and the proxy
+//! LiteLLM (FORMATS.md): exception strings of the SDK and the proxy
 //! (`litellm.RateLimitError: AnthropicException - {...}`), proxy text logs with ANSI colours,
 //! uvicorn access lines, JSON logs (`JSON_LOGS`), the OpenAI-shaped error the proxy returns,
 //! and callback payloads with `error_information`.

@@ -1,4 +1,4 @@
-//! Python anthropic SDK (formats.md section 1): `ANTHROPIC_LOG` lines of `anthropic._base_client`
+//! Python anthropic SDK (FORMATS.md): `ANTHROPIC_LOG` lines of `anthropic._base_client`
 //! and `httpx`, tracebacks, and exception strings logged by applications in their own format.
 //!
 //! The SDK text is matched anywhere in a line, so the same messages are found under any logging

@@ -1,4 +1,4 @@
-//! TypeScript, Go and Java SDK log lines and error strings (formats.md sections 2 and 3).
+//! TypeScript, Go and Java SDK log lines and error strings (FORMATS.md).
 //!
 //! The SDKs print their text inside whatever the application logs with (timestamps, levels,
 //! logger names, container prefixes), so every marker is searched anywhere in the line, after
