@@ -221,6 +221,9 @@ pub struct Config {
     /// Table width when writing to a terminal; `None` gives the fixed width used for files
     /// and pipes, so output does not depend on the terminal.
     pub width: Option<u16>,
+    /// Table output shows every row and every fix (by default it shows the top rows and says
+    /// how many more there are).
+    pub full: bool,
     /// Show progress on stderr (the binary sets this only when stderr is a terminal).
     pub progress: bool,
 }
@@ -815,7 +818,7 @@ pub fn run(
     if cfg.events {
         render::events(events, cfg.format, out)?;
     } else {
-        render::report(&analysis.report, cfg.format, cfg.width, out)?;
+        render::report(&analysis.report, cfg.format, cfg.width, cfg.full, out)?;
     }
     if let Some((w, format)) = events_out {
         render::events(events, format, w)?;

@@ -123,6 +123,9 @@ struct ScanArgs {
         help_heading = "Output"
     )]
     by: String,
+    /// Table output: every row and every fix, instead of the top rows of each table.
+    #[arg(long, help_heading = "Output")]
+    full: bool,
     /// Do not print per-file warnings on stderr.
     #[arg(long, short = 'q', help_heading = "Output")]
     quiet: bool,
@@ -384,6 +387,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<Exit> {
         filters,
         fail_on,
         width,
+        full: args.full,
         progress: !args.quiet && io::stderr().is_terminal(),
     };
 

@@ -21,10 +21,11 @@ pub fn report(
     r: &Report,
     format: Format,
     width: Option<u16>,
+    full: bool,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        Format::Table => table::report(r, width.unwrap_or(PIPE_WIDTH), out),
+        Format::Table => table::report(r, width.unwrap_or(PIPE_WIDTH), full, out),
         Format::Markdown => markdown::report(r, out),
         Format::Csv => csv::groups(r, out),
         Format::Json | Format::Ndjson => json::report(r, out),
