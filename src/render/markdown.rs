@@ -30,6 +30,7 @@ pub(super) fn report(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "\nNo failed Claude API calls found.")?;
         return Ok(());
     }
+    timeline_chart(r, out)?;
     writeln!(out, "\n## Top clusters\n")?;
     writeln!(out, "| Cluster | Count | Share |\n|---|--:|--:|")?;
     for g in &r.by_cluster {
@@ -162,6 +163,55 @@ pub(super) fn report(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         for w in &r.warnings {
             writeln!(out, "- `{}`: {}", md(&w.file), md(&w.message))?;
         }
+    }
+    Ok(())
+}
+
+/// Buckets drawn in the Mermaid chart; the timeline table below it has them all.
+const CHART_BUCKETS: usize = 200;
+
+/// Failures per bucket as a Mermaid `xychart-beta` bar chart (GitHub and GitLab draw it; other
+/// viewers show the block as text). Only buckets with failures are drawn, in time order.
+fn timeline_chart(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let tl = &r.timeline;
+    if tl.rows.is_empty() {
+        return Ok(());
+    }
+    let rows = &tl.rows[..tl.rows.len().min(CHART_BUCKETS)];
+    let max = rows.iter().map(|r| r.total).max().unwrap_or(0);
+    // `16:20` when every bucket is on one day, else `2025-10-02 16:20` (or the date alone).
+    let one_day = rows
+        .iter()
+        .all(|r| r.start.get(..10) == rows[0].start.get(..10));
+    let labels: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let s = r.start.trim_end_matches('Z').replace(['T', '"'], " ");
+            let s = s.strip_suffix(":00").unwrap_or(&s);
+            let s = if one_day && s.len() > 11 { &s[11..] } else { s };
+            format!("\"{s}\"")
+        })
+        .collect();
+    let values: Vec<String> = rows.iter().map(|r| r.total.to_string()).collect();
+    writeln!(out, "\n## Failures per {} (UTC)\n", tl.bucket)?;
+    writeln!(out, "```mermaid\nxychart-beta")?;
+    let day = match rows[0].start.get(..10) {
+        Some(d) if one_day && tl.bucket != "day" => format!(" on {d}"),
+        _ => String::new(),
+    };
+    writeln!(out, "    title \"Failures per {}{day} (UTC)\"", tl.bucket)?;
+    writeln!(out, "    x-axis [{}]", labels.join(", "))?;
+    writeln!(out, "    y-axis \"Failures\" 0 --> {}", max.max(1))?;
+    writeln!(out, "    bar [{}]", values.join(", "))?;
+    writeln!(out, "```")?;
+    if tl.rows.len() > CHART_BUCKETS {
+        writeln!(
+            out,
+            "\nThe chart shows the first {CHART_BUCKETS} of {} {}s with failures; the timeline \
+             table below has them all.",
+            tl.rows.len(),
+            tl.bucket
+        )?;
     }
     Ok(())
 }
