@@ -58,6 +58,7 @@ use crate::report::{CallCounts, Summary, Warning};
 pub enum Format {
     Table,
     Markdown,
+    Html,
     Csv,
     Json,
     Ndjson,

@@ -86,6 +86,8 @@ enum FormatArg {
     Table,
     /// A document for an incident review.
     Markdown,
+    /// One self-contained page with charts (no request leaves it).
+    Html,
     /// Aggregated rows (or events with --events), RFC 4180.
     Csv,
     /// The whole report as one JSON object.
@@ -101,9 +103,9 @@ struct ScanArgs {
     #[arg(value_name = "PATH", default_value = ".")]
     paths: Vec<String>,
 
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Table, help_heading = "Output")]
-    format: FormatArg,
+    /// Output format (default: from the -o FILE extension, .html .md .csv .json, else table)
+    #[arg(long, short = 'f', value_enum, help_heading = "Output")]
+    format: Option<FormatArg>,
     /// Write one row per failure instead of the report (`--format ndjson` or `csv`).
     #[arg(long, help_heading = "Output")]
     events: bool,
@@ -264,14 +266,34 @@ fn split(list: &Option<String>) -> Vec<String> {
         .collect()
 }
 
+/// The format a `-o FILE` name asks for when `--format` is not given.
+fn format_of_path(path: Option<&std::path::Path>) -> FormatArg {
+    let ext = path
+        .and_then(|p| p.extension())
+        .and_then(|x| x.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("html" | "htm") => FormatArg::Html,
+        Some("md" | "markdown") => FormatArg::Markdown,
+        Some("csv") => FormatArg::Csv,
+        Some("json") => FormatArg::Json,
+        Some("ndjson" | "jsonl") => FormatArg::Ndjson,
+        _ => FormatArg::Table,
+    }
+}
+
 fn load_catalog(dirs: &[PathBuf]) -> Result<Catalog, String> {
     Catalog::load(dirs).map_err(|e| format!("signature catalog: {e}"))
 }
 
 fn scan(args: ScanArgs) -> anyhow::Result<Exit> {
-    let format = match (args.format, args.events) {
+    let format = match (
+        args.format
+            .unwrap_or_else(|| format_of_path(args.output.as_deref())),
+        args.events,
+    ) {
         (FormatArg::Table, true) => Format::Ndjson,
-        (FormatArg::Markdown | FormatArg::Json, true) => {
+        (FormatArg::Markdown | FormatArg::Html | FormatArg::Json, true) => {
             return usage("--events writes `ndjson` or `csv`, not this --format");
         }
         (FormatArg::Ndjson, false) => {
@@ -280,6 +302,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<Exit> {
         (f, _) => match f {
             FormatArg::Table => Format::Table,
             FormatArg::Markdown => Format::Markdown,
+            FormatArg::Html => Format::Html,
             FormatArg::Csv => Format::Csv,
             FormatArg::Json => Format::Json,
             FormatArg::Ndjson => Format::Ndjson,

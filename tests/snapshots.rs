@@ -52,6 +52,11 @@ fn markdown() {
 }
 
 #[test]
+fn html() {
+    insta::assert_snapshot!(output(&with_inputs(&["--format", "html"])));
+}
+
+#[test]
 fn csv() {
     insta::assert_snapshot!(output(&with_inputs(&["--format", "csv"])));
 }

@@ -10,8 +10,10 @@ use crate::time::format_rfc3339;
 use crate::Format;
 
 mod csv;
+mod html;
 mod json;
 mod markdown;
+mod svg;
 mod table;
 
 /// Table width for files and pipes: fixed, so output never depends on the terminal.
@@ -27,6 +29,7 @@ pub fn report(
     match format {
         Format::Table => table::report(r, width.unwrap_or(PIPE_WIDTH), full, out),
         Format::Markdown => markdown::report(r, out),
+        Format::Html => html::report(r, out),
         Format::Csv => csv::groups(r, out),
         Format::Json | Format::Ndjson => json::report(r, out),
     }
