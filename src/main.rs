@@ -94,6 +94,8 @@ enum FormatArg {
     Json,
     /// One JSON object per failure (with --events).
     Ndjson,
+    /// Events with real types, for DuckDB, Spark, pandas (with --events and -o FILE).
+    Parquet,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -103,13 +105,15 @@ struct ScanArgs {
     #[arg(value_name = "PATH", default_value = ".")]
     paths: Vec<String>,
 
-    /// Output format (default: from the -o FILE extension, .html .md .csv .json, else table)
+    /// Output format (default: from the -o FILE extension, .html .md .csv .json .parquet, else
+    /// table)
     #[arg(long, short = 'f', value_enum, help_heading = "Output")]
     format: Option<FormatArg>,
-    /// Write one row per failure instead of the report (`--format ndjson` or `csv`).
+    /// Write one row per failure instead of the report (`--format ndjson`, `csv` or `parquet`).
     #[arg(long, help_heading = "Output")]
     events: bool,
-    /// Also write the events to FILE in the same pass (ndjson, or csv when FILE ends in .csv).
+    /// Also write the events to FILE in the same pass: ndjson, or csv or parquet when FILE
+    /// ends in .csv or .parquet.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     events_out: Option<PathBuf>,
     /// Write the main output to FILE instead of stdout.
@@ -278,6 +282,7 @@ fn format_of_path(path: Option<&std::path::Path>) -> FormatArg {
         Some("csv") => FormatArg::Csv,
         Some("json") => FormatArg::Json,
         Some("ndjson" | "jsonl") => FormatArg::Ndjson,
+        Some("parquet") => FormatArg::Parquet,
         _ => FormatArg::Table,
     }
 }
@@ -294,10 +299,18 @@ fn scan(args: ScanArgs) -> anyhow::Result<Exit> {
     ) {
         (FormatArg::Table, true) => Format::Ndjson,
         (FormatArg::Markdown | FormatArg::Html | FormatArg::Json, true) => {
-            return usage("--events writes `ndjson` or `csv`, not this --format");
+            return usage("--events writes `ndjson`, `csv` or `parquet`, not this --format");
         }
         (FormatArg::Ndjson, false) => {
             return usage("--format ndjson is for --events; use --format json for the report");
+        }
+        (FormatArg::Parquet, false) => {
+            return usage(
+                "--format parquet is for --events (or --events-out FILE.parquet with a report)",
+            );
+        }
+        (FormatArg::Parquet, true) if args.output.is_none() && io::stdout().is_terminal() => {
+            return usage("Parquet is binary: write it to a file with -o FILE");
         }
         (f, _) => match f {
             FormatArg::Table => Format::Table,
@@ -306,6 +319,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<Exit> {
             FormatArg::Csv => Format::Csv,
             FormatArg::Json => Format::Json,
             FormatArg::Ndjson => Format::Ndjson,
+            FormatArg::Parquet => Format::Parquet,
         },
     };
     let Some(tz) = time::parse_offset(&args.tz) else {
@@ -423,10 +437,14 @@ fn scan(args: ScanArgs) -> anyhow::Result<Exit> {
     let mut events_file = match &args.events_out {
         Some(p) => Some((
             BufWriter::new(File::create(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?),
-            if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")) {
-                Format::Csv
-            } else {
-                Format::Ndjson
+            match p
+                .extension()
+                .and_then(|x| x.to_str())
+                .map(str::to_ascii_lowercase)
+            {
+                Some(x) if x == "csv" => Format::Csv,
+                Some(x) if x == "parquet" => Format::Parquet,
+                _ => Format::Ndjson,
             },
         )),
         None => None,

@@ -32,6 +32,9 @@ pub fn report(
         Format::Html => html::report(r, out),
         Format::Csv => csv::groups(r, out),
         Format::Json | Format::Ndjson => json::report(r, out),
+        Format::Parquet => Err(io::Error::other(
+            "Parquet holds events: use --events or --events-out FILE.parquet",
+        )),
     }
 }
 
