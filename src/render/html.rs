@@ -44,6 +44,7 @@ font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;overflow-wra
 h1{font-size:1.6rem;margin:0 0 .25rem}h2{font-size:1.2rem;margin:2rem 0 .5rem;border-bottom:1px solid var(--line);padding-bottom:.25rem}
 h3{font-size:1rem;margin:1.25rem 0 .25rem}
 p.lead,.muted{color:var(--muted)}
+p.muted{font-size:.85rem}
 code,pre{font:13px/1.4 ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--card);padding:.4rem .6rem;border-radius:4px;margin:.25rem 0}
 a{color:var(--c0)}
@@ -69,7 +70,7 @@ svg polygon.burst{fill:var(--accent)}
 .other{fill:var(--other);background:var(--other)}
 ul.legend{list-style:none;padding:0;margin:.25rem 0;display:flex;flex-wrap:wrap;gap:.25rem 1rem;font-size:.85rem}
 ul.legend span{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;margin-right:.3rem;vertical-align:-1px}
-.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(340px,100%),1fr));gap:0 2rem}
+.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(520px,100%),1fr));gap:0 2rem}
 .grid2>section{min-width:0}
 .scroll{overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.5rem 0}
@@ -564,7 +565,7 @@ fn dimension(h: &mut String, id: &str, title: &str, dim: &str, groups: &[Group])
         .clamp(4, 30);
     let (width, row_h) = (560.0, 22.0);
     let label_w = label_chars as f64 * 7.0 + 8.0;
-    let value_w = if with_rate { 150.0 } else { 90.0 };
+    let value_w = if with_rate { 190.0 } else { 90.0 };
     let bar_max = width - label_w - value_w;
     let max = shown.iter().map(|g| g.count).max().unwrap_or(1).max(1);
     let height = row_h * shown.len() as f64 + 4.0;
