@@ -72,6 +72,11 @@ fn whole_words(width: u16, header: &[&str], rows: Vec<Vec<Cell>>, texts: &[Vec<S
     for row in rows {
         t.add_row(row);
     }
+    // On a terminal too narrow for every whole word, let comfy-table squeeze as it can.
+    let needed: usize = longest.iter().map(|l| l + 3).sum::<usize>() + 1;
+    if needed > usize::from(width) {
+        return t;
+    }
     for (i, l) in longest.iter().enumerate() {
         if let Some(c) = t.column_mut(i) {
             // comfy-table's lower boundary counts the padding (one space either side).
@@ -493,12 +498,23 @@ mod tests {
                 ),
             ]);
         }
-        let t = rows.table(60, &["Signature", "Model", "Note"]).to_string();
+        let t = rows.table(100, &["Signature", "Model", "Note"]).to_string();
         assert!(
             t.contains("request_validation.max_tokens_over_limit"),
             "{t}"
         );
         assert!(t.contains("claude-sonnet-4-5-20250929"), "{t}");
+    }
+
+    #[test]
+    fn a_narrow_terminal_still_gets_a_table_within_its_width() {
+        let mut rows = Rows::new();
+        rows.push(vec![
+            ("request_validation.max_tokens_over_limit".into(), false),
+            ("claude-sonnet-4-5-20250929 +4".into(), false),
+        ]);
+        let t = rows.table(50, &["Signature", "Model"]).to_string();
+        assert!(t.lines().all(|l| l.chars().count() <= 50), "{t}");
     }
 
     #[test]
