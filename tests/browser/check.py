@@ -9,7 +9,7 @@ and the browser. For widths 1280 and 390 it loads the page, takes a full-page sc
 OUT_DIR, and fails if the page logged a console error or an exception, or asked for anything
 over the network. It reads the totals back from the page (data-total attributes, chart marks,
 table rows) and compares them with the JSON report, then clicks a table header to check the
-sort script.
+sort script. Last, with scripts disabled, the tables and totals must read the same.
 """
 
 import base64
@@ -263,6 +263,25 @@ def main():
                 failures.append(f"{where}: clicking a header did not sort the table")
             print(f"{where}: {path} ({height}px tall), {want_totals['failures']} failures, "
                   f"{len(got['timeline'])} timeline marks")
+        # Scripts off: the same tables, in the report's order, and a page that reads the same.
+        browser.send("Emulation.setScriptExecutionDisabled", {"value": True}, session=session)
+        browser.send("Page.navigate", {"url": url}, session=session)
+        browser.wait_for("Page.loadEventFired")
+        got = json.loads(browser.send("Runtime.evaluate", {"expression": READ_BACK,
+                                                           "returnByValue": True},
+                                      session=session)["result"]["value"])
+        script_ran = browser.send(
+            "Runtime.evaluate",
+            {"expression": "document.documentElement.classList.contains('js')",
+             "returnByValue": True}, session=session)["result"]["value"]
+        if script_ran:
+            failures.append("scripts off: the page script ran")
+        for dim, rows in want_tables.items():
+            if got["tables"].get(dim) != rows:
+                failures.append(f"scripts off: table {dim} differs from JSON")
+        if got["totals"] != want_totals:
+            failures.append("scripts off: totals differ from JSON")
+        print("scripts off: tables and totals as with scripts")
     finally:
         browser.close()
     for f in failures:
