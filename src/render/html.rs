@@ -166,6 +166,7 @@ pub(super) fn report(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         h.push_str("</div>\n");
         fixes(&mut h, &r.signatures);
     }
+    inputs(&mut h, r);
     if !r.warnings.is_empty() {
         let _ = writeln!(
             h,
@@ -696,6 +697,40 @@ fn signatures_table(h: &mut String, sigs: &[SignatureRow]) {
 fn cell_time(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
     t.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
         .unwrap_or_else(|| "-".into())
+}
+
+/// How the lines of each input were accounted for, folded away: the cards hold the totals.
+fn inputs(h: &mut String, r: &Report) {
+    if r.files.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        h,
+        "<h2 id=\"inputs\">Inputs</h2>\n<details><summary>Line accounting of the {} input{}</summary>",
+        r.files.len(),
+        if r.files.len() == 1 { "" } else { "s" }
+    );
+    h.push_str(
+        "<div class=\"scroll\"><table class=\"sortable\" id=\"table-file\">\n<thead><tr><th>File</th>\
+         <th class=\"num\">Lines read</th><th class=\"num\">About API calls</th>\
+         <th class=\"num\">Noise</th><th class=\"num\">Unparseable</th>\
+         <th class=\"num\">Failures</th><th class=\"num\">Successes</th><th>Skipped</th></tr></thead>\n<tbody>\n",
+    );
+    for f in &r.files {
+        let _ = writeln!(
+            h,
+            "<tr><td><code>{}</code></td>{}{}{}{}{}{}<td>{}</td></tr>",
+            escape(&f.file),
+            num_cell(f.lines_read.to_string(), f.lines_read as f64),
+            num_cell(f.lines_relevant.to_string(), f.lines_relevant as f64),
+            num_cell(f.lines_noise.to_string(), f.lines_noise as f64),
+            num_cell(f.lines_unparseable.to_string(), f.lines_unparseable as f64),
+            num_cell(f.failures.to_string(), f.failures as f64),
+            num_cell(f.successes.to_string(), f.successes as f64),
+            escape(f.skipped.as_deref().unwrap_or(""))
+        );
+    }
+    h.push_str("</tbody></table></div>\n</details>\n");
 }
 
 /// Only web links become links; anything else (a `javascript:` URL in a user's catalog) is text.
