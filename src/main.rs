@@ -270,8 +270,9 @@ fn split(list: &Option<String>) -> Vec<String> {
         .collect()
 }
 
-/// The format a `-o FILE` name asks for when `--format` is not given.
-fn format_of_path(path: Option<&std::path::Path>) -> FormatArg {
+/// The format a `-o FILE` name asks for when `--format` is not given (`.json` holds NDJSON
+/// events with `--events`).
+fn format_of_path(path: Option<&std::path::Path>, events: bool) -> FormatArg {
     let ext = path
         .and_then(|p| p.extension())
         .and_then(|x| x.to_str())
@@ -280,8 +281,8 @@ fn format_of_path(path: Option<&std::path::Path>) -> FormatArg {
         Some("html" | "htm") => FormatArg::Html,
         Some("md" | "markdown") => FormatArg::Markdown,
         Some("csv") => FormatArg::Csv,
-        Some("json") => FormatArg::Json,
-        Some("ndjson" | "jsonl") => FormatArg::Ndjson,
+        Some("json") if !events => FormatArg::Json,
+        Some("json" | "ndjson" | "jsonl") => FormatArg::Ndjson,
         Some("parquet") => FormatArg::Parquet,
         _ => FormatArg::Table,
     }
@@ -294,7 +295,7 @@ fn load_catalog(dirs: &[PathBuf]) -> Result<Catalog, String> {
 fn scan(args: ScanArgs) -> anyhow::Result<Exit> {
     let format = match (
         args.format
-            .unwrap_or_else(|| format_of_path(args.output.as_deref())),
+            .unwrap_or_else(|| format_of_path(args.output.as_deref(), args.events)),
         args.events,
     ) {
         (FormatArg::Table, true) => Format::Ndjson,
@@ -588,6 +589,19 @@ mod tests {
         assert_eq!(Exit::Ok as u8, 0);
         assert_eq!(Exit::Condition as u8, 1);
         assert_eq!(Exit::Usage as u8, 2);
+    }
+
+    #[test]
+    fn the_output_file_name_picks_the_format() {
+        use std::path::Path;
+        let f = |p: &str, events| format_of_path(Some(Path::new(p)), events);
+        assert_eq!(f("report.html", false), FormatArg::Html);
+        assert_eq!(f("REPORT.MD", false), FormatArg::Markdown);
+        assert_eq!(f("report.json", false), FormatArg::Json);
+        assert_eq!(f("events.json", true), FormatArg::Ndjson);
+        assert_eq!(f("events.parquet", true), FormatArg::Parquet);
+        assert_eq!(f("report.txt", false), FormatArg::Table);
+        assert_eq!(format_of_path(None, false), FormatArg::Table);
     }
 
     #[test]
