@@ -37,7 +37,7 @@ fn hostile_html() -> String {
 fn markup_in_a_failure_message_shows_as_text() {
     let html = hostile_html();
     assert!(
-        html.contains("<p class=\"lead\">1 failures"),
+        html.contains("<p class=\"lead\">1 failure in"),
         "the failure is found"
     );
     assert!(

@@ -135,9 +135,11 @@ pub(super) fn report(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     };
     let _ = writeln!(
         h,
-        "<p class=\"lead\">{} failures in {} API calls seen, {}</p>\n</header>",
+        "<p class=\"lead\">{} failure{} in {} API call{} seen, {}</p>\n</header>",
         s.failures,
+        if s.failures == 1 { "" } else { "s" },
         s.calls,
+        if s.calls == 1 { "" } else { "s" },
         escape(&span)
     );
     cards(&mut h, r);
@@ -269,7 +271,8 @@ fn cards(h: &mut String, r: &Report) {
         "files",
         s.files.to_string(),
         escape(&format!(
-            "files{}",
+            "file{}{}",
+            if s.files == 1 { "" } else { "s" },
             if s.files_unreadable > 0 {
                 format!(", {} unreadable", s.files_unreadable)
             } else {
