@@ -15,6 +15,7 @@ sort script. Last, with scripts disabled, the tables and totals must read the sa
 import base64
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -65,8 +66,11 @@ class Browser:
         self._id = 0
         self.events = []
 
-    def _read_message(self):
+    def _read_message(self, timeout=60):
         while b"\0" not in self._buf:
+            ready, _, _ = select.select([self._from_browser], [], [], timeout)
+            if not ready:
+                raise RuntimeError(f"chromium said nothing for {timeout} s")
             chunk = os.read(self._from_browser, 1 << 16)
             if not chunk:
                 raise RuntimeError("chromium closed the DevTools pipe")
