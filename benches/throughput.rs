@@ -84,6 +84,7 @@ fn main() {
         filters: Filters::default(),
         fail_on: Vec::new(),
         width: None,
+        full: false,
         progress: false,
     };
     let t = Instant::now();

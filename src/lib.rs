@@ -7,7 +7,7 @@
 //! discover (paths, gzip, stdin) -> input (detect format, parse into records)
 //!     -> classify (records + catalog -> failures with cluster, signature)
 //!     -> aggregate (failures folded into counts) -> report (polars grouping -> plain structs)
-//!     -> render (table, markdown, csv, json)
+//!     -> render (table, markdown, html, csv, json); parquet (events, through polars)
 //! ```
 //!
 //! `input` and `catalog` never import each other: both speak [`record::Record`]. `render` never
@@ -25,6 +25,7 @@ pub mod classify;
 pub mod discover;
 pub mod input;
 pub mod model;
+pub mod parquet;
 pub mod record;
 pub mod redact;
 pub mod render;
@@ -60,9 +61,12 @@ use crate::report::{CallCounts, Summary, Warning};
 pub enum Format {
     Table,
     Markdown,
+    Html,
     Csv,
     Json,
     Ndjson,
+    /// Events only (`--events`, `--events-out FILE.parquet`).
+    Parquet,
 }
 
 /// Which failures a report covers.
@@ -223,6 +227,9 @@ pub struct Config {
     /// Table width when writing to a terminal; `None` gives the fixed width used for files
     /// and pipes, so output does not depend on the terminal.
     pub width: Option<u16>,
+    /// Table output shows every row and every fix (by default it shows the top rows and says
+    /// how many more there are).
+    pub full: bool,
     /// Show progress on stderr (the binary sets this only when stderr is a terminal).
     pub progress: bool,
 }
@@ -814,6 +821,15 @@ fn human_bytes(n: u64) -> String {
     }
 }
 
+/// The events in `format`: Parquet through polars, the text formats through `render`.
+fn write_events(events: &[Failure], format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
+    match format {
+        Format::Parquet => parquet::write_events(events, out)?,
+        _ => render::events(events, format, out)?,
+    }
+    Ok(())
+}
+
 /// Scan, classify and write the main output to `out` (and the events to `events_out` when
 /// asked for in the same pass).
 pub fn run(
@@ -824,12 +840,12 @@ pub fn run(
     let analysis = analyze_with(cfg, cfg.events || events_out.is_some())?;
     let events = analysis.events.as_deref().unwrap_or(&[]);
     if cfg.events {
-        render::events(events, cfg.format, out)?;
+        write_events(events, cfg.format, out)?;
     } else {
-        render::report(&analysis.report, cfg.format, cfg.width, out)?;
+        render::report(&analysis.report, cfg.format, cfg.width, cfg.full, out)?;
     }
     if let Some((w, format)) = events_out {
-        render::events(events, format, w)?;
+        write_events(events, format, w)?;
     }
     let rate = analysis.report.summary.failure_rate;
     let fail_on_held = cfg.fail_on.iter().any(|c| c.holds(&analysis.fold, rate));

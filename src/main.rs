@@ -99,12 +99,16 @@ enum FormatArg {
     Table,
     /// A document for an incident review.
     Markdown,
+    /// One self-contained page with charts (no request leaves it).
+    Html,
     /// Aggregated rows (or events with --events), RFC 4180.
     Csv,
     /// The whole report as one JSON object.
     Json,
     /// One JSON object per failure (with --events).
     Ndjson,
+    /// Events with real types, for DuckDB, Spark, pandas (with --events and -o FILE).
+    Parquet,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -114,13 +118,15 @@ struct ScanArgs {
     #[arg(value_name = "PATH", default_value = ".")]
     paths: Vec<String>,
 
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Table, help_heading = "Output")]
-    format: FormatArg,
-    /// Write one row per failure instead of the report (`--format ndjson` or `csv`).
+    /// Output format (default: from the -o FILE extension, .html .md .csv .json .parquet, else
+    /// table)
+    #[arg(long, short = 'f', value_enum, help_heading = "Output")]
+    format: Option<FormatArg>,
+    /// Write one row per failure instead of the report (`--format ndjson`, `csv` or `parquet`).
     #[arg(long, help_heading = "Output")]
     events: bool,
-    /// Also write the events to FILE in the same pass (ndjson, or csv when FILE ends in .csv).
+    /// Also write the events to FILE in the same pass: ndjson, or csv or parquet when FILE
+    /// ends in .csv or .parquet.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     events_out: Option<PathBuf>,
     /// Write the main output to FILE instead of stdout.
@@ -136,6 +142,9 @@ struct ScanArgs {
         help_heading = "Output"
     )]
     by: String,
+    /// Table output: every row and every fix, instead of the top rows of each table.
+    #[arg(long, help_heading = "Output")]
+    full: bool,
     /// Do not print per-file warnings on stderr.
     #[arg(long, short = 'q', help_heading = "Output")]
     quiet: bool,
@@ -275,25 +284,57 @@ fn split(list: &Option<String>) -> Vec<String> {
         .collect()
 }
 
+/// The format a `-o FILE` name asks for when `--format` is not given (`.json` holds NDJSON
+/// events with `--events`).
+fn format_of_path(path: Option<&std::path::Path>, events: bool) -> FormatArg {
+    let ext = path
+        .and_then(|p| p.extension())
+        .and_then(|x| x.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("html" | "htm") => FormatArg::Html,
+        Some("md" | "markdown") => FormatArg::Markdown,
+        Some("csv") => FormatArg::Csv,
+        Some("json") if !events => FormatArg::Json,
+        Some("json" | "ndjson" | "jsonl") => FormatArg::Ndjson,
+        Some("parquet") => FormatArg::Parquet,
+        _ => FormatArg::Table,
+    }
+}
+
 fn load_catalog(dirs: &[PathBuf]) -> Result<Catalog, String> {
     Catalog::load(dirs).map_err(|e| format!("signature catalog: {e}"))
 }
 
 fn scan(args: ScanArgs) -> anyhow::Result<Exit> {
-    let format = match (args.format, args.events) {
+    let format = match (
+        args.format
+            .unwrap_or_else(|| format_of_path(args.output.as_deref(), args.events)),
+        args.events,
+    ) {
         (FormatArg::Table, true) => Format::Ndjson,
-        (FormatArg::Markdown | FormatArg::Json, true) => {
-            return usage("--events writes `ndjson` or `csv`, not this --format");
+        (FormatArg::Markdown | FormatArg::Html | FormatArg::Json, true) => {
+            return usage("--events writes `ndjson`, `csv` or `parquet`, not this --format");
         }
         (FormatArg::Ndjson, false) => {
             return usage("--format ndjson is for --events; use --format json for the report");
         }
+        (FormatArg::Parquet, false) => {
+            return usage(
+                "--format parquet is for --events (or --events-out FILE.parquet with a report)",
+            );
+        }
+        (FormatArg::Parquet, true) if args.output.is_none() && io::stdout().is_terminal() => {
+            return usage("Parquet is binary: write it to a file with -o FILE");
+        }
         (f, _) => match f {
             FormatArg::Table => Format::Table,
             FormatArg::Markdown => Format::Markdown,
+            FormatArg::Html => Format::Html,
             FormatArg::Csv => Format::Csv,
             FormatArg::Json => Format::Json,
             FormatArg::Ndjson => Format::Ndjson,
+            FormatArg::Parquet => Format::Parquet,
         },
     };
     let Some(tz) = time::parse_offset(&args.tz) else {
@@ -398,6 +439,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<Exit> {
         filters,
         fail_on,
         width,
+        full: args.full,
         progress: !args.quiet && io::stderr().is_terminal(),
     };
 
@@ -410,10 +452,14 @@ fn scan(args: ScanArgs) -> anyhow::Result<Exit> {
     let mut events_file = match &args.events_out {
         Some(p) => Some((
             BufWriter::new(File::create(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?),
-            if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")) {
-                Format::Csv
-            } else {
-                Format::Ndjson
+            match p
+                .extension()
+                .and_then(|x| x.to_str())
+                .map(str::to_ascii_lowercase)
+            {
+                Some(x) if x == "csv" => Format::Csv,
+                Some(x) if x == "parquet" => Format::Parquet,
+                _ => Format::Ndjson,
             },
         )),
         None => None,
@@ -626,6 +672,19 @@ mod tests {
         assert_eq!(Exit::Ok as u8, 0);
         assert_eq!(Exit::Condition as u8, 1);
         assert_eq!(Exit::Usage as u8, 2);
+    }
+
+    #[test]
+    fn the_output_file_name_picks_the_format() {
+        use std::path::Path;
+        let f = |p: &str, events| format_of_path(Some(Path::new(p)), events);
+        assert_eq!(f("report.html", false), FormatArg::Html);
+        assert_eq!(f("REPORT.MD", false), FormatArg::Markdown);
+        assert_eq!(f("report.json", false), FormatArg::Json);
+        assert_eq!(f("events.json", true), FormatArg::Ndjson);
+        assert_eq!(f("events.parquet", true), FormatArg::Parquet);
+        assert_eq!(f("report.txt", false), FormatArg::Table);
+        assert_eq!(format_of_path(None, false), FormatArg::Table);
     }
 
     #[test]

@@ -114,6 +114,9 @@ pub struct Group {
     pub error_types: Vec<String>,
     /// Most frequent models first, at most five.
     pub models: Vec<String>,
+    /// How many distinct models the group has (`models` keeps five): for `+N` in tables.
+    #[serde(skip)]
+    pub models_distinct: usize,
     /// Calls seen for this group, when it is a dimension that successes have too.
     pub calls: Option<u64>,
     pub failure_rate: Option<f64>,
@@ -132,6 +135,9 @@ pub struct SignatureRow {
     pub share: f64,
     pub statuses: Vec<String>,
     pub models: Vec<String>,
+    /// How many distinct models the signature has (`models` keeps five).
+    #[serde(skip)]
+    pub models_distinct: usize,
     #[serde(serialize_with = "ser_time")]
     pub first_seen: Option<DateTime<Utc>>,
     #[serde(serialize_with = "ser_time")]
@@ -356,6 +362,7 @@ fn groups(data: &Folded, dims: &[String], calls: &CallCounts) -> PolarsResult<Ve
             last_seen: from_millis(last),
             statuses,
             error_types: error_types.into_iter().collect(),
+            models_distinct: models.len(),
             models: models.into_iter().take(5).map(|m| m.0).collect(),
             failure_rate: group_calls
                 .filter(|c| *c > 0)
@@ -401,6 +408,7 @@ pub fn build(
                 share: g.share,
                 statuses: g.statuses,
                 models: g.models,
+                models_distinct: g.models_distinct,
                 first_seen: g.first_seen,
                 last_seen: g.last_seen,
                 examples: examples_of(data.fold, &g.keys),

@@ -1,5 +1,5 @@
 //! Secrets never leave the tool: every kind of secret is planted on the failure lines of every
-//! input format, then every output (table, Markdown, CSV, JSON, `--by` on every dimension,
+//! input format, then every output (table, Markdown, HTML, CSV, JSON, `--by` on every dimension,
 //! events as NDJSON and CSV, `explain`, stderr warnings) is searched for the secrets and for
 //! their last 8 characters. The failures must be found (a count per file and a marker per
 //! file), so the test cannot pass by reading nothing.
@@ -479,7 +479,9 @@ fn planted_secrets_reach_no_output_format() {
     let events_out = events_file.to_str().unwrap().to_string();
     let runs: Vec<Vec<&str>> = vec![
         vec![d],
+        vec![d, "--full"],
         vec![d, "--format", "markdown"],
+        vec![d, "--format", "html"],
         vec![d, "--format", "csv"],
         vec![d, "--format", "json"],
         vec![d, "--format", "csv", "--by", by_all],

@@ -28,9 +28,32 @@ fn table() {
     insta::assert_snapshot!(output(&with_inputs(&[])));
 }
 
+/// Every row and every fix, one flag away from the default.
+#[test]
+fn table_full() {
+    insta::assert_snapshot!(output(&with_inputs(&["--full"])));
+}
+
+/// The default report over all the samples, as a new user first sees it: about two screens at
+/// 120 columns, no identifier split inside a cell.
+#[test]
+fn table_all_samples() {
+    let out = output(&["samples/", "-q"]);
+    assert!(out.lines().count() <= 150, "{} lines", out.lines().count());
+    for line in out.lines() {
+        assert!(line.chars().count() <= 120, "{line}");
+    }
+    insta::assert_snapshot!(out);
+}
+
 #[test]
 fn markdown() {
     insta::assert_snapshot!(output(&with_inputs(&["--format", "markdown"])));
+}
+
+#[test]
+fn html() {
+    insta::assert_snapshot!(output(&with_inputs(&["--format", "html"])));
 }
 
 #[test]
