@@ -233,6 +233,9 @@ pub(crate) struct Sink<'a> {
     /// The last line that told a Claude API call (any record pushed): error text near it
     /// without a context of its own is about Claude.
     pub claude_line: Option<u64>,
+    /// A proxy's own error line (`connect: connection refused`, `timed out`) that no parser
+    /// claimed: the first line of the failure its access line tells right after.
+    pub proxy_error: Option<(u64, String)>,
     /// Where final failure records go as the scan moves on (none: all are kept).
     settler: Option<&'a mut dyn Settler>,
     /// Per failure: its index among the failures this sink created.
@@ -287,6 +290,8 @@ enum Last {
 
 /// How far apart (in lines) two lines of one attempt may be.
 const JOIN_DISTANCE: u64 = 40;
+/// How far before its access line a proxy's error line may be.
+pub(crate) const PROXY_ERROR_LINES: u64 = 3;
 /// How far after error text that only the format-agnostic layer read a precise record of the
 /// same attempt may come (the body printed after a log line).
 const AGNOSTIC_JOIN: u64 = 6;
@@ -317,6 +322,7 @@ impl<'a> Sink<'a> {
             line_stamps: envelope::LineStamps::default(),
             other_provider_line: None,
             claude_line: None,
+            proxy_error: None,
             settler: None,
             index: Vec::new(),
             created: 0,
@@ -554,6 +560,31 @@ impl<'a> Sink<'a> {
         }
     }
 
+    /// An access line's failure that the proxy made (a 5xx, or no response) right after the
+    /// proxy's own error line that no parser claimed (Traefik's `caused by`, Apache's
+    /// `proxy:error`, Caddy's error logger): the failure starts at that line, with its cause.
+    pub(crate) fn proxy_cause(&mut self, r: &mut Record) {
+        let (Some(n), Some((l, _))) = (r.line, &self.proxy_error) else {
+            return;
+        };
+        if n < *l || n - *l > PROXY_ERROR_LINES {
+            self.proxy_error = None;
+            return;
+        }
+        let made_by_proxy = r.outcome == Outcome::Failure && r.http_status.is_none_or(|s| s >= 500);
+        if !made_by_proxy {
+            return;
+        }
+        let Some((l, text)) = self.proxy_error.take() else {
+            return;
+        };
+        r.line = Some(l);
+        r.message = Some(match r.message.take() {
+            Some(m) => format!("{m}; {text}"),
+            None => text,
+        });
+    }
+
     /// Push an nginx error.log failure; `client` is its `client:` address. It waits for the
     /// access line of its request (see [`Sink::push_access`]).
     pub(crate) fn push_nginx_error(&mut self, record: Record, client: Option<&str>) {
@@ -576,7 +607,8 @@ impl<'a> Sink<'a> {
     /// fits (same client, nothing they both say disagrees), else the earliest that fits
     /// within the join distance. A successful access line ends the wait of the error it
     /// answers (nginx retried another upstream), which stays a failure of its own.
-    pub(crate) fn push_access(&mut self, record: Record, client: Option<&str>) {
+    pub(crate) fn push_access(&mut self, mut record: Record, client: Option<&str>) {
+        self.proxy_cause(&mut record);
         let here = record.line.or(record.entry).unwrap_or(0);
         self.expire_awaiting(here);
         let known_id = record
@@ -715,6 +747,15 @@ impl<'a> Sink<'a> {
                 // layer read: the precise fields win, the failure starts at that first line.
                 let mut record = record;
                 let evidence = bit(record.evidence);
+                // The records per format count the precise reading only.
+                if self.owned_now {
+                    if let Some(n) = self.scan.formats.get_mut(&SourceKind::ErrorText) {
+                        *n -= 1;
+                        if *n == 0 {
+                            self.scan.formats.remove(&SourceKind::ErrorText);
+                        }
+                    }
+                }
                 let first = std::mem::replace(
                     &mut self.scan.failures[i],
                     Record::new(SourceKind::ErrorText, Outcome::Failure),

@@ -11,6 +11,9 @@ mod audit;
 mod context;
 mod text;
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 use serde_json::Value;
 
 use super::json::Position;
@@ -49,6 +52,9 @@ impl LineParser for Agnostic {
         }
         if ctx.claude || ctx.claude_route {
             self.claude_words = Some(lineno);
+        }
+        if !(ctx.other && !ctx.claude_route) {
+            note_proxy_error(line, lineno, sink);
         }
         if let Some(p) = self.pending.take() {
             let at = p.line.unwrap_or(0);
@@ -170,6 +176,14 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
         }
         return Claim::Relevant;
     }
+    // A proxy's JSON error logger (Caddy's `http.log.error`) names the cause: of its own
+    // record, or of the access line that follows.
+    let msg = ["msg", "message", "error", "err"]
+        .iter()
+        .find_map(|k| v.get(*k).and_then(Value::as_str));
+    if let (Position::Line(n), Some(msg)) = (at, msg) {
+        note_proxy_error(msg, n, sink);
+    }
     if let Some(seen) = access::read_json(v) {
         let text = v.to_string();
         return push_access(&seen, &text, at, sink);
@@ -212,7 +226,54 @@ fn push_access(seen: &access::Seen, whole: &str, at: Position, sink: &mut Sink) 
     };
     for mut r in access::record(seen, endpoint, provider) {
         at.place(&mut r);
+        // The proxy's own error line right before: where the failure starts, and its cause.
+        sink.proxy_cause(&mut r);
         sink.push(r);
     }
     Claim::Relevant
+}
+
+/// The cause a proxy's error line gives for a failed upstream call, cut to a message.
+fn proxy_error_text(line: &str) -> Option<String> {
+    static WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build([
+                "connection refused",
+                "connection reset",
+                "reset by peer",
+                "timed out",
+                "timeout specified has expired",
+                "i/o timeout",
+                "no such host",
+                "no healthy upstream",
+                "no live upstreams",
+                "error reading status line",
+                "upstream prematurely closed",
+                "unexpected eof",
+                "broken pipe",
+                "timeout awaiting",
+                "disabled connection",
+            ])
+            .expect("static automaton")
+    });
+    WORDS.find(line)?;
+    let t = line.trim();
+    let mut end = t.len().min(300);
+    while !t.is_char_boundary(end) {
+        end -= 1;
+    }
+    Some(t[..end].to_string())
+}
+
+/// Note a proxy's error line (the first of a run of them).
+fn note_proxy_error(line: &str, lineno: u64, sink: &mut Sink) -> bool {
+    let Some(text) = proxy_error_text(line) else {
+        return false;
+    };
+    match &sink.proxy_error {
+        Some((l, _)) if lineno.saturating_sub(*l) <= super::PROXY_ERROR_LINES => {}
+        _ => sink.proxy_error = Some((lineno, text)),
+    }
+    true
 }
