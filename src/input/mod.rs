@@ -747,8 +747,9 @@ impl<'a> Sink<'a> {
                 // layer read: the precise fields win, the failure starts at that first line.
                 let mut record = record;
                 let evidence = bit(record.evidence);
-                // The records per format count the precise reading only.
-                if self.owned_now {
+                // The records per format count the precise reading only (the agnostic one was
+                // counted by whoever owns the failure; the precise one counts where it is read).
+                if self.owned[i] {
                     if let Some(n) = self.scan.formats.get_mut(&SourceKind::ErrorText) {
                         *n -= 1;
                         if *n == 0 {

@@ -38,7 +38,9 @@ enum Kind {
     Other,
 }
 
-const WORDS: [(&str, Kind); 43] = [
+/// Spelled as logs write them, matched case-sensitively (a vectorized search: this runs on
+/// many lines).
+const WORDS: [(&str, Kind); 58] = [
     ("api.anthropic.com", Kind::Route),
     ("/v1/messages", Kind::Route),
     ("/v1/complete", Kind::Route),
@@ -46,7 +48,11 @@ const WORDS: [(&str, Kind); 43] = [
     ("publishers/anthropic", Kind::Route),
     ("bedrock-runtime", Kind::Claude),
     ("anthropic", Kind::Claude),
+    ("Anthropic", Kind::Claude),
+    ("ANTHROPIC", Kind::Claude),
     ("claude", Kind::Claude),
+    ("Claude", Kind::Claude),
+    ("CLAUDE", Kind::Claude),
     ("req_011", Kind::Claude),
     ("msg_01", Kind::Claude),
     ("msg_bdrk_", Kind::Claude),
@@ -54,48 +60,59 @@ const WORDS: [(&str, Kind); 43] = [
     ("toolu_", Kind::Claude),
     ("overloaded_error", Kind::Claude),
     ("x-api-key", Kind::Claude),
+    ("X-Api-Key", Kind::Claude),
     ("anthropic-version", Kind::Claude),
+    ("Anthropic-Version", Kind::Claude),
     ("openai", Kind::Other),
-    ("openai.com", Kind::Other),
-    ("openai.azure", Kind::Other),
-    ("openaiexception", Kind::Other),
+    ("OpenAI", Kind::Other),
+    ("Openai", Kind::Other),
+    ("OPENAI", Kind::Other),
     ("gpt-", Kind::Other),
+    ("GPT-", Kind::Other),
     ("gpt4", Kind::Other),
     ("chatgpt", Kind::Other),
+    ("ChatGPT", Kind::Other),
     ("text-embedding", Kind::Other),
     ("dall-e", Kind::Other),
     ("whisper-1", Kind::Other),
     ("gemini", Kind::Other),
+    ("Gemini", Kind::Other),
     ("generativelanguage.googleapis", Kind::Other),
     ("mistral", Kind::Other),
+    ("Mistral", Kind::Other),
     ("mixtral", Kind::Other),
+    ("Mixtral", Kind::Other),
     ("llama", Kind::Other),
+    ("Llama", Kind::Other),
     ("amazon.titan", Kind::Other),
     ("amazon.nova", Kind::Other),
     ("titan-", Kind::Other),
     ("cohere", Kind::Other),
+    ("Cohere", Kind::Other),
     ("command-r", Kind::Other),
     ("deepseek", Kind::Other),
+    ("DeepSeek", Kind::Other),
     ("api.groq", Kind::Other),
     ("api.x.ai", Kind::Other),
     ("grok-", Kind::Other),
     ("qwen", Kind::Other),
+    ("Qwen", Kind::Other),
     ("api.together", Kind::Other),
     ("fireworks.ai", Kind::Other),
 ];
 
 static AUTOMATON: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
+        .match_kind(MatchKind::LeftmostFirst)
         .build(WORDS.iter().map(|(w, _)| w))
         .expect("static automaton")
 });
 
-/// What `text` says about whose API it is about (one case-blind pass).
+/// What `text` says about whose API it is about (one case-blind pass; a word inside a longer
+/// one of the same kind, `anthropic` in `api.anthropic.com`, needs no match of its own).
 pub(crate) fn context(text: &str) -> Context {
     let mut c = Context::default();
-    for m in AUTOMATON.find_overlapping_iter(text) {
+    for m in AUTOMATON.find_iter(text) {
         match WORDS[m.pattern().as_usize()].1 {
             Kind::Route => c.claude_route = true,
             Kind::Claude => c.claude = true,

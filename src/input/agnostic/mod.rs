@@ -23,9 +23,26 @@ use context::Context;
 
 pub(crate) use context::context;
 
+/// Words of a Claude context, as logs spell them (see [`context`] for the full reading).
+static CLAUDE_HINT: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::new([
+        "claude",
+        "Claude",
+        "anthropic",
+        "Anthropic",
+        "/v1/messages",
+        "req_011",
+        "msg_01",
+        "toolu_",
+        "overloaded_error",
+        "x-api-key",
+    ])
+    .expect("static automaton")
+});
+
 /// How far back a Claude call or Claude words make error text without a context of its own
 /// about Claude.
-const CONTEXT_LINES: u64 = 400;
+const CONTEXT_LINES: u64 = 200;
 /// Error text this close after a failure with an agreeing status is more of that failure.
 const DETAIL_LINES: u64 = 6;
 /// The same for a continuation line (indented, or a `key:` of a dumped error object): dumps of
@@ -46,6 +63,16 @@ pub(crate) struct Agnostic {
 
 impl LineParser for Agnostic {
     fn feed(&mut self, line: &str, lineno: u64, sink: &mut Sink) -> Claim {
+        // Most lines no parser claimed hold neither error words nor a status: only their
+        // Claude words matter (cheap, vectorized searches first).
+        let may_err = text::may_hold_error(line);
+        let may_access = text::has_status_number(line);
+        if !may_err && !may_access && self.pending.is_none() {
+            if CLAUDE_HINT.is_match(line) {
+                self.claude_words = Some(lineno);
+            }
+            return Claim::NotMine;
+        }
         let ctx = context(line);
         if ctx.other {
             self.other_words = Some(lineno);
@@ -53,7 +80,7 @@ impl LineParser for Agnostic {
         if ctx.claude || ctx.claude_route {
             self.claude_words = Some(lineno);
         }
-        if !(ctx.other && !ctx.claude_route) {
+        if may_err && !(ctx.other && !ctx.claude_route) {
             note_proxy_error(line, lineno, sink);
         }
         if let Some(p) = self.pending.take() {
@@ -68,7 +95,7 @@ impl LineParser for Agnostic {
             }
         }
         if !(ctx.claude || ctx.claude_route) {
-            return self.error_text(line, lineno, ctx, sink);
+            return self.error_text(line, lineno, ctx, may_err, sink);
         }
         // A JSON object after a prefix (a collector's time stamp, a pod name).
         if let Some(open) = line.find('{') {
@@ -85,14 +112,24 @@ impl LineParser for Agnostic {
         if let Some(seen) = access::read_text(line) {
             return push_access(&seen, line, Position::Line(lineno), sink);
         }
-        self.error_text(line, lineno, ctx, sink)
+        self.error_text(line, lineno, ctx, may_err, sink)
     }
 }
 
 impl Agnostic {
     /// Error text on a line no parser claimed, in a Claude context: the line's own, or a
     /// Claude call or Claude words shortly before (and no other vendor's since).
-    fn error_text(&mut self, line: &str, lineno: u64, ctx: Context, sink: &mut Sink) -> Claim {
+    fn error_text(
+        &mut self,
+        line: &str,
+        lineno: u64,
+        ctx: Context,
+        may_err: bool,
+        sink: &mut Sink,
+    ) -> Claim {
+        if !may_err {
+            return Claim::NotMine;
+        }
         if ctx.other && !ctx.claude_route {
             return Claim::NotMine;
         }
@@ -107,7 +144,7 @@ impl Agnostic {
             }
             unconfirmed = !near(claude_at);
         }
-        let Some(said) = text::read(line) else {
+        let Some(said) = text::read_triggered(line) else {
             return Claim::NotMine;
         };
         // An access line is a call or not by its request, never by its words.
@@ -237,8 +274,11 @@ fn push_access(seen: &access::Seen, whole: &str, at: Position, sink: &mut Sink) 
 fn proxy_error_text(line: &str) -> Option<String> {
     static WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
         AhoCorasick::builder()
-            .ascii_case_insensitive(true)
             .build([
+                "Connection refused",
+                "Connection reset",
+                "Timed out",
+                "No such host",
                 "connection refused",
                 "connection reset",
                 "reset by peer",

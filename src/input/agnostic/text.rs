@@ -31,38 +31,57 @@ pub(crate) struct Said {
 }
 
 /// Words without which a line holds no error text (one case-blind pass).
-const TRIGGERS: [&str; 22] = [
+/// Spelled as logs write them (matched case-sensitively, so that the search is a vectorized
+/// one: this runs on every line no parser claimed).
+const TRIGGERS: [&str; 44] = [
     "error",
+    "Error",
+    "ERROR",
+    "ERR",
     "exception",
+    "Exception",
     "fail",
-    "overloaded",
-    "exceeded",
-    "too many",
-    "too long",
-    "too low",
-    "throttl",
-    "denied",
-    "invalid",
-    "unavailable",
-    "timed out",
-    "timeout",
-    "refused",
-    "quota",
-    "budget",
-    "[4",
-    "[5",
-    "status",
+    "Fail",
+    "FAIL",
+    "verloaded",
+    "xceeded",
+    "EXCEEDED",
+    "oo many",
+    "oo long",
+    "oo low",
+    "hrottl",
+    "enied",
+    "DENIED",
+    "nvalid",
+    "INVALID",
+    "navailable",
+    "UNAVAILABLE",
+    "imed out",
+    "imeout",
+    "efused",
+    "uota",
+    "udget",
+    "tatus",
+    "STATUS",
+    "HTTP 4",
+    "HTTP 5",
     "http 4",
     "http 5",
+    "eset",
+    "o such host",
+    "pstream",
+    "EOF",
+    "eof",
+    "roken pipe",
+    "isabled",
+    "RESOURCE_",
+    "UNAUTHENTICATED",
+    "❌",
+    "xpired",
 ];
 
-static TRIGGER: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::LeftmostFirst)
-        .build(TRIGGERS)
-        .expect("static automaton")
-});
+static TRIGGER: LazyLock<AhoCorasick> =
+    LazyLock::new(|| AhoCorasick::new(TRIGGERS).expect("static automaton"));
 
 /// Status phrases: the status is the first group that matched.
 static STATUS: LazyLock<Regex> = LazyLock::new(|| {
@@ -148,6 +167,61 @@ const PHRASES: [(&str, u16, &str); 20] = [
     (": overloaded", 529, "overloaded_error"),
 ];
 
+/// Literals one of which every match of [`CODE`] holds.
+static CODE_HINT: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::new([
+        "Exception",
+        "Error",
+        "RESOURCE_EXHAUSTED",
+        "PERMISSION_DENIED",
+        "FAILED_PRECONDITION",
+        "INVALID_ARGUMENT",
+        "DEADLINE_EXCEEDED",
+        "UNAUTHENTICATED",
+        "TooManyRequests",
+        "ResourceExhausted",
+    ])
+    .expect("static automaton")
+});
+
+/// [`PHRASES`] in one case-blind pass; the earliest-listed phrase that occurs wins.
+static PHRASE_FINDER: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::LeftmostFirst)
+        .build(PHRASES.iter().map(|(p, _, _)| p))
+        .expect("static automaton")
+});
+
+/// Whether the line holds a number that may be a failed status: three digits 4xx, 5xx or 200,
+/// not inside a longer number.
+pub(crate) fn has_status_number(line: &str) -> bool {
+    let b = line.as_bytes();
+    let mut i = 0;
+    while let Some(at) = memchr::memchr3(b'2', b'4', b'5', &b[i..]) {
+        let k = i + at;
+        // Not part of a longer number, a fraction (`,233`, `0.245`), a date or an id.
+        let before_ok = k == 0
+            || !(b[k - 1].is_ascii_alphanumeric()
+                || matches!(b[k - 1], b',' | b'.' | b'-' | b'_' | b'/'));
+        let after_ok = match b.get(k + 3) {
+            None => true,
+            Some(c) => {
+                !(c.is_ascii_alphanumeric() || matches!(c, b'.' | b',' | b'-' | b'_' | b'/'))
+            }
+        };
+        if before_ok
+            && b.get(k + 1).is_some_and(u8::is_ascii_digit)
+            && b.get(k + 2).is_some_and(u8::is_ascii_digit)
+            && after_ok
+        {
+            return true;
+        }
+        i = k + 1;
+    }
+    false
+}
+
 /// The type a status stands for.
 pub(crate) fn type_of_status(status: u16) -> &'static str {
     match status {
@@ -227,23 +301,45 @@ pub(crate) fn may_hold_error(line: &str) -> bool {
 }
 
 /// What error `line` tells, if any.
+#[cfg(test)]
 pub(crate) fn read(line: &str) -> Option<Said> {
-    if line.len() > 64 * 1024 || !may_hold_error(line) {
+    if !may_hold_error(line) {
+        return None;
+    }
+    read_triggered(line)
+}
+
+/// [`read`] for a line [`may_hold_error`] already passed.
+pub(crate) fn read_triggered(line: &str) -> Option<Said> {
+    if line.len() > 64 * 1024 {
         return None;
     }
     let mut s = Said::default();
-    let status = STATUS
-        .captures_iter(line)
-        .filter_map(|c| first_group(&c))
-        .find(|n| (400..600).contains(n) || *n == 200);
-    let api_type = API_TYPE
-        .captures(line)
-        .map(|c| c.get(1).map_or("", |m| m.as_str()));
-    let code = CODE
-        .captures(line)
-        .map(|c| c.get(1).map_or("", |m| m.as_str()));
-    let lower = line.to_ascii_lowercase();
-    let phrase = PHRASES.iter().position(|(p, _, _)| lower.contains(p));
+    // Each regex runs only when its cheap precondition holds (most lines hold none).
+    let status = if has_status_number(line) {
+        STATUS
+            .captures_iter(line)
+            .filter_map(|c| first_group(&c))
+            .find(|n| (400..600).contains(n) || *n == 200)
+    } else {
+        None
+    };
+    let api_type = if memchr::memmem::find(line.as_bytes(), b"_error").is_some()
+        || memchr::memmem::find(line.as_bytes(), b"request_too_large").is_some()
+    {
+        API_TYPE
+            .captures(line)
+            .map(|c| c.get(1).map_or("", |m| m.as_str()))
+    } else {
+        None
+    };
+    let code = if CODE_HINT.is_match(line) {
+        CODE.captures(line)
+            .map(|c| c.get(1).map_or("", |m| m.as_str()))
+    } else {
+        None
+    };
+    let phrase = PHRASE_FINDER.find(line).map(|m| m.pattern().as_usize());
     if status.is_none() && api_type.is_none() && code.is_none() && phrase.is_none() {
         return None;
     }
