@@ -33,7 +33,7 @@ def score_case(case_dir, exp, evs):
     labels = []
     for f in exp["failures"]:
         name = f.get("file", default_file)
-        where = ("entry", f["har_entry"]) if f.get("line") is None else ("line", f["line"])
+        where = ("entry", f.get("har_entry")) if f.get("line") is None else ("line", f["line"])
         labels.append((name, where, f))
     used = [False] * len(evs)
     found = cluster = 0
