@@ -565,15 +565,16 @@ fn walk<'a>(
     for (k, v) in map {
         norm(k, key);
         match v {
-            Value::Object(_) => {
-                // Headers and bodies hold other people's fields.
+            // Headers and bodies hold other people's fields.
+            Value::Object(_)
                 if !matches!(
                     key.as_str(),
                     "headers" | "respheaders" | "requestheaders" | "responseheaders" | "body"
-                ) {
-                    walk(v, depth + 1, s, weak, key);
-                }
+                ) =>
+            {
+                walk(v, depth + 1, s, weak, key);
             }
+            Value::Object(_) => {}
             Value::String(text) => {
                 if let Some(r) = role(key) {
                     take_field(s, r, text, weak);

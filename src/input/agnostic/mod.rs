@@ -80,7 +80,7 @@ impl LineParser for Agnostic {
         if ctx.claude || ctx.claude_route {
             self.claude_words = Some(lineno);
         }
-        if may_err && !(ctx.other && !ctx.claude_route) {
+        if may_err && (ctx.claude_route || !ctx.other) {
             note_proxy_error(line, lineno, sink);
         }
         if let Some(p) = self.pending.take() {
