@@ -221,6 +221,9 @@ fn exception(text: &str) -> Option<Result<Record, ()>> {
         Some("bedrock") if claude => "bedrock",
         Some("vertexai" | "vertex_ai" | "vertex_ai_beta") if claude => "vertex",
         _ if claude || gateway_own => "litellm",
+        // A client of a LiteLLM proxy: whose call it was, the file's context tells (the
+        // format-agnostic layer reads it).
+        Some("litellm_proxy") => return None,
         _ => return Some(Err(())),
     };
     let mut r = Record::new(SourceKind::Litellm, Outcome::Failure);
@@ -384,8 +387,9 @@ impl LineParser for LitellmParser {
                 Claim::Relevant
             }
             Some(Err(())) => Claim::Noise,
-            // LiteLLM's own chatter; other lines that merely name it are left to others.
-            None if line.contains("- LiteLLM")
+            // LiteLLM's own chatter; other lines that merely name it, and its own ERROR lines
+            // (a router refusing a call), are left to others.
+            None if (line.contains("- LiteLLM") && !line.contains(":ERROR"))
                 || line.starts_with("LiteLLM.Info")
                 || line.starts_with("Give Feedback / Get Help") =>
             {

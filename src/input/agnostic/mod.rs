@@ -44,7 +44,7 @@ static CLAUDE_HINT: LazyLock<AhoCorasick> = LazyLock::new(|| {
 /// about Claude.
 const CONTEXT_LINES: u64 = 200;
 /// Error text this close after a failure with an agreeing status is more of that failure.
-const DETAIL_LINES: u64 = 6;
+const DETAIL_LINES: u64 = 2;
 /// The same for a continuation line (indented, or a `key:` of a dumped error object): dumps of
 /// one error run longer.
 const DUMP_LINES: u64 = 25;

@@ -202,8 +202,7 @@ pub(crate) fn has_status_number(line: &str) -> bool {
         let k = i + at;
         // Not part of a longer number, a fraction (`,233`, `0.245`), a date or an id.
         let before_ok = k == 0
-            || !(b[k - 1].is_ascii_alphanumeric()
-                || matches!(b[k - 1], b',' | b'.' | b'-' | b'_' | b'/'));
+            || !(b[k - 1].is_ascii_alphanumeric() || matches!(b[k - 1], b',' | b'.' | b'-' | b'_'));
         let after_ok = match b.get(k + 3) {
             None => true,
             Some(c) => {
