@@ -862,9 +862,14 @@ mod tests {
             "2025-10-02 08:41:00,533 ERROR [app] invoke failed: botocore.errorfactory.ValidationException: An error occurred (ValidationException) when calling the InvokeModel operation: Malformed input request (key sk-FAKElitellmVirtualKey, config /etc/litellm/config.yaml)\n",
             "litellm.RateLimitError: BedrockException - {\"message\":\"Too many requests, please wait before trying again.\"}\n",
         ));
-        assert_eq!(s.failures.len(), 1, "{:#?}", s.failures);
+        assert_eq!(s.failures.len(), 2, "{:#?}", s.failures);
         assert_eq!(s.failures[0].http_status, Some(400));
         assert_eq!(s.failures[0].source_kind, SourceKind::Bedrock);
+        // The LiteLLM line names no model: the Bedrock call just before makes it Claude's
+        // (read by the format-agnostic layer).
+        assert_eq!(s.failures[1].http_status, Some(429));
+        assert_eq!(s.failures[1].source_kind, SourceKind::ErrorText);
+        assert_eq!(s.failures[1].provider.as_deref(), Some("bedrock"));
     }
 
     #[test]

@@ -221,9 +221,11 @@ fn exception(text: &str) -> Option<Result<Record, ()>> {
         Some("bedrock") if claude => "bedrock",
         Some("vertexai" | "vertex_ai" | "vertex_ai_beta") if claude => "vertex",
         _ if claude || gateway_own => "litellm",
-        // A client of a LiteLLM proxy: whose call it was, the file's context tells (the
-        // format-agnostic layer reads it).
-        Some("litellm_proxy") => return None,
+        // A client of a LiteLLM proxy, or a cloud's error whose line names no model: whose
+        // call it was, the file's context tells (the format-agnostic layer reads it).
+        Some("litellm_proxy" | "bedrock" | "vertexai" | "vertex_ai" | "vertex_ai_beta") => {
+            return None
+        }
         _ => return Some(Err(())),
     };
     let mut r = Record::new(SourceKind::Litellm, Outcome::Failure);
