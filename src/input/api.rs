@@ -524,6 +524,23 @@ pub fn mentions_claude(text: &str) -> bool {
     })
 }
 
+/// The HTTP status a Google status word stands for (Vertex AI envelopes, audit logs).
+pub fn google_status_code(status: &str) -> Option<u16> {
+    Some(match status {
+        "CANCELLED" => 499,
+        "INVALID_ARGUMENT" | "FAILED_PRECONDITION" | "OUT_OF_RANGE" => 400,
+        "DEADLINE_EXCEEDED" => 504,
+        "NOT_FOUND" => 404,
+        "PERMISSION_DENIED" => 403,
+        "RESOURCE_EXHAUSTED" => 429,
+        "ABORTED" | "ALREADY_EXISTS" => 409,
+        "UNAVAILABLE" => 503,
+        "UNAUTHENTICATED" => 401,
+        "INTERNAL" | "UNKNOWN" | "DATA_LOSS" => 500,
+        _ => return None,
+    })
+}
+
 /// The error type a Google status word stands for (Vertex AI envelopes, gRPC codes).
 pub fn google_status_error_type(status: &str) -> Option<&'static str> {
     Some(match status {

@@ -11,7 +11,7 @@
 
 use serde_json::{Map, Value};
 
-use super::super::api::google_status_error_type;
+use super::super::api::{google_status_code, google_status_error_type};
 use crate::record::{Outcome, Record, SourceKind, Stamp};
 use crate::time;
 
@@ -175,22 +175,6 @@ fn grpc_name(code: u64) -> Option<&'static str> {
     })
 }
 
-fn grpc_status(name: &str) -> Option<u16> {
-    Some(match name {
-        "CANCELLED" => 499,
-        "INVALID_ARGUMENT" | "FAILED_PRECONDITION" | "OUT_OF_RANGE" => 400,
-        "DEADLINE_EXCEEDED" => 504,
-        "NOT_FOUND" => 404,
-        "PERMISSION_DENIED" => 403,
-        "RESOURCE_EXHAUSTED" => 429,
-        "ABORTED" | "ALREADY_EXISTS" => 409,
-        "UNAVAILABLE" => 503,
-        "UNAUTHENTICATED" => 401,
-        "INTERNAL" | "UNKNOWN" | "DATA_LOSS" => 500,
-        _ => return None,
-    })
-}
-
 /// The fields of whatever audit record `v` holds, unwrapped from its export.
 fn fields(v: &Value) -> Option<Fields<'_>> {
     fields_of(v, 0)
@@ -257,7 +241,7 @@ fn record(f: Fields) -> Option<Record> {
                 .as_deref()
                 .and_then(|c| c.parse::<u64>().ok())
                 .and_then(grpc_name);
-            let status = name.and_then(grpc_status);
+            let status = name.and_then(google_status_code);
             let et = name.map(|n| google_status_error_type(n).unwrap_or("api_error"));
             let et = match f.error_code {
                 Some(_) if et.is_none() => Some("api_error"),

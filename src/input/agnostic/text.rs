@@ -13,8 +13,9 @@ use std::sync::LazyLock;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 
-use super::super::api::google_status_error_type;
+use super::super::api::{google_status_code, google_status_error_type};
 use super::super::clouds::bedrock_code;
+use crate::record::{error_type_for_status, status_for_error_type};
 
 /// What an error line says.
 #[derive(Debug, Default, PartialEq)]
@@ -221,52 +222,13 @@ pub(crate) fn has_status_number(line: &str) -> bool {
     false
 }
 
-/// The type a status stands for.
-pub(crate) fn type_of_status(status: u16) -> &'static str {
-    match status {
-        400 => "invalid_request_error",
-        401 => "authentication_error",
-        402 => "billing_error",
-        403 => "permission_error",
-        404 => "not_found_error",
-        408 | 504 => "timeout_error",
-        413 => "request_too_large",
-        429 => "rate_limit_error",
-        529 => "overloaded_error",
-        _ => "api_error",
-    }
-}
-
-fn status_of_type(t: &str) -> Option<u16> {
-    Some(match t {
-        "invalid_request_error" => 400,
-        "authentication_error" => 401,
-        "billing_error" => 402,
-        "permission_error" => 403,
-        "not_found_error" => 404,
-        "request_too_large" => 413,
-        "rate_limit_error" => 429,
-        "api_error" => 500,
-        "overloaded_error" => 529,
-        "timeout_error" => 504,
-        _ => return None,
-    })
-}
-
 /// An SDK exception class or a cloud code: status and type.
 fn code_meaning(code: &str) -> Option<(Option<u16>, &'static str)> {
     if let Some(m) = bedrock_code(code) {
         return Some(m);
     }
     if let Some(t) = google_status_error_type(code) {
-        let status = match code {
-            "RESOURCE_EXHAUSTED" => 429,
-            "PERMISSION_DENIED" => 403,
-            "UNAUTHENTICATED" => 401,
-            "DEADLINE_EXCEEDED" => 504,
-            _ => 400,
-        };
-        return Some((Some(status), t));
+        return Some((google_status_code(code), t));
     }
     Some(match code {
         "RateLimitError"
@@ -371,7 +333,7 @@ pub(crate) fn read_triggered(line: &str) -> Option<Said> {
     }
     let coded = code.and_then(code_meaning);
     s.status = status
-        .or_else(|| api_type.and_then(status_of_type))
+        .or_else(|| api_type.and_then(status_for_error_type))
         .or_else(|| coded.and_then(|(st, _)| st))
         .or_else(|| phrase.map(|(_, st, _)| *st).filter(|st| *st > 0));
     s.error_type = match api_type {
@@ -380,7 +342,7 @@ pub(crate) fn read_triggered(line: &str) -> Option<Said> {
     }
     .or_else(|| coded.map(|(_, t)| t))
     .or_else(|| phrase.map(|(_, _, t)| *t))
-    .or_else(|| s.status.map(type_of_status));
+    .or_else(|| s.status.map(error_type_for_status));
     s.code = code.map(str::to_string);
     s.phrase_only = status.is_none() && api_type.is_none() && code.is_none();
     s.message = MESSAGE
