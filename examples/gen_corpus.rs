@@ -4,10 +4,12 @@
 //!
 //! About half nginx access logs in front of the API (mostly 200s, realistic shares of
 //! 400/401/403/404/413/429/499/500/502/504/529, health checks and other paths), 10% the same
-//! traffic as nginx JSON lines, 38% application logs (Python SDK debug lines with retries and
+//! traffic as nginx JSON lines, 33% application logs (Python SDK debug lines with retries and
 //! tracebacks, buried in unrelated noise: app lines, SQL, OpenAI SDK errors and httpx calls to
-//! other hosts, which are not Claude failures), and a HAR with SSE streams. `DIR/truth.json`
-//! holds the failures per effective status and error type, and the successful calls.
+//! other hosts, which are not Claude failures), 5% a service log whose eight worker threads
+//! interleave their lines, and a HAR with SSE streams. `DIR/truth.json`
+//! holds the failures per effective status and error type, and the successful calls, in all
+//! and per file.
 //! Deterministic: the same size gives the same bytes.
 
 use std::collections::BTreeMap;
@@ -225,6 +227,96 @@ fn app_log(dir: &Path, bytes: u64, rng: &mut Rng, truth: &mut Truth) -> std::io:
     w.flush()
 }
 
+/// A Python service whose worker threads call the API at once (2 processes x 4 threads, the
+/// `[pid:threadName]` prefix of Python's logging formats): the lines of one attempt are not
+/// adjacent, and a `request_id:` line may follow another thread's failed attempt. Each attempt
+/// that got an error status is one failure.
+fn service_log(dir: &Path, bytes: u64, rng: &mut Rng, truth: &mut Truth) -> std::io::Result<()> {
+    let mut w = BufWriter::with_capacity(1 << 20, File::create(dir.join("service.log"))?);
+    let url = "https://api.anthropic.com/v1/messages";
+    // Per producer: the lines of its current attempt still to write.
+    let mut queues: Vec<std::collections::VecDeque<String>> = vec![Default::default(); 8];
+    let mut written = 0u64;
+    let mut n = 0u64;
+    while written < bytes {
+        let k = rng.below(8) as usize;
+        let pid = if k < 4 { 41213 } else { 41377 };
+        if queues[k].is_empty() {
+            n += 1;
+            let at = n;
+            let prefix = |ms: u64, level: &str, logger: &str| {
+                format!(
+                    "2025-10-02 11:{:02}:{:02},{:03} [{pid}:ThreadPoolExecutor-0_{}] {level} {logger}: ",
+                    (at / 600) % 60,
+                    (at / 10) % 60,
+                    ms % 1000,
+                    k % 4
+                )
+            };
+            let id = format!("req_011CW{:017}", n);
+            let ms = rng.below(1000);
+            let (status, reason, ty) = match rng.below(100) {
+                0..=9 => (429, "Too Many Requests", "rate_limit_error"),
+                10..=13 => (529, "", "overloaded_error"),
+                14 => (500, "Internal Server Error", "api_error"),
+                _ => (200, "OK", ""),
+            };
+            let q = &mut queues[k];
+            let base = "anthropic._base_client";
+            q.push_back(format!(
+                "{}Sending HTTP Request: POST {url}",
+                prefix(ms, "DEBUG", base)
+            ));
+            q.push_back(format!(
+                "{}HTTP Request: POST {url} \"HTTP/1.1 {status} {reason}\"",
+                prefix(ms + 400, "INFO", "httpx")
+            ));
+            q.push_back(format!(
+                "{}HTTP Response: POST {url} \"{status} {reason}\" Headers({{'date': 'Thu, 02 Oct 2025 11:00:00 GMT', 'content-type': 'application/json', 'request-id': '{id}', 'server': 'cloudflare'}})",
+                prefix(ms + 401, "DEBUG", base)
+            ));
+            q.push_back(format!(
+                "{}request_id: {id}",
+                prefix(ms + 401, "DEBUG", base)
+            ));
+            if status == 200 {
+                truth.successes += 1;
+            } else {
+                truth.fail(&status.to_string(), ty);
+                q.push_back(format!(
+                    "{}Retrying due to status code {status}",
+                    prefix(ms + 402, "DEBUG", base)
+                ));
+                q.push_back(format!(
+                    "{}Retrying request to /v1/messages in 0.{:06} seconds",
+                    prefix(ms + 402, "INFO", base),
+                    rng.below(1_000_000)
+                ));
+            }
+            if rng.chance(300_000) {
+                q.push_back(format!(
+                    "{}picked job {} from queue summaries",
+                    prefix(ms + 403, "INFO", "app.jobs"),
+                    n
+                ));
+            }
+        }
+        if let Some(line) = queues[k].pop_front() {
+            written += line.len() as u64 + 1;
+            w.write_all(line.as_bytes())?;
+            w.write_all(b"\n")?;
+        }
+    }
+    // The attempts under way when the log ends are written out.
+    for q in &mut queues {
+        for line in q.drain(..) {
+            w.write_all(line.as_bytes())?;
+            w.write_all(b"\n")?;
+        }
+    }
+    w.flush()
+}
+
 fn har(dir: &Path, bytes: u64, rng: &mut Rng, truth: &mut Truth) -> std::io::Result<()> {
     let mut w = BufWriter::with_capacity(1 << 20, File::create(dir.join("browser.har"))?);
     w.write_all(b"{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"WebInspector\",\"version\":\"537.36\"},\"entries\":[\n")?;
@@ -266,16 +358,67 @@ fn main() -> std::io::Result<()> {
     let dir = Path::new(dir);
     std::fs::create_dir_all(dir)?;
     let mut rng = Rng(0x5eed_c1a0_de00_0001);
+    // Per file, then summed.
+    let mut files: BTreeMap<&str, Truth> = BTreeMap::new();
+    access_logs(
+        dir,
+        total / 2,
+        false,
+        &mut rng,
+        files.entry("access.log").or_default(),
+    )?;
+    access_logs(
+        dir,
+        total / 10,
+        true,
+        &mut rng,
+        files.entry("access.json.log").or_default(),
+    )?;
+    app_log(
+        dir,
+        total * 33 / 100,
+        &mut rng,
+        files.entry("app.log").or_default(),
+    )?;
+    service_log(
+        dir,
+        total * 5 / 100,
+        &mut rng,
+        files.entry("service.log").or_default(),
+    )?;
+    har(
+        dir,
+        total * 2 / 100,
+        &mut rng,
+        files.entry("browser.har").or_default(),
+    )?;
     let mut truth = Truth::default();
-    access_logs(dir, total / 2, false, &mut rng, &mut truth)?;
-    access_logs(dir, total / 10, true, &mut rng, &mut truth)?;
-    app_log(dir, total * 38 / 100, &mut rng, &mut truth)?;
-    har(dir, total * 2 / 100, &mut rng, &mut truth)?;
+    for t in files.values() {
+        for (k, v) in &t.status {
+            *truth.status.entry(k.clone()).or_default() += v;
+        }
+        for (k, v) in &t.error_type {
+            *truth.error_type.entry(k.clone()).or_default() += v;
+        }
+        truth.successes += t.successes;
+    }
+    let per_file: BTreeMap<&str, serde_json::Value> = files
+        .iter()
+        .map(|(name, t)| {
+            let v = serde_json::json!({
+                "failures": t.status.values().sum::<u64>(),
+                "successes": t.successes,
+                "status": t.status,
+            });
+            (*name, v)
+        })
+        .collect();
     let t = serde_json::json!({
         "failures": truth.status.values().sum::<u64>(),
         "successes": truth.successes,
         "status": truth.status,
         "error_type": truth.error_type,
+        "files": per_file,
     });
     std::fs::write(
         dir.join("truth.json"),

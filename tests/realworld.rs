@@ -41,8 +41,15 @@ struct Tally {
 }
 
 fn events(case: &Path) -> Vec<Value> {
+    // The case's inputs, without its labels.
+    let mut inputs: Vec<PathBuf> = std::fs::read_dir(case)
+        .expect("case directory")
+        .map(|e| e.expect("case entry").path())
+        .filter(|p| p.file_name().is_some_and(|n| n != "expected.json"))
+        .collect();
+    inputs.sort();
     let out = Command::new(env!("CARGO_BIN_EXE_claude-logscan"))
-        .arg(case)
+        .args(&inputs)
         .args(["--events", "--format", "ndjson", "-q", "-j", "1"])
         .output()
         .expect("run claude-logscan");

@@ -253,8 +253,8 @@ fn boundaries(file: &mut File, size: u64, chunk: u64) -> io::Result<Vec<u64>> {
 }
 
 /// Lines a chunk's warm-up covers at least: the longest multi-line record a parser holds,
-/// plus the distance over which adjacent records join.
-const WARMUP_LINES: u64 = super::sdks::MAX_LINES + super::JOIN_DISTANCE;
+/// plus the distance over which records of one producer join.
+const WARMUP_LINES: u64 = super::sdks::MAX_LINES + super::PRODUCER_JOIN_DISTANCE;
 
 /// The start of the line `lines` lines before the line that starts at `at`, or the start of
 /// the file; reading back at most `max_bytes` (then the furthest line start found, or `at`).

@@ -23,6 +23,7 @@ mod json;
 mod lines;
 mod litellm;
 mod nginx;
+mod producer;
 mod pyrepr;
 mod python;
 mod sdks;
@@ -207,9 +208,16 @@ pub(crate) struct Sink<'a> {
     evidence: Vec<u32>,
     by_request_id: BTreeMap<String, usize>,
     /// The last record pushed, for joining adjacent lines: index into failures, or a pending
-    /// success.
+    /// success. Of the producer `producer` (see [`Sink::from_producer`]).
     last: Option<Last>,
     pending_success: Option<(Record, u32)>,
+    /// The producer (thread, task, process, pod: `producer.rs`) whose lines `last` and
+    /// `pending_success` are about; 0 before any line named one.
+    producer: u64,
+    /// The same state for the other producers seen lately.
+    producers: Vec<ProducerState>,
+    /// Counts producer switches (orders `producers` by recency).
+    switches: u64,
     /// The model of the last real assistant message of a Claude Code transcript: its failure
     /// records (synthetic messages, retry records) name no model of their own.
     pub last_model: Option<String>,
@@ -282,6 +290,18 @@ const HOT_CALLS: usize = 8;
 /// Strings kept in [`Sink::pool`].
 const POOL: usize = 8;
 
+/// What the sink remembers of one producer's last lines.
+struct ProducerState {
+    key: u64,
+    last: Option<Last>,
+    pending_success: Option<(Record, u32)>,
+    pending_owned: bool,
+    used: u64,
+}
+
+/// Producers whose state the sink keeps (the least recently seen is forgotten).
+const PRODUCERS: usize = 64;
+
 #[derive(Debug, Clone, Copy)]
 enum Last {
     Failure(usize, u64),
@@ -290,6 +310,9 @@ enum Last {
 
 /// How far apart (in lines) two lines of one attempt may be.
 const JOIN_DISTANCE: u64 = 40;
+/// The same when both lines name their producer (a thread's lines are spread among the lines
+/// of the threads logging beside it).
+const PRODUCER_JOIN_DISTANCE: u64 = 200;
 /// How far before its access line a proxy's error line may be.
 pub(crate) const PROXY_ERROR_LINES: u64 = 3;
 /// How far after error text that only the format-agnostic layer read a precise record of the
@@ -312,6 +335,9 @@ impl<'a> Sink<'a> {
             by_request_id: BTreeMap::new(),
             last: None,
             pending_success: None,
+            producer: 0,
+            producers: Vec::new(),
+            switches: 0,
             last_model: None,
             owned_now: true,
             owned: Vec::new(),
@@ -369,6 +395,71 @@ impl<'a> Sink<'a> {
         Some((endpoint, r.provider, model))
     }
 
+    /// The lines that follow (until another producer's) are `line`'s producer's: its thread,
+    /// task, process or pod, when its prefix names one (`producer.rs`). A parser calls this
+    /// before it reads a line of an application log that may tell an attempt, so that the
+    /// line joins its own producer's last record, not another thread's. A line that names no
+    /// producer joins the last record read (adjacency).
+    pub(crate) fn from_producer(&mut self, line: &str) {
+        let key = producer::of(line);
+        if key == 0 || key == self.producer {
+            return;
+        }
+        self.switches += 1;
+        let mine = ProducerState {
+            key: self.producer,
+            last: self.last.take(),
+            pending_success: self.pending_success.take(),
+            pending_owned: self.pending_owned,
+            used: self.switches,
+        };
+        let theirs = match self.producers.iter().position(|p| p.key == key) {
+            Some(k) => Some(self.producers.swap_remove(k)),
+            None => None,
+        };
+        if mine.last.is_some() || mine.pending_success.is_some() {
+            if self.producers.len() >= PRODUCERS {
+                // Forget the producer seen least recently; its pending success counts.
+                let k = self
+                    .producers
+                    .iter()
+                    .enumerate()
+                    .min_by_key(|(_, p)| p.used)
+                    .map_or(0, |(k, _)| k);
+                let gone = self.producers.swap_remove(k);
+                if let Some((r, _)) = gone.pending_success {
+                    if gone.pending_owned {
+                        self.count_success(&r);
+                    }
+                    self.recycle(r);
+                }
+            }
+            self.producers.push(mine);
+        }
+        self.producer = key;
+        match theirs {
+            Some(p) => {
+                self.last = p.last;
+                self.pending_success = p.pending_success;
+                self.pending_owned = p.pending_owned;
+            }
+            None => {
+                self.last = None;
+                self.pending_owned = self.owned_now;
+            }
+        }
+    }
+
+    /// How far back the line being read may join a record: further when lines name their
+    /// producer.
+    fn join_distance(&self) -> u64 {
+        if self.producer == 0 {
+            JOIN_DISTANCE
+        } else {
+            PRODUCER_JOIN_DISTANCE
+        }
+    }
+
     /// The markers in `line` (see [`sdks::marks`]): one pass over the line, however many
     /// parsers ask. Cached for the line being dispatched (same address and length while it
     /// lives; cleared before each line).
@@ -399,10 +490,14 @@ impl<'a> Sink<'a> {
         let Some(settler) = self.settler.as_deref_mut() else {
             return;
         };
-        let last = match self.last {
-            Some(Last::Failure(i, _)) => Some(i),
-            _ => None,
-        };
+        // Every producer's last failure: a next line of that producer may still join it.
+        let lasts: Vec<usize> = std::iter::once(self.last)
+            .chain(self.producers.iter().map(|p| p.last))
+            .filter_map(|l| match l {
+                Some(Last::Failure(i, _)) => Some(i),
+                _ => None,
+            })
+            .collect();
         let held = std::mem::take(&mut self.scan.failures);
         let evidence = std::mem::take(&mut self.evidence);
         let owned = std::mem::take(&mut self.owned);
@@ -417,7 +512,7 @@ impl<'a> Sink<'a> {
             .enumerate()
         {
             let waits = !all && self.awaiting.iter().any(|(w, _, _)| *w == i);
-            if r.request_id.is_none() && (all || Some(i) != last) && !waits {
+            if r.request_id.is_none() && (all || !lasts.contains(&i)) && !waits {
                 if o {
                     out.push((x, r));
                 }
@@ -438,12 +533,18 @@ impl<'a> Sink<'a> {
                 }
                 None => false,
             });
-        if let Some(Last::Failure(i, at)) = self.last {
-            self.last = moved
-                .get(i)
-                .copied()
-                .flatten()
-                .map(|j| Last::Failure(j, at));
+        let remap = |last: &mut Option<Last>| {
+            if let Some(Last::Failure(i, at)) = *last {
+                *last = moved
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .map(|j| Last::Failure(j, at));
+            }
+        };
+        remap(&mut self.last);
+        for p in &mut self.producers {
+            remap(&mut p.last);
         }
         self.awaiting
             .retain_mut(|(i, _, _)| match moved.get(*i).copied().flatten() {
@@ -536,7 +637,7 @@ impl<'a> Sink<'a> {
         // Lines that only add a request id attach to the record just before them.
         if record.evidence == Evidence::RequestId {
             match self.last {
-                Some(Last::Failure(i, at)) if here.saturating_sub(at) <= JOIN_DISTANCE => {
+                Some(Last::Failure(i, at)) if here.saturating_sub(at) <= self.join_distance() => {
                     let f = &mut self.scan.failures[i];
                     if f.request_id.is_none() {
                         if let Some(id) = record.request_id.clone() {
@@ -776,7 +877,7 @@ impl<'a> Sink<'a> {
                 self.last = Some(Last::Failure(i, here));
                 return;
             }
-            if here.saturating_sub(at) <= JOIN_DISTANCE
+            if here.saturating_sub(at) <= self.join_distance()
                 && record.evidence != Evidence::Whole
                 && self.evidence[i] & bit(record.evidence) == 0
                 && kinds_join(&self.scan.failures[i], &record)
@@ -794,10 +895,11 @@ impl<'a> Sink<'a> {
     }
 
     fn push_success(&mut self, record: Record, here: u64) {
+        let distance = self.join_distance();
         if let (Some(Last::Success(at)), Some((prev, mask))) =
             (self.last, self.pending_success.as_mut())
         {
-            if here.saturating_sub(at) <= JOIN_DISTANCE
+            if here.saturating_sub(at) <= distance
                 && record.evidence != Evidence::Whole
                 && *mask & bit(record.evidence) == 0
                 && kinds_join(prev, &record)
@@ -885,6 +987,13 @@ impl<'a> Sink<'a> {
     /// settler, the failures left are those with a request id, with their indices.
     fn finish_part(mut self) -> (FileScan, LineWarnings, Vec<u32>) {
         self.commit_success();
+        for p in std::mem::take(&mut self.producers) {
+            if let Some((r, _)) = p.pending_success {
+                if p.pending_owned {
+                    self.count_success(&r);
+                }
+            }
+        }
         for (key, n) in self.hot.drain(..) {
             *self.scan.successes.entry(key).or_default() += n;
         }
@@ -1154,7 +1263,12 @@ fn scan_lines_in(reader: &mut dyn BufRead, sink: &mut Sink, window: Option<Windo
                 // join the last record).
                 past_end += 1;
                 let open = parsers.iter().any(|p| p.busy());
-                if (!open && past_end > JOIN_DISTANCE) || past_end > MAX_COOLDOWN_LINES {
+                let join = if sink.producer == 0 {
+                    JOIN_DISTANCE
+                } else {
+                    PRODUCER_JOIN_DISTANCE
+                };
+                if (!open && past_end > join) || past_end > MAX_COOLDOWN_LINES {
                     break;
                 }
             } else {

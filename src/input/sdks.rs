@@ -199,6 +199,9 @@ impl LineParser for Family {
         // Members that need no marker: the Java stamp memory, the debug log and errors array
         // byte checks; the others only when one of their markers is in the line.
         let quick = !m.any();
+        if !quick {
+            sink.from_producer(line);
+        }
         for (i, done) in offered.iter().enumerate() {
             if *done {
                 continue;

@@ -18,7 +18,9 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases")
 
 
 def events(binary, case_dir):
-    out = subprocess.run([binary, case_dir, "--events", "--format", "ndjson", "-q", "-j", "1"],
+    # The case's inputs, without its labels.
+    inputs = sorted(os.path.join(case_dir, f) for f in os.listdir(case_dir) if f != "expected.json")
+    out = subprocess.run([binary, *inputs, "--events", "--format", "ndjson", "-q", "-j", "1"],
                          capture_output=True, text=True)
     evs = []
     for line in out.stdout.splitlines():

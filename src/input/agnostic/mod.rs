@@ -66,8 +66,7 @@ impl LineParser for Agnostic {
         // Most lines no parser claimed hold neither error words nor a status: only their
         // Claude words matter (cheap, vectorized searches first).
         let may_err = text::may_hold_error(line);
-        let may_access = text::has_status_number(line);
-        if !may_err && !may_access && self.pending.is_none() {
+        if !may_err && self.pending.is_none() && !text::has_status_number(line) {
             if CLAUDE_HINT.is_match(line) {
                 self.claude_words = Some(lineno);
             }
@@ -147,6 +146,7 @@ impl Agnostic {
         let Some(said) = text::read_triggered(line) else {
             return Claim::NotMine;
         };
+        sink.from_producer(line);
         // An access line is a call or not by its request, never by its words.
         if let Some(seen) = access::read_text(line) {
             return push_access(&seen, line, Position::Line(lineno), sink);

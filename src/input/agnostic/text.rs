@@ -285,8 +285,12 @@ pub(crate) fn read_triggered(line: &str) -> Option<Said> {
     } else {
         None
     };
-    let api_type = if memchr::memmem::find(line.as_bytes(), b"_error").is_some()
-        || memchr::memmem::find(line.as_bytes(), b"request_too_large").is_some()
+    static ERROR_SUFFIX: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new("_error"));
+    static TOO_LARGE: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new("request_too_large"));
+    let api_type = if ERROR_SUFFIX.find(line.as_bytes()).is_some()
+        || TOO_LARGE.find(line.as_bytes()).is_some()
     {
         API_TYPE
             .captures(line)
