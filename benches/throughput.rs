@@ -35,8 +35,11 @@ fn main() {
         .filter(|p| p.file_name().is_some_and(|n| n != "truth.json"))
         .collect();
     files.sort();
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
     let mut total_bytes = 0;
     let mut all_failures = Vec::new();
+    let mut per_file = Vec::new();
     println!(
         "{:<22} {:>10} {:>10} {:>10}",
         "parse (1 thread)", "MB", "s", "MB/s"
@@ -56,7 +59,28 @@ fn main() {
             secs,
             mb_per_s(bytes, secs)
         );
+        // Failures per effective status in this file alone, against the file's truth.
+        let mut by_status = std::collections::BTreeMap::<String, u64>::new();
+        for r in &s.failures {
+            let k = r
+                .effective_status()
+                .map_or("none".into(), |st| st.to_string());
+            *by_status.entry(k).or_default() += 1;
+        }
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        if let Some(t) = truth["files"].get(&name) {
+            let expected: std::collections::BTreeMap<String, u64> =
+                serde_json::from_value(t["status"].clone()).unwrap();
+            per_file.push((name, by_status == expected, by_status, expected));
+        }
         all_failures.extend(s.failures);
+    }
+    for (name, same, got, expected) in &per_file {
+        if *same {
+            println!("{name}: failures per status match truth.json");
+        } else {
+            println!("{name}: failures per status DIFFER from truth.json:\n  got      {got:?}\n  expected {expected:?}");
+        }
     }
     let n = all_failures.len();
     let t = Instant::now();
@@ -96,8 +120,6 @@ fn main() {
         mb_per_s(total_bytes, secs),
         a.report.summary.failures
     );
-    let truth: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
     let by_status: std::collections::BTreeMap<String, u64> = a
         .report
         .by_status
