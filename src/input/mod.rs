@@ -208,7 +208,7 @@ pub(crate) struct Sink<'a> {
     evidence: Vec<u32>,
     by_request_id: BTreeMap<String, usize>,
     /// The last record pushed, for joining adjacent lines: index into failures, or a pending
-    /// success. Of the producer `producer` (see [`Sink::from_producer`]).
+    /// success. Of the producer `producer` (see [`Sink::follow_producer`]).
     last: Option<Last>,
     pending_success: Option<(Record, u32)>,
     /// The producer (thread, task, process, pod: `producer.rs`) whose lines `last` and
@@ -218,6 +218,9 @@ pub(crate) struct Sink<'a> {
     producers: Vec<ProducerState>,
     /// Counts producer switches (orders `producers` by recency).
     switches: u64,
+    /// The producer of the line being dispatched (its address and length, and the key), as
+    /// [`Sink::marks`] keeps its markers.
+    producer_read: Option<(usize, usize, u64)>,
     /// The model of the last real assistant message of a Claude Code transcript: its failure
     /// records (synthetic messages, retry records) name no model of their own.
     pub last_model: Option<String>,
@@ -338,6 +341,7 @@ impl<'a> Sink<'a> {
             producer: 0,
             producers: Vec::new(),
             switches: 0,
+            producer_read: None,
             last_model: None,
             owned_now: true,
             owned: Vec::new(),
@@ -400,8 +404,17 @@ impl<'a> Sink<'a> {
     /// before it reads a line of an application log that may tell an attempt, so that the
     /// line joins its own producer's last record, not another thread's. A line that names no
     /// producer joins the last record read (adjacency).
-    pub(crate) fn from_producer(&mut self, line: &str) {
-        let key = producer::of(line);
+    pub(crate) fn follow_producer(&mut self, line: &str) {
+        // Asked by several parsers for one line: read once.
+        let at = (line.as_ptr() as usize, line.len());
+        let key = match self.producer_read {
+            Some((p, n, k)) if (p, n) == at => k,
+            _ => {
+                let k = producer::of(line);
+                self.producer_read = Some((at.0, at.1, k));
+                k
+            }
+        };
         if key == 0 || key == self.producer {
             return;
         }
@@ -1375,6 +1388,7 @@ fn dispatch(
     // Markers found for an earlier line do not hold for this one (which may sit at the
     // same address).
     sink.marks = None;
+    sink.producer_read = None;
     // A parser in the middle of a multi-line record sees the line first.
     for p in parsers.iter_mut() {
         if p.busy() {

@@ -4,7 +4,7 @@
 //! attempt are not adjacent: another thread's `HTTP Request` line may come between an
 //! attempt's transport line and its response dump, and a `request_id:` line may follow another
 //! thread's failure. The sink joins the lines of one attempt by their producer when the lines
-//! name one (see `Sink::from_producer`), and by adjacency when they do not.
+//! name one (see `Sink::follow_producer`), and by adjacency when they do not.
 //!
 //! A producer is read from what logging formats put in a line's prefix, never from the message:
 //!
@@ -75,12 +75,10 @@ pub(crate) fn of(line: &str) -> u64 {
             from = close + 1;
         }
     }
-    if memchr::memchr2(b'=', b':', head).is_some() {
-        for (key, value) in fields(head) {
-            if is_producer_key(key) && !value.is_empty() {
-                h.add(value);
-                found = true;
-            }
+    for (_, value) in fields(head) {
+        if !value.is_empty() {
+            h.add(value);
+            found = true;
         }
     }
     if found {
@@ -156,26 +154,29 @@ fn fields(text: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     let mut at = 0;
     std::iter::from_fn(move || {
         while at < text.len() {
-            let i = at + memchr::memchr2(b'=', b':', &text[at..])?;
+            // A separator: `=`, or the `":` after a quoted key (one search for both).
+            let i = at + memchr::memchr2(b'=', b'"', &text[at..])?;
             at = i + 1;
-            // The key: the word (maybe quoted) right before the separator.
-            let mut end = i;
-            if end > 0 && text[end - 1] == b'"' {
-                end -= 1;
-            } else if text[i] == b':' {
-                // A colon counts only after a quoted JSON key.
+            let (end, sep) = if text[i] == b'=' {
+                (i, i)
+            } else if text.get(i + 1) == Some(&b':') {
+                (i, i + 1)
+            } else {
                 continue;
-            }
+            };
             let mut start = end;
             while start > 0 && is_key_byte(text[start - 1]) {
                 start -= 1;
             }
-            if start == end {
+            if start == end || end - start > 20 {
                 continue;
             }
             let key = &text[start..end];
+            if !is_producer_key(key) {
+                continue;
+            }
             // The value: quoted, or up to a space, comma or brace.
-            let mut v = i + 1;
+            let mut v = sep + 1;
             while v < text.len() && text[v] == b' ' {
                 v += 1;
             }

@@ -977,7 +977,7 @@ impl LineParser for PythonParser {
             self.note_stamp(line, lineno);
             return Claim::NotMine;
         }
-        sink.from_producer(line);
+        sink.follow_producer(line);
         let claim = self.line(line, lineno, sink);
         self.note_stamp(line, lineno);
         claim

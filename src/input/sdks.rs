@@ -200,7 +200,7 @@ impl LineParser for Family {
         // byte checks; the others only when one of their markers is in the line.
         let quick = !m.any();
         if !quick {
-            sink.from_producer(line);
+            sink.follow_producer(line);
         }
         for (i, done) in offered.iter().enumerate() {
             if *done {
@@ -629,8 +629,8 @@ const TS_PATTERNS: [&str; 8] = [
 
 /// Lines that belong to other parsers even though they hold TS-like text.
 fn foreign_to_ts(line: &str) -> bool {
-    static OTHERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-        AhoCorasick::new([
+    static OTHERS: LazyLock<super::words::AnyOf> = LazyLock::new(|| {
+        super::words::AnyOf::new(&[
             "API Error",
             "API error (attempt",
             "API error ·",
@@ -641,7 +641,6 @@ fn foreign_to_ts(line: &str) -> bool {
             "error while streaming",
             "[{\"error\":",
         ])
-        .expect("static patterns")
     });
     OTHERS.is_match(line) || is_go_error_line(line) || is_claude_code_debug(line)
 }

@@ -219,6 +219,35 @@ impl Words {
     }
 }
 
+/// Whether any of a few dozen words occurs in a text: the crate's vectorized packed searcher
+/// (Teddy) when the CPU has it, several times cheaper per line than an automaton for the
+/// short word lists the parsers ask about on every line; the automaton otherwise.
+pub(crate) struct AnyOf {
+    packed: Option<aho_corasick::packed::Searcher>,
+    automaton: aho_corasick::AhoCorasick,
+}
+
+impl AnyOf {
+    pub(crate) fn new<S: AsRef<[u8]>>(words: &[S]) -> AnyOf {
+        let mut builder = aho_corasick::packed::Config::new().builder();
+        for w in words {
+            builder.add(w);
+        }
+        AnyOf {
+            packed: builder.build(),
+            automaton: aho_corasick::AhoCorasick::new(words).expect("static automaton"),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn is_match(&self, hay: &str) -> bool {
+        match &self.packed {
+            Some(p) => p.find(hay).is_some(),
+            None => self.automaton.is_match(hay),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Words;
@@ -314,6 +343,26 @@ mod tests {
                 assert_eq!(ours(&words, &hay), want, "{words:?} {hay:?}");
                 assert_eq!(by_start(&words, &hay), want, "{words:?} {hay:?}");
             }
+        }
+    }
+
+    #[test]
+    fn any_of_agrees_with_the_automaton() {
+        let words = ["error", "Error", "ERR", "EOF", "oo many", "\u{274c}"];
+        let any = super::AnyOf::new(&words);
+        let ac = aho_corasick::AhoCorasick::new(words).unwrap();
+        for hay in [
+            "",
+            "E",
+            "ERROR: x",
+            "too many requests",
+            "fine line with nothing to see here at all, long enough for the vector loop",
+            "unexpected EOF",
+            "\u{274c} failed",
+            "errorerror",
+            "no match in this one either, quite long long long long long long long long",
+        ] {
+            assert_eq!(any.is_match(hay), ac.is_match(hay), "{hay}");
         }
     }
 

@@ -13,10 +13,10 @@ mod text;
 
 use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
 use serde_json::Value;
 
 use super::json::Position;
+use super::words::AnyOf;
 use super::{Claim, LineParser, Sink};
 use crate::record::{Evidence, Outcome, Record, SourceKind};
 use context::Context;
@@ -24,8 +24,8 @@ use context::Context;
 pub(crate) use context::context;
 
 /// Words of a Claude context, as logs spell them (see [`context`] for the full reading).
-static CLAUDE_HINT: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::new([
+static CLAUDE_HINT: LazyLock<AnyOf> = LazyLock::new(|| {
+    AnyOf::new(&[
         "claude",
         "Claude",
         "anthropic",
@@ -37,7 +37,6 @@ static CLAUDE_HINT: LazyLock<AhoCorasick> = LazyLock::new(|| {
         "overloaded_error",
         "x-api-key",
     ])
-    .expect("static automaton")
 });
 
 /// How far back a Claude call or Claude words make error text without a context of its own
@@ -146,7 +145,7 @@ impl Agnostic {
         let Some(said) = text::read_triggered(line) else {
             return Claim::NotMine;
         };
-        sink.from_producer(line);
+        sink.follow_producer(line);
         // An access line is a call or not by its request, never by its words.
         if let Some(seen) = access::read_text(line) {
             return push_access(&seen, line, Position::Line(lineno), sink);
@@ -272,32 +271,32 @@ fn push_access(seen: &access::Seen, whole: &str, at: Position, sink: &mut Sink) 
 
 /// The cause a proxy's error line gives for a failed upstream call, cut to a message.
 fn proxy_error_text(line: &str) -> Option<String> {
-    static WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-        AhoCorasick::builder()
-            .build([
-                "Connection refused",
-                "Connection reset",
-                "Timed out",
-                "No such host",
-                "connection refused",
-                "connection reset",
-                "reset by peer",
-                "timed out",
-                "timeout specified has expired",
-                "i/o timeout",
-                "no such host",
-                "no healthy upstream",
-                "no live upstreams",
-                "error reading status line",
-                "upstream prematurely closed",
-                "unexpected eof",
-                "broken pipe",
-                "timeout awaiting",
-                "disabled connection",
-            ])
-            .expect("static automaton")
+    static WORDS: LazyLock<AnyOf> = LazyLock::new(|| {
+        AnyOf::new(&[
+            "Connection refused",
+            "Connection reset",
+            "Timed out",
+            "No such host",
+            "connection refused",
+            "connection reset",
+            "reset by peer",
+            "timed out",
+            "timeout specified has expired",
+            "i/o timeout",
+            "no such host",
+            "no healthy upstream",
+            "no live upstreams",
+            "error reading status line",
+            "upstream prematurely closed",
+            "unexpected eof",
+            "broken pipe",
+            "timeout awaiting",
+            "disabled connection",
+        ])
     });
-    WORDS.find(line)?;
+    if !WORDS.is_match(line) {
+        return None;
+    }
     let t = line.trim();
     let mut end = t.len().min(300);
     while !t.is_char_boundary(end) {

@@ -15,6 +15,7 @@ use regex::Regex;
 
 use super::super::api::{google_status_code, google_status_error_type};
 use super::super::clouds::bedrock_code;
+use super::super::words::AnyOf;
 use crate::record::{error_type_for_status, status_for_error_type};
 
 /// What an error line says.
@@ -81,8 +82,7 @@ const TRIGGERS: [&str; 44] = [
     "xpired",
 ];
 
-static TRIGGER: LazyLock<AhoCorasick> =
-    LazyLock::new(|| AhoCorasick::new(TRIGGERS).expect("static automaton"));
+static TRIGGER: LazyLock<AnyOf> = LazyLock::new(|| AnyOf::new(&TRIGGERS));
 
 /// Status phrases: the status is the first group that matched.
 static STATUS: LazyLock<Regex> = LazyLock::new(|| {
@@ -169,8 +169,8 @@ const PHRASES: [(&str, u16, &str); 20] = [
 ];
 
 /// Literals one of which every match of [`CODE`] holds.
-static CODE_HINT: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::new([
+static CODE_HINT: LazyLock<AnyOf> = LazyLock::new(|| {
+    AnyOf::new(&[
         "Exception",
         "Error",
         "RESOURCE_EXHAUSTED",
@@ -182,7 +182,6 @@ static CODE_HINT: LazyLock<AhoCorasick> = LazyLock::new(|| {
         "TooManyRequests",
         "ResourceExhausted",
     ])
-    .expect("static automaton")
 });
 
 /// [`PHRASES`] in one case-blind pass; the earliest-listed phrase that occurs wins.
