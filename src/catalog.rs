@@ -168,6 +168,8 @@ pub struct Signature {
     /// Where it was defined (`builtin:auth.toml` or a path).
     pub origin: String,
     conditions: Conditions,
+    /// See [`Signature::is_status_only`].
+    status_only: bool,
 }
 
 #[derive(Debug, Default)]
@@ -301,6 +303,15 @@ impl Conditions {
     }
 }
 
+impl Signature {
+    /// A catch-all for a status: the signature matches on the status (and on where the call
+    /// went: provider, source, endpoint, headers), never on the failure's text, error type or
+    /// code (`gateway.bare_404`, `rate_limit.generic`).
+    pub fn is_status_only(&self) -> bool {
+        self.status_only
+    }
+}
+
 /// The compiled catalog with its keyword prefilter.
 #[derive(Debug)]
 pub struct Catalog {
@@ -382,6 +393,16 @@ impl Catalog {
 
     /// The best signature for a failure record, or `None` when nothing matches.
     pub fn classify(&self, record: &Record) -> Option<&Signature> {
+        self.best(record, true)
+    }
+
+    /// [`Catalog::classify`] among the signatures that read the failure's text, type or code:
+    /// no status-only catch-all ([`Signature::is_status_only`]).
+    pub fn classify_by_text(&self, record: &Record) -> Option<&Signature> {
+        self.best(record, false)
+    }
+
+    fn best(&self, record: &Record, catch_alls: bool) -> Option<&Signature> {
         let status = record.effective_status();
         let mut candidate = vec![false; self.signatures.len()];
         for &i in &self.always {
@@ -405,7 +426,10 @@ impl Catalog {
         }
         let mut best: Option<&Signature> = None;
         for (i, sig) in self.signatures.iter().enumerate() {
-            if !candidate[i] || !sig.conditions.matches(record, status) {
+            if !candidate[i]
+                || (sig.status_only && !catch_alls)
+                || !sig.conditions.matches(record, status)
+            {
                 continue;
             }
             best = match best {
@@ -587,6 +611,11 @@ fn compile(origin: &str, cluster: &str, spec: SignatureSpec) -> Result<Signature
     if spec.examples.is_empty() {
         return Err(invalid(origin, "at least one example is required"));
     }
+    let status_only = spec.keywords.is_empty()
+        && (!conditions.status.is_empty() || !conditions.http_status.is_empty())
+        && conditions.error_type.is_empty()
+        && conditions.provider_code.is_empty()
+        && conditions.message.is_empty();
     Ok(Signature {
         id: spec.id,
         cluster: cluster.to_string(),
@@ -600,6 +629,7 @@ fn compile(origin: &str, cluster: &str, spec: SignatureSpec) -> Result<Signature
         counterexamples: spec.counterexamples,
         origin: origin.to_string(),
         conditions,
+        status_only,
     })
 }
 
@@ -697,6 +727,28 @@ examples = [{ message = "x" }]
     fn rejects_id_outside_its_cluster() {
         let text = TWO.replace("rate_limit.generic", "auth.generic");
         assert!(catalog(&text).is_err());
+    }
+
+    #[test]
+    fn a_status_only_signature_is_told_from_one_that_reads_the_text() {
+        let c = catalog(TWO).unwrap();
+        let get = |id| c.get(id).unwrap().is_status_only();
+        assert!(get("rate_limit.generic"));
+        assert!(!get("rate_limit.output_tokens"));
+        let builtin = Catalog::load(&[] as &[&Path]).unwrap();
+        let get = |id| builtin.get(id).unwrap().is_status_only();
+        assert!(get("gateway.bare_404"));
+        // A 404 whose message names a model; an error type is the failure's own word.
+        assert!(!get("model_not_found.generic"));
+        assert!(!get("overloaded.overloaded_error_type"));
+        // Without the catch-alls, a 429 that says nothing more matches nothing; one whose
+        // text a signature reads still gets it.
+        assert!(c.classify_by_text(&failure(429, "slow down")).is_none());
+        let r = failure(429, "8,000 output tokens per minute");
+        assert_eq!(
+            c.classify_by_text(&r).unwrap().id,
+            "rate_limit.output_tokens"
+        );
     }
 
     #[test]

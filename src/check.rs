@@ -9,7 +9,7 @@ use chrono::FixedOffset;
 use regex::Regex;
 
 use crate::catalog::{Catalog, Example, Signature};
-use crate::classify::{classify, template, unknown_id, Failure};
+use crate::classify::{classify, classify_by_text, template, unknown_id, Failure};
 use crate::input::{self, error_body_text, ScanOptions};
 use crate::record::{Outcome, Record, SourceKind};
 
@@ -73,9 +73,19 @@ pub fn run(catalog: &Catalog) -> CheckResult {
     result
 }
 
+/// What `explain` found in a pasted text.
+pub struct Explained<'c> {
+    pub failure: Failure,
+    /// The catalog entry of the failure's signature (`None` for `unknown.<hash>`).
+    pub signature: Option<&'c Signature>,
+    /// A status-only signature the text's status alone would have selected, not given because
+    /// the text tells no error (see [`classify_message`]).
+    pub set_aside: Option<&'c Signature>,
+}
+
 pub enum Explanation<'c> {
     Signature(&'c Signature),
-    Failures(Vec<(Failure, Option<&'c Signature>)>),
+    Failures(Vec<Explained<'c>>),
     Unknown,
 }
 
@@ -97,6 +107,12 @@ static REASON_PHRASE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(?:bad request|unauthorized|payment required|forbidden|not found|page not found|method not allowed|request timeout|conflict|payload too large|request entity too large|unprocessable entity|too many requests|internal server error|not implemented|bad gateway|service unavailable|gateway timeout|overloaded)\b")
         .expect("static regex")
 });
+/// Words by which a text calls itself an error: a level (`ERROR`, `FATAL`), `failed`,
+/// `Error code:`, `API Error:`, an exception's name (`RateLimitError`, `IOException`).
+static ERROR_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i:\b(?:errors?|err|fatal|critical|fail|fails|failed|failing|failure|exception)\b)|[a-z](?:Error|Exception)\b")
+        .expect("static regex")
+});
 
 /// The status a bare error message states, and the text after it.
 fn stated_status(text: &str) -> Option<(u16, &str)> {
@@ -115,8 +131,10 @@ fn stated_status(text: &str) -> Option<(u16, &str)> {
 }
 
 /// A failure record from a bare error message: a status where the text states one, then a
-/// JSON body or plain text.
-fn record_from_message(text: &str) -> Record {
+/// JSON body or plain text. With it, whether the text tells an error besides a number: an
+/// error body, the status's reason phrase (`503 Service Unavailable`), or words that call it an
+/// error (`Error code: 429`, `request failed`, `RateLimitError`).
+fn record_from_message(text: &str) -> (Record, bool) {
     let mut r = Record::new(SourceKind::SdkPython, Outcome::Failure);
     let (status, rest) = match stated_status(text) {
         Some((status, rest)) => (Some(status), rest),
@@ -124,7 +142,10 @@ fn record_from_message(text: &str) -> Record {
     };
     r.http_status = status;
     let body = error_body_text(rest);
-    if body.error_type.is_some() || body.provider_code.is_some() {
+    let has_body = body.error_type.is_some() || body.provider_code.is_some();
+    let tells_error =
+        has_body || (status.is_some() && REASON_PHRASE.is_match(rest)) || ERROR_WORD.is_match(text);
+    if has_body {
         r.error_type = body.error_type;
         r.provider_code = body.provider_code;
         r.message = body.message;
@@ -135,7 +156,32 @@ fn record_from_message(text: &str) -> Record {
     } else {
         r.message = Some(text.to_string());
     }
-    r
+    (r, tells_error)
+}
+
+/// A bare message classified as `explain` and `templates` read it, with the status-only
+/// signature set aside, if any.
+///
+/// A status-only signature ([`Signature::is_status_only`]) stands for failures of an API call
+/// that say nothing beyond their status. A bare text gives no call around it: its status is
+/// a failure's only when the text tells an error besides the number. A text that merely states
+/// one (another service's access line, `"GET /v2/.../servers/detail HTTP/1.1" status: 404
+/// len: 1893`) gets the signature that reads its words, else its `unknown.<hash>`: a scan
+/// counts no failure in such a line either (an access line is a failure by its request, a
+/// status alone in other text is not enough).
+fn classify_message<'c>(catalog: &'c Catalog, text: &str) -> (Failure, Option<&'c Signature>) {
+    let (record, tells_error) = record_from_message(text);
+    if tells_error {
+        return (classify("-", record, catalog, utc()), None);
+    }
+    let f = classify("-", record.clone(), catalog, utc());
+    match catalog.get(&f.signature).filter(|s| s.is_status_only()) {
+        Some(catch_all) => (
+            classify_by_text("-", record, catalog, utc()),
+            Some(catch_all),
+        ),
+        None => (f, None),
+    }
 }
 
 /// What `templates` makes of each line: the signature the line gets as a failure message (a
@@ -165,7 +211,7 @@ pub fn templates(catalog: &Catalog, lines: impl IntoIterator<Item = String>) -> 
     let mut index: HashMap<Seen, u32> = HashMap::new();
     let mut rows = Vec::new();
     for line in lines {
-        let f = classify("-", record_from_message(line.trim()), catalog, utc());
+        let (f, _) = classify_message(catalog, line.trim());
         let known = (&*f.cluster != "unknown").then(|| f.signature.to_string());
         let seen = (
             template(f.message.as_deref().unwrap_or("")),
@@ -200,18 +246,21 @@ pub fn explain<'c>(catalog: &'c Catalog, text: &str) -> Explanation<'c> {
         return Explanation::Unknown;
     }
     let scan = input::parse_text(text, &ScanOptions::default());
-    let records = if scan.failures.is_empty() {
-        vec![record_from_message(text)]
+    let found: Vec<(Failure, Option<&Signature>)> = if scan.failures.is_empty() {
+        vec![classify_message(catalog, text)]
     } else {
         scan.failures
+            .into_iter()
+            .map(|r| (classify("-", r, catalog, utc()), None))
+            .collect()
     };
     Explanation::Failures(
-        records
+        found
             .into_iter()
-            .map(|r| {
-                let f = classify("-", r, catalog, utc());
-                let sig = catalog.get(&f.signature);
-                (f, sig)
+            .map(|(failure, set_aside)| Explained {
+                signature: catalog.get(&failure.signature),
+                failure,
+                set_aside,
             })
             .collect(),
     )
@@ -224,7 +273,8 @@ impl Explanation<'_> {
             Explanation::Unknown => {}
             Explanation::Signature(sig) => describe(&mut s, sig),
             Explanation::Failures(list) => {
-                for (i, (f, sig)) in list.iter().enumerate() {
+                for (i, e) in list.iter().enumerate() {
+                    let (f, sig) = (&e.failure, e.signature);
                     if i > 0 {
                         s.push('\n');
                     }
@@ -247,11 +297,20 @@ impl Explanation<'_> {
                         None => {
                             let _ = writeln!(
                                 s,
-                                "signature: {} (cluster unknown: no catalog entry matched)\ntemplate: {}\nfix: No known signature. If this failure recurs, add one: see patterns/README.md.",
+                                "signature: {} (cluster unknown: no catalog entry matched{})\ntemplate: {}\nfix: No known signature. If this failure recurs, add one: see patterns/README.md.",
                                 f.signature,
+                                if e.set_aside.is_some() { " its words" } else { "" },
                                 template(f.message.as_deref().unwrap_or(""))
                             );
                         }
+                    }
+                    if let Some(aside) = e.set_aside {
+                        let _ = writeln!(
+                            s,
+                            "note: {} matches any {} and is not given: the text tells no error besides its status",
+                            aside.id,
+                            f.status.map_or("status".into(), |x| x.to_string()),
+                        );
                     }
                 }
             }
@@ -320,8 +379,8 @@ counterexamples = [{ status = 400, message = "Your credit balance is too low" }]
             r#"529 {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#;
         match explain(&catalog, pasted) {
             Explanation::Failures(list) => {
-                assert_eq!(list[0].0.status, Some(529));
-                assert_eq!(&*list[0].0.cluster, "overloaded");
+                assert_eq!(list[0].failure.status, Some(529));
+                assert_eq!(&*list[0].failure.cluster, "overloaded");
             }
             _ => panic!("expected a classification"),
         }
@@ -329,5 +388,60 @@ counterexamples = [{ status = 400, message = "Your credit balance is too low" }]
             explain(&catalog, "rate_limit.no_such_thing"),
             Explanation::Unknown
         ));
+    }
+
+    /// What `templates` and `explain` give a bare text whose status only a status-only
+    /// signature would read.
+    #[test]
+    fn a_status_alone_is_no_failure_for_a_catch_all() {
+        let catalog = Catalog::load(&[] as &[&Path]).unwrap();
+        let sig = |text: &str| classify_message(&catalog, text).0.signature.to_string();
+        // Another service's access line states its status and no error.
+        let access = r#"10.11.10.1 "GET /v2/54fadb41/servers/detail HTTP/1.1" status: 404 len: 1893 time: 0.2477829"#;
+        let (f, aside) = classify_message(&catalog, access);
+        assert_eq!(&*f.cluster, "unknown");
+        assert_eq!(aside.map(|s| s.id.as_str()), Some("gateway.bare_404"));
+        // The status stays a field of the line; the id is its template's, as for any unknown.
+        assert_eq!(f.status, Some(404));
+        let post = r#"10.11.10.1 "GET /v2/9f3e2a11/servers/detail HTTP/1.1" status: 200 len: 1893 time: 0.1"#;
+        assert_eq!(sig(access), sig(post));
+        // A status told as an error keeps its catch-all: by the client's words, a reason
+        // phrase, an error body, the line's own error words.
+        for text in [
+            "Error code: 404 - {'type': 'error', 'error': {'type': 'not_found_error', 'message': 'Not Found'}}",
+            "API Error: 404",
+            "HTTP/1.1 404 Not Found",
+            "404 Not Found",
+            "POST /v1/messages failed, status: 404",
+            r#"NotFoundError: status code 404"#,
+        ] {
+            let (f, aside) = classify_message(&catalog, text);
+            assert_eq!(&*f.signature, "gateway.bare_404", "{text}");
+            assert!(aside.is_none(), "{text}");
+        }
+        assert_eq!(
+            sig("Request failed with status code 429"),
+            "rate_limit.generic"
+        );
+        assert!(sig("status code 429").starts_with("unknown."));
+        // A signature that reads the text is given whatever tells the status.
+        assert_eq!(
+            sig("status: 404 model: claude-sonet-4 len: 12"),
+            "model_not_found.generic"
+        );
+        match explain(&catalog, access) {
+            Explanation::Failures(list) => {
+                assert_eq!(
+                    list[0].set_aside.map(|s| s.id.as_str()),
+                    Some("gateway.bare_404")
+                );
+                let text = Explanation::Failures(list).render();
+                assert!(
+                    text.contains("note: gateway.bare_404 matches any 404"),
+                    "{text}"
+                );
+            }
+            _ => panic!("expected a classification"),
+        }
     }
 }

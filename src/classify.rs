@@ -114,6 +114,31 @@ pub fn classify_with(
     tz: FixedOffset,
     names: &mut Names,
 ) -> Failure {
+    classify_among(file, record, catalog, tz, names, true)
+}
+
+/// [`classify`] without the catalog's status-only catch-alls
+/// ([`crate::catalog::Signature::is_status_only`]): a signature that reads the failure's
+/// text, type or code, else `unknown.<hash>`.
+pub fn classify_by_text(file: &str, record: Record, catalog: &Catalog, tz: FixedOffset) -> Failure {
+    classify_among(
+        Arc::from(file),
+        record,
+        catalog,
+        tz,
+        &mut Names::default(),
+        false,
+    )
+}
+
+fn classify_among(
+    file: Arc<str>,
+    record: Record,
+    catalog: &Catalog,
+    tz: FixedOffset,
+    names: &mut Names,
+    catch_alls: bool,
+) -> Failure {
     let mut record = record;
     let status = record.effective_status();
     let error_type = record
@@ -121,9 +146,12 @@ pub fn classify_with(
         .clone()
         .unwrap_or_else(|| status.map_or("unknown", error_type_for_status).to_string());
     record.error_type = Some(error_type.clone());
-    let known = catalog
-        .classify(&record)
-        .map(|sig| (names.get(&sig.cluster), names.get(&sig.id), sig.retryable));
+    let known = if catch_alls {
+        catalog.classify(&record)
+    } else {
+        catalog.classify_by_text(&record)
+    };
+    let known = known.map(|sig| (names.get(&sig.cluster), names.get(&sig.id), sig.retryable));
     // Redacted; the string itself when there was nothing to mask.
     let clean = |s: Option<String>| {
         s.map(|s| match redact(&s) {

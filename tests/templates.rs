@@ -91,6 +91,61 @@ fn unknown_failures_group_the_same_at_any_thread_count_and_chunk_size() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Work really split over threads (several files, each in several chunks), run on one thread
+/// and on two, set by `-j` or by `RAYON_NUM_THREADS` (the default thread count): the same
+/// report, and the same events with the same ids in the same order.
+#[test]
+fn unknown_groups_and_ids_are_the_same_on_one_thread_and_on_two() {
+    let dir = common::temp_dir("templates-one-two");
+    // No file sees enough worker names to learn that they vary: only the whole run does.
+    for (name, workers) in [
+        ("a.log", &WORKERS[..2]),
+        ("b.log", &WORKERS[2..4]),
+        ("c.log", &WORKERS[4..]),
+    ] {
+        std::fs::write(dir.join(name), unknown_lines(workers).repeat(20)).unwrap();
+    }
+    let path = dir.to_str().unwrap();
+    let scan = |threads: Option<&str>, rayon: Option<&str>, events: bool| {
+        let mut c = common::bin();
+        c.args([path, "-q", "--chunk-bytes", "2000"]);
+        c.args(if events {
+            &["--events", "--format", "ndjson"][..]
+        } else {
+            &["--format", "json"][..]
+        });
+        if let Some(j) = threads {
+            c.args(["-j", j]);
+        }
+        match rayon {
+            Some(n) => c.env("RAYON_NUM_THREADS", n),
+            None => c.env_remove("RAYON_NUM_THREADS"),
+        };
+        let o = c.stdin(Stdio::null()).output().expect("the binary runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        common::stdout(&o)
+    };
+    for events in [false, true] {
+        let one = scan(Some("1"), None, events);
+        assert_eq!(scan(Some("2"), None, events), one, "-j 2, events: {events}");
+        assert_eq!(scan(None, Some("1"), events), one, "RAYON_NUM_THREADS=1");
+        assert_eq!(scan(None, Some("2"), events), one, "RAYON_NUM_THREADS=2");
+    }
+    // The groups are those of the whole run, not of a file or a chunk.
+    let report: serde_json::Value = serde_json::from_str(&scan(Some("2"), None, false)).unwrap();
+    let groups = unknown_groups(&report);
+    let mut shape: Vec<(&str, u64)> = groups.iter().map(|g| (g.1.as_str(), g.2)).collect();
+    shape.sort_unstable();
+    assert_eq!(
+        shape,
+        [
+            ("Lock held by worker <*> on job <*>", 100),
+            ("Queue <*> is paused since <*>", 100)
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// The ids are a hash of the final template text: pinned, they must not change between
 /// releases, and they are the same whichever files the failures came from.
 #[test]
@@ -167,6 +222,30 @@ Failed password for git from 10.0.0.3 port 3 ssh2
     assert_eq!(rows[5].1, "<*> double-hummer alignment exceptions");
     // Stdin by default equals `-`; the order and the ids do not depend on how it is read.
     assert_eq!(templates_of(input, &["-"]).1, out);
+}
+
+/// A status-only signature (`gateway.bare_404`: any 404) is the signature of a line only
+/// when the line tells an error; a line that merely states a status keeps its template's
+/// group, whatever the status.
+#[test]
+fn templates_gives_a_status_only_signature_only_to_a_line_that_tells_an_error() {
+    let input = "\
+10.11.10.1 \"GET /v2/54fadb41/servers/detail HTTP/1.1\" status: 200 len: 1893 time: 0.2477829
+10.11.10.1 \"GET /v2/54fadb41/servers/detail HTTP/1.1\" status: 404 len: 1893 time: 0.2577181
+Error code: 404 - {'type': 'error', 'error': {'type': 'not_found_error', 'message': 'Not Found'}}
+POST /v1/messages failed: status: 404
+";
+    let (code, out) = templates_of(input, &[]);
+    assert_eq!(code, Some(0));
+    let rows: Vec<(&str, &str)> = out
+        .lines()
+        .map(|l| l.split_once('\t').expect("signature, tab, template"))
+        .collect();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[0], rows[1]);
+    assert!(rows[0].0.starts_with("unknown."), "{out}");
+    assert_eq!(rows[2].0, "gateway.bare_404");
+    assert_eq!(rows[3].0, "gateway.bare_404");
 }
 
 #[test]
