@@ -9,6 +9,7 @@
 //! - `kubectl logs --timestamps` and GitHub Actions logs: an RFC 3339 time and one space before
 //!   the line (`2025-10-02T16:20:11.1234567Z <line>`); `gh run view --log` puts the job and
 //!   step names before it, tab-separated.
+//! - `heroku logs`: the same time, then the source and dyno (`app[web.1]: `, `heroku[router]: `).
 //! - `docker compose logs`: `api-1  | <line>` (with `--timestamps`, a time prefix follows). Only times with at least four fraction
 //!   digits or an explicit offset are taken for such a prefix: Claude Code's debug log starts its
 //!   lines with a millisecond `Z` time that its own parser reads, and that is not an envelope.
@@ -319,12 +320,39 @@ fn stamped(line: &str) -> Option<Layer<'_>> {
     }
     let stamp = crate::time::iso(stamp_text);
     stamp?;
+    // `heroku logs`: the source and dyno after the time (`app[web.1]: `, `heroku[router]: `).
+    let rest = heroku_source(rest).unwrap_or(rest);
     Some(Layer {
         inner: Cow::Borrowed(rest),
         stamp,
         partial: None,
         stream: None,
     })
+}
+
+/// The line after Heroku's `source[dyno]: ` (`app[web.1]: `, `heroku[router]: `).
+fn heroku_source(rest: &str) -> Option<&str> {
+    let open = rest.find('[')?;
+    let source = &rest[..open];
+    if source.is_empty()
+        || source.len() > 20
+        || !source
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_')
+    {
+        return None;
+    }
+    let close = open + rest[open..].find("]: ")?;
+    let dyno = &rest[open + 1..close];
+    if dyno.is_empty()
+        || dyno.len() > 40
+        || !dyno
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
+    {
+        return None;
+    }
+    Some(&rest[close + 3..])
 }
 
 /// Whether the line inside an envelope tells its own time (a log prefix, a JSON `time` or
@@ -470,6 +498,18 @@ mod tests {
         assert_eq!(v[2].0, "{\"level\":\"error\",\"msg\":\"x\"}");
         assert_eq!(v[3].0, "inner");
         assert!(v[3].3.as_deref().unwrap().contains("16:20:10.999999"));
+    }
+
+    #[test]
+    fn heroku_source_and_dyno_come_off() {
+        let out = unwrap_all(
+            "2024-03-20T15:06:52.183269+00:00 app[web.1]: Error: Connection error.\n\
+             2024-03-20T15:06:52.183270+00:00 app[web.1]:     at Anthropic.makeRequest (core.js:297:19)\n\
+             2024-03-20T15:06:53.000000+00:00 heroku[router]: at=error code=H13 status=503\n",
+        );
+        assert_eq!(out[0].0, "Error: Connection error.");
+        assert_eq!(out[1].0, "    at Anthropic.makeRequest (core.js:297:19)");
+        assert_eq!(out[2].0, "at=error code=H13 status=503");
     }
 
     #[test]

@@ -335,6 +335,9 @@ pub(crate) fn read_triggered(line: &str) -> Option<Said> {
         return None;
     }
     let coded = code.and_then(code_meaning);
+    // An error event of a stream that had started (`"details": null` is only in those): the
+    // wire said 200, the type tells the rest.
+    let status = status.or_else(|| (api_type.is_some() && stream_error_event(line)).then_some(200));
     s.status = status
         .or_else(|| api_type.and_then(status_for_error_type))
         .or_else(|| coded.and_then(|(st, _)| st))
@@ -371,6 +374,19 @@ const API_TYPE_NAMES: [&str; 10] = [
     "billing_error",
     "timeout_error",
 ];
+
+/// The envelope of a stream's `error` event: its error object has a `details` field, null
+/// (`{"type": "error", "error": {"details": null, "type": "overloaded_error", ...}}`), which
+/// the API's error responses do not have.
+fn stream_error_event(line: &str) -> bool {
+    static DETAILS: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new("details"));
+    DETAILS.find_iter(line.as_bytes()).any(|at| {
+        let rest = line[at + "details".len()..].trim_start_matches(['"', '\\', '\'']);
+        let rest = rest.strip_prefix(':').map(str::trim_start);
+        rest.is_some_and(|r| r.starts_with("null") || r.starts_with("None"))
+    })
+}
 
 /// `RateLimitError:` / `RateLimitError [..]:`: the class heads a message.
 fn has_headline(line: &str, class: &str) -> bool {
@@ -447,6 +463,10 @@ mod tests {
             "{'type': 'error', 'error': {'type': 'overloaded_error', 'message': 'Overloaded'}}",
         )
         .unwrap();
+        // A stream's error event: the wire said 200.
+        let streamed = read("Anthropic completion error: {'type': 'error', 'error': {'details': None, 'type': 'overloaded_error', 'message': 'Overloaded'}}").unwrap();
+        assert_eq!(streamed.status, Some(200));
+        assert_eq!(streamed.error_type, Some("overloaded_error"));
         assert_eq!(
             (s.status, s.error_type),
             (Some(529), Some("overloaded_error"))
