@@ -452,10 +452,14 @@ fn proxy_message(
         out.push_str("proxy response details: ");
         out.push_str(&words.join(" "));
     }
-    if out.is_empty() && no_upstream {
+    if no_upstream {
         if let Code::Status(n) = code {
-            if n >= 500 {
-                out = format!("proxy answered {n} with no upstream response");
+            // A 5xx the proxy made, or its own rate limit's 429.
+            if n >= 500 || n == 429 {
+                if !out.is_empty() {
+                    out.push_str("; ");
+                }
+                out.push_str(&format!("proxy answered {n} with no upstream response"));
             }
         }
     }
@@ -511,7 +515,8 @@ fn take_field<'a>(s: &mut Seen<'a>, r: Role, v: &'a str, weak: &mut Option<Code>
         Role::Host if !empty && s.host.is_none() => s.host = Some(v),
         Role::Status if s.status.is_none() => s.status = code_of(v),
         Role::WeakStatus if weak.is_none() => *weak = code_of(v),
-        Role::Upstream if !empty && s.upstream.is_none() => s.upstream = Some(v),
+        // `-`: no upstream answered (the proxy answered itself).
+        Role::Upstream if !v.is_empty() && s.upstream.is_none() => s.upstream = Some(v),
         Role::Details if !empty => s.details.push(v),
         Role::Model if !empty && s.model.is_none() => s.model = Some(v),
         Role::RequestId if v.starts_with("req_") && s.request_id.is_none() => {
