@@ -247,6 +247,10 @@ pub(crate) struct Sink<'a> {
     /// A proxy's own error line (`connect: connection refused`, `timed out`) that no parser
     /// claimed: the first line of the failure its access line tells right after.
     pub proxy_error: Option<(u64, String)>,
+    /// A raw response's status line with a failed status that no parser claimed (`HTTP/2 404 `,
+    /// as `curl -i` prints it before the headers): the first line of the failure its body tells
+    /// (the next record, when it is a new failure at most [`RESPONSE_HEAD_LINES`] after it).
+    pub response_head: Option<(u64, u16)>,
     /// Where final failure records go as the scan moves on (none: all are kept).
     settler: Option<&'a mut dyn Settler>,
     /// Per failure: its index among the failures this sink created.
@@ -316,6 +320,8 @@ const JOIN_DISTANCE: u64 = 40;
 /// The same when both lines name their producer (a thread's lines are spread among the lines
 /// of the threads logging beside it).
 const PRODUCER_JOIN_DISTANCE: u64 = 200;
+/// How far before the body it heads a response's status line may be (the headers between).
+const RESPONSE_HEAD_LINES: u64 = 25;
 /// How far before its access line a proxy's error line may be.
 pub(crate) const PROXY_ERROR_LINES: u64 = 3;
 /// How far after error text that only the format-agnostic layer read a precise record of the
@@ -353,6 +359,7 @@ impl<'a> Sink<'a> {
             other_provider_line: None,
             claude_line: None,
             proxy_error: None,
+            response_head: None,
             settler: None,
             index: Vec::new(),
             created: 0,
@@ -668,9 +675,34 @@ impl<'a> Sink<'a> {
             }
             return;
         }
+        let head = self.response_head.take();
         match record.outcome {
-            Outcome::Failure => self.push_failure(record, here),
+            Outcome::Failure => {
+                let created = self.created;
+                self.push_failure(record, here);
+                if let (true, Some((at, status))) = (self.created > created, head) {
+                    self.start_at_response_head(at, status, here);
+                }
+            }
             Outcome::Success => self.push_success(record, here),
+        }
+    }
+
+    /// The failure just created is the body of the response whose status line `at` said
+    /// `status`: it starts there.
+    fn start_at_response_head(&mut self, at: u64, status: u16, here: u64) {
+        let Some(Last::Failure(i, _)) = self.last else {
+            return;
+        };
+        let Some(f) = self.scan.failures.get_mut(i) else {
+            return;
+        };
+        let fits = here.saturating_sub(at) <= RESPONSE_HEAD_LINES
+            && f.line.is_some_and(|l| l > at)
+            && f.http_status.is_none_or(|s| s == status);
+        if fits {
+            f.line = Some(at);
+            f.http_status = Some(status);
         }
     }
 

@@ -71,6 +71,10 @@ impl LineParser for Agnostic {
             }
             return Claim::NotMine;
         }
+        if let Some(status) = response_status_line(line) {
+            sink.response_head = Some((lineno, status));
+            return Claim::NotMine;
+        }
         let ctx = context(line);
         if ctx.other {
             self.other_words = Some(lineno);
@@ -225,6 +229,23 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
         return push_access(&seen, &text, at, sink);
     }
     Claim::NotMine
+}
+
+/// `HTTP/1.1 429 Too Many Requests`, `HTTP/2 404 `: a raw response's status line, when the
+/// status failed.
+fn response_status_line(line: &str) -> Option<u16> {
+    let rest = line.strip_prefix("HTTP/")?;
+    let (version, rest) = rest.split_once(' ')?;
+    if version.is_empty() || !version.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    let code = rest.get(..3)?;
+    if !code.bytes().all(|b| b.is_ascii_digit())
+        || rest.as_bytes().get(3).is_some_and(|b| *b != b' ')
+    {
+        return None;
+    }
+    code.parse().ok().filter(|s| (400..600).contains(s))
 }
 
 /// A line that continues a dumped error rather than telling one: indented, a bracket or quote
