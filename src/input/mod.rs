@@ -1495,6 +1495,39 @@ mod tests {
         parse_text(s, &ScanOptions::default())
     }
 
+    /// The samples whose point is where a failure starts and which lines join it.
+    fn sample(path: &str) -> String {
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_curl_response_failure_starts_at_its_status_line() {
+        let s = scan_str(&sample("samples/vertex/curl-i-probe.txt"));
+        assert_eq!(s.failures.len(), 1);
+        assert_eq!(s.failures[0].line, Some(2));
+        assert_eq!(s.failures[0].http_status, Some(429));
+    }
+
+    #[test]
+    fn interleaved_threads_join_their_own_lines() {
+        let s = scan_str(&sample("samples/app/python-threads.log"));
+        let got: Vec<(Option<u64>, Option<u16>, Option<&str>)> = s
+            .failures
+            .iter()
+            .map(|f| (f.line, f.http_status, f.request_id.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some(5), Some(429), Some("req_011CWfakeThread429A0001")),
+                (Some(11), Some(529), Some("req_011CWfakeThread529B0001")),
+                (Some(23), Some(529), Some("req_011CWfakeThread529B0002")),
+            ]
+        );
+        assert_eq!(s.successes.values().sum::<u64>(), 2);
+    }
+
     #[test]
     fn every_line_is_counted_once() {
         let text = "hello\n\n198.51.100.23 - - [02/Oct/2025:16:20:11 +0000] \"POST /v1/messages HTTP/1.1\" 529 97 \"-\" \"Anthropic/Python 0.69.0\"\n198.51.100.23 - - [02/Oct/2025:16:20:12 +0000] \"GET /healthz HTTP/1.1\" 200 2 \"-\" \"kube-probe/1.29\"\n";
