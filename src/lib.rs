@@ -17,6 +17,11 @@
 //! back in input order and are merged on one thread, so output is byte-identical at any
 //! thread count. `template` serves `classify` (masking one message) and `aggregate` (grouping
 //! the unknown failures' templates once every fold is merged).
+//!
+//! A run is two halves: [`scan_inputs`] reads the inputs into a [`state::State`], and
+//! [`state::finish`] joins, classifies the waiting records and builds the report. A partial
+//! report ([`partial`]) is the first half written to a file; `merge` feeds the second half
+//! with the State rebuilt from partials.
 
 pub mod aggregate;
 pub mod catalog;

@@ -479,8 +479,11 @@ fn check(path: &Path, doc: &Doc) -> anyhow::Result<()> {
     let n_strings = doc.strings.len() as u32;
     let n_files = doc.files.len() as u32;
     let string_ok = |i: u32| i < n_strings;
+    // Counts far past any real run's would overflow the sums: a crafted file, not a run's.
+    const MAX_COUNT: u64 = 1 << 48;
     for c in &doc.cells {
         let ok = c.0 < n_files
+            && (1..=MAX_COUNT).contains(&c.11)
             && [c.4, c.5, c.6, c.7].into_iter().all(string_ok)
             && [c.8, c.9, c.10].into_iter().flatten().all(string_ok)
             && SourceKind::parse(&doc.strings[c.4 as usize]).is_some();
@@ -503,6 +506,13 @@ fn check(path: &Path, doc: &Doc) -> anyhow::Result<()> {
     for f in &doc.files {
         if f.units.iter().any(|u| u.index.len() != u.held.len()) {
             return Err(bad(path, "corrupt (a part's records and places differ)"));
+        }
+        let counts = f.lines.iter().chain([&f.settled, &f.successes]);
+        if counts
+            .chain(f.calls.iter().map(|c| &c.2))
+            .any(|n| *n > MAX_COUNT)
+        {
+            return Err(bad(path, "corrupt (a count out of range)"));
         }
     }
     Ok(())
@@ -527,8 +537,9 @@ pub fn merge(cfg: &Config, out: &mut dyn Write) -> anyhow::Result<RunOutcome> {
         bail!("merge: no partial reports given");
     }
     let fingerprint = catalog_fingerprint(&cfg.catalog);
-    let mut docs = Vec::with_capacity(paths.len());
-    for p in &paths {
+    // Two passes, so that one partial at a time is in memory: the first checks every partial
+    // and learns the names of their inputs, the second merges them.
+    let read = |p: &Path| -> anyhow::Result<Doc> {
         let doc = read_doc(p)?;
         check(p, &doc)?;
         if doc.catalog != fingerprint {
@@ -538,27 +549,31 @@ pub fn merge(cfg: &Config, out: &mut dyn Write) -> anyhow::Result<RunOutcome> {
                  merge with the catalog the partials were made with",
             ));
         }
-        docs.push(doc);
+        Ok(doc)
+    };
+    let mut heads: Vec<(i32, Vec<String>)> = Vec::with_capacity(paths.len());
+    for p in &paths {
+        let doc = read(p)?;
+        heads.push((doc.tz, doc.files.into_iter().map(|f| f.name).collect()));
     }
-    let tz = docs[0].tz;
-    if let Some((p, d)) = paths.iter().zip(&docs).find(|(_, d)| d.tz != tz) {
+    let tz = heads[0].0;
+    if let Some((p, (other, _))) = paths.iter().zip(&heads).find(|(_, h)| h.0 != tz) {
         return Err(bad(
             p,
             format!(
-                "made with --tz of {}s east of UTC, the first partial with {tz}s: make all of them with one --tz",
-                d.tz
+                "made with --tz of {other}s east of UTC, the first partial with {tz}s: make all of them with one --tz"
             ),
         ));
     }
     let tz = FixedOffset::east_opt(tz).ok_or_else(|| bad(&paths[0], "corrupt (time zone)"))?;
 
     // Every input in one order, numbered as one run over all of them numbers them.
-    let mut all: Vec<(usize, usize)> = docs
+    let mut all: Vec<(usize, usize)> = heads
         .iter()
         .enumerate()
-        .flat_map(|(d, doc)| (0..doc.files.len()).map(move |f| (d, f)))
+        .flat_map(|(d, h)| (0..h.1.len()).map(move |f| (d, f)))
         .collect();
-    let name = |(d, f): (usize, usize)| docs[d].files[f].name.as_str();
+    let name = |(d, f): (usize, usize)| heads[d].1[f].as_str();
     all.sort_by(|a, b| path_order(name(*a), name(*b)).then(a.cmp(b)));
     for w in all.windows(2) {
         if name(w[0]) == name(w[1]) {
@@ -570,7 +585,7 @@ pub fn merge(cfg: &Config, out: &mut dyn Write) -> anyhow::Result<RunOutcome> {
             );
         }
     }
-    let mut global: Vec<Vec<u32>> = docs.iter().map(|d| vec![0; d.files.len()]).collect();
+    let mut global: Vec<Vec<u32>> = heads.iter().map(|h| vec![0; h.1.len()]).collect();
     for (g, &(d, f)) in all.iter().enumerate() {
         global[d][f] = u32::try_from(g).unwrap_or(u32::MAX);
     }
@@ -581,7 +596,15 @@ pub fn merge(cfg: &Config, out: &mut dyn Write) -> anyhow::Result<RunOutcome> {
     let mut files: Vec<Option<FileState>> = (0..all.len()).map(|_| None).collect();
     let mut problems: Vec<Problem> = Vec::new();
     let b64 = base64::engine::general_purpose::STANDARD_NO_PAD;
-    for ((doc, path), global) in docs.into_iter().zip(&paths).zip(&global) {
+    for ((path, global), head) in paths.iter().zip(&global).zip(&heads) {
+        let doc = read(path)?;
+        if doc.files.len() != head.1.len()
+            || doc.files.iter().zip(&head.1).any(|(f, n)| f.name != *n)
+            || doc.tz != heads[0].0
+        {
+            return Err(bad(path, "changed while it was being merged"));
+        }
+        let path = path.as_path();
         let s = &doc.strings;
         let arc = |i: u32| Arc::<str>::from(s[i as usize].as_str());
         let unknown: BTreeMap<&str, (&str, &str, Option<u16>)> = doc

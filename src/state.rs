@@ -252,7 +252,7 @@ pub fn finish(state: State, cfg: &Finish, spill: &Spill) -> anyhow::Result<Analy
         let r = units[u][i].take().map(|h| spill.take(h));
         match r {
             Some(Ok(mut r)) => {
-                r.line = r.line.map(|l| l + deltas[u]);
+                r.line = r.line.map(|l| l.saturating_add(deltas[u]));
                 Some(r)
             }
             _ => {

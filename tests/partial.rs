@@ -395,3 +395,17 @@ fn damaged_or_foreign_partials_are_refused_by_name() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("give filters"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `--events-out` beside a partial writes the part's events: for a part that holds every
+/// input, one run's events.
+#[test]
+fn a_partial_of_everything_has_one_runs_events() {
+    let dir = common::temp_dir("partial-events");
+    let (part, events) = (dir.join("all.clsp"), dir.join("events.ndjson"));
+    let events_arg = format!("--events-out={}", events.display());
+    partial(&files_under("samples"), &part, &[&events_arg]);
+    let want = single(&["samples"], &["--events"]);
+    assert!(want.len() > 10_000, "{}", want.len());
+    assert_eq!(std::fs::read(&events).unwrap(), want);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
