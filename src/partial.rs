@@ -566,6 +566,12 @@ pub fn merge(cfg: &Config, out: &mut dyn Write) -> anyhow::Result<RunOutcome> {
         ));
     }
     let tz = FixedOffset::east_opt(tz).ok_or_else(|| bad(&paths[0], "corrupt (time zone)"))?;
+    if tz != cfg.tz {
+        bail!(
+            "the partials were made with --tz {tz}: give merge the same --tz, as one run would have \
+             it (it reads the waiting records' time stamps and --since/--until)"
+        );
+    }
 
     // Every input in one order, numbered as one run over all of them numbers them.
     let mut all: Vec<(usize, usize)> = heads

@@ -175,6 +175,31 @@ fn merging_any_split_of_the_samples_gives_one_runs_report() {
             }
         }
     }
+    // Files read in chunks inside their part, as in the one run.
+    let chunked = ["--chunk-bytes", "600", "--warmup-bytes", "0"];
+    let want = single(
+        &["samples"],
+        &[&chunked[..], &["--format", "json"]].concat(),
+    );
+    for (how, parts) in splits(&files, 3) {
+        let paths: Vec<PathBuf> = (0..parts.len())
+            .map(|k| dir.join(format!("chunked-{k}.clsp")))
+            .collect();
+        for (files, path) in parts.iter().zip(&paths) {
+            partial(files, path, &chunked);
+        }
+        let got = merged(&paths, &["--format", "json"]);
+        assert!(
+            got == want,
+            "chunked, {how}:\n{}",
+            first_difference(&want, &got)
+        );
+    }
+    // A merge reads time as the partials' runs did.
+    let first = dir.join("2-0.clsp");
+    let o = common::run(&["merge", "-q", "--tz", "+02:00", first.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("give merge the same --tz"));
     // --fail-on reads the merged fold as it reads a run's.
     let parts: Vec<PathBuf> = (0..2).map(|k| dir.join(format!("2-{k}.clsp"))).collect();
     for cond in ["rate_limit", "418", "rate>0.99"] {

@@ -71,6 +71,8 @@ def parse_args(argv):
                    help="claude-logscan on the driver, shipped to the executors by the job "
                         "(default: the file shipped with spark-submit --files, or --archives ...#logscan)")
     p.add_argument("--partials", help="also keep the partial reports in this local folder")
+    p.add_argument("--tz", default="UTC",
+                   help="zone for time stamps written without one (claude-logscan --tz), for scan and merge")
     p.add_argument("merge_args", nargs=argparse.REMAINDER,
                    help="after --: options for `claude-logscan merge` (--by, --since, --model, --full...)")
     a = p.parse_args(argv)
@@ -163,7 +165,7 @@ def event_row(e):
     )
 
 
-def scan_part(root, name, threads, events):
+def scan_part(root, name, threads, tz, events):
     """The task of one executor: write its files under a folder named `name`, scan them with
     claude-logscan into a partial report (and its events), and hand both back."""
 
@@ -182,7 +184,7 @@ def scan_part(root, name, threads, events):
                 return
             binary = executable(find_binary(), work)
             partial = os.path.join(work, "part.clsp")
-            cmd = [binary, "-q", "--format", "partial", "-o", partial, "-j", str(threads)]
+            cmd = [binary, "-q", "--format", "partial", "-o", partial, "-j", str(threads), "--tz", tz]
             if events:
                 cmd += ["--events-out", os.path.join(work, "events.ndjson")]
             started = time.monotonic()
@@ -236,7 +238,7 @@ def main(argv):
     files = sc.union(
         [sc.binaryFiles(",".join(f"{root}/{rel}" for rel in g)).coalesce(1) for g in groups]
     )
-    out = files.mapPartitionsWithIndex(scan_part(root, name, threads, bool(a.events)))
+    out = files.mapPartitionsWithIndex(scan_part(root, name, threads, a.tz, bool(a.events)))
     out.persist(StorageLevel.MEMORY_AND_DISK)
     partials = sorted(out.filter(lambda r: r[0] == "partial").map(lambda r: r[1]).collect())
     scanned = time.monotonic() - started
@@ -251,7 +253,7 @@ def main(argv):
         names.append(p)
         print(f"part {index}: {n_files} files in {seconds:.1f}s", file=sys.stderr)
     binary = os.path.abspath(a.binary) if a.binary else executable(find_binary(), work)
-    cmd = [binary, "merge", "-o", a.report]
+    cmd = [binary, "merge", "-o", a.report, "--tz", a.tz]
     if a.format:
         cmd += ["--format", a.format]
     merged = subprocess.run(cmd + a.merge_args + names)

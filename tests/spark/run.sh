@@ -46,7 +46,7 @@ single_ms=$(( $(ms) - start ))
 (cd "$work" && "$bin" -q corpus --events -o single-events.ndjson)
 
 start=$(ms)
-"$spark_submit" --master "local[2]" --conf spark.ui.enabled=false \
+"$spark_submit" --master "local[2]" --conf spark.ui.enabled=false --conf spark.ui.showConsoleProgress=false \
   examples/spark/logscan_job.py --input "$corpus" --binary "$bin" --parts 6 \
   --report "$work/spark.json" --events "$work/events" --partials "$work/parts" \
   2> "$work/spark.log" || { tail -50 "$work/spark.log"; exit 1; }
@@ -71,6 +71,7 @@ import json, sys
 from pyspark.sql import SparkSession
 work = sys.argv[1]
 spark = (SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false")
+         .config("spark.ui.showConsoleProgress", "false")
          .config("spark.sql.session.timeZone", "UTC").getOrCreate())
 spark.sparkContext.setLogLevel("ERROR")
 spark.read.parquet(f"{work}/events").createOrReplaceTempView("failures")
