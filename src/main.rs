@@ -67,6 +67,12 @@ enum Command {
     /// Make the report of one run over the inputs of partial reports (`--format partial`).
     ///
     /// Filters, --by and --fail-on apply here, as in a run.
+    #[command(mut_arg("paths", |a| a
+        .value_name("PART")
+        .help("Partial reports to merge (written with --format partial)")
+        .long_help(None::<&str>)
+        .default_value(None::<&str>)
+        .required(true)))]
     Merge(Box<ScanArgs>),
     /// Print each line's signature as a failure message, a tab, and its template.
     ///
@@ -318,9 +324,6 @@ fn scan(args: ScanArgs) -> anyhow::Result<Exit> {
 }
 
 fn merge(args: ScanArgs) -> anyhow::Result<Exit> {
-    if args.paths == ["."] {
-        return usage("merge: give the partial reports to merge (`merge part-*.clsp`)");
-    }
     if args.events || args.events_out.is_some() {
         return usage("merge writes the report; events are written by the runs that make the partials (--events-out)");
     }
