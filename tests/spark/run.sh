@@ -18,7 +18,7 @@ if ! command -v java >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null
 fi
 if ! python3 -c "import pyspark" 2>/dev/null; then
-  python3 -m pip install -q pyspark
+  python3 -m pip install -q pyspark || python3 -m pip install -q --break-system-packages pyspark
 fi
 spark_submit="$(python3 -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')/bin/spark-submit"
 
