@@ -238,7 +238,8 @@ pub fn write_partial(
             diagnostics.push(format!("{}: {}", f.name, clean(w)));
         }
     }
-    let doc = to_doc(&mut scanned, &spill, &cfg.catalog, cfg.tz)?;
+    let events = events_out.is_some();
+    let doc = to_doc(&mut scanned, &spill, &cfg.catalog, cfg.tz, events)?;
     write_doc(&doc, out)?;
     drop(doc);
     if let Some((w, format)) = events_out {
@@ -253,13 +254,14 @@ pub fn write_partial(
     })
 }
 
-/// The document of a scan. The waiting records are read back (from the spill file too) and
-/// left in memory in `scanned`, for the events.
+/// The document of a scan. The waiting records are read back (from the spill file too); with
+/// `keep`, they are left in memory in `scanned`, for the events.
 fn to_doc(
     scanned: &mut State,
     spill: &Spill,
     catalog: &Catalog,
     tz: FixedOffset,
+    keep: bool,
 ) -> anyhow::Result<Doc> {
     let b64 = base64::engine::general_purpose::STANDARD_NO_PAD;
     let mut strings = Strings::default();
@@ -277,7 +279,9 @@ fn to_doc(
                 bytes.clear();
                 Held::encode(&r, &mut bytes);
                 held.push(b64.encode(&bytes));
-                u.held.push(Held::Here(Box::new(r)));
+                if keep {
+                    u.held.push(Held::Here(Box::new(r)));
+                }
             }
             units.push(DocUnit {
                 part: u.part,
