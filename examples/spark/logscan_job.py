@@ -13,6 +13,7 @@ import argparse
 import datetime
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -150,12 +151,22 @@ def executable(path, work):
     return copy
 
 
+FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
 def parse_time(s):
+    """An event's RFC 3339 time (UTC, `Z`, up to nanoseconds) as an aware datetime (Spark
+    takes a naive one for the worker's local time); None for a time Python cannot hold (years
+    outside 1..9999)."""
     if s is None:
         return None
+    s = FRACTION.sub(r"\1", s)
     if s.endswith("Z"):
         s = s[:-1] + "+00:00"
-    return datetime.datetime.fromisoformat(s).astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    try:
+        return datetime.datetime.fromisoformat(s).astimezone(datetime.timezone.utc)
+    except (ValueError, OverflowError):
+        return None
 
 
 def event_row(e):
