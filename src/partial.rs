@@ -507,9 +507,19 @@ fn check(path: &Path, doc: &Doc) -> anyhow::Result<()> {
             return Err(bad(path, "corrupt (an example refers to nothing)"));
         }
     }
+    let b64 = base64::engine::general_purpose::STANDARD_NO_PAD;
     for f in &doc.files {
         if f.units.iter().any(|u| u.index.len() != u.held.len()) {
             return Err(bad(path, "corrupt (a part's records and places differ)"));
+        }
+        let mut records = f.units.iter().flat_map(|u| &u.held);
+        if let Some(n) =
+            records.position(|h| b64.decode(h).ok().and_then(|b| Held::decode(&b)).is_none())
+        {
+            return Err(bad(
+                path,
+                format!("corrupt (waiting failure record {n} of {})", f.name),
+            ));
         }
         let counts = f.lines.iter().chain([&f.settled, &f.successes]);
         if counts

@@ -382,6 +382,31 @@ fn damaged_or_foreign_partials_are_refused_by_name() {
         "{err}"
     );
 
+    // A well-formed document whose waiting record is not a record.
+    let all = dir.join("all.clsp");
+    partial(&files_under("samples"), &all, &[]);
+    let bytes = std::fs::read(&all).unwrap();
+    let (head, body) = bytes.split_at(bytes.iter().position(|&b| b == b'\n').unwrap() + 1);
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(body), &mut text).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let held = doc["files"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .flat_map(|f| f["units"].as_array_mut().unwrap())
+        .find_map(|u| u["held"].as_array_mut().filter(|h| !h.is_empty()))
+        .expect("the samples have failures that wait for the join");
+    held[0] = "AAAA".into();
+    let mut gz = flate2::write::GzEncoder::new(head.to_vec(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, doc.to_string().as_bytes()).unwrap();
+    let forged = write("forged.clsp", &gz.finish().unwrap());
+    let err = merge_fails(&[&forged], &[]);
+    assert!(
+        err.contains("forged.clsp: corrupt (waiting failure record 0 of samples/"),
+        "{err}"
+    );
+
     let log = common::root().join("samples/proxy/nginx-access.log");
     let err = merge_fails(&[&log], &[]);
     assert!(
