@@ -216,11 +216,6 @@ impl Fold {
         }
     }
 
-    /// Whether this is a fold for a partial report ([`Fold::fine`]).
-    pub fn is_fine(&self) -> bool {
-        self.fine.is_some()
-    }
-
     /// Failures folded so far.
     pub fn total(&self) -> u64 {
         self.cells.values().map(|c| c.count).sum()
@@ -693,5 +688,73 @@ mod tests {
             each.merge(f);
         }
         assert_eq!(grouped(each), one);
+    }
+
+    /// Failures folded into a fine fold, and its cells and examples folded into an ordinary
+    /// fold, give the fold of the failures themselves: counts, grain, span and examples.
+    #[test]
+    fn a_fine_fold_refolded_is_the_fold_of_its_failures() {
+        let times = [
+            Some("2025-10-02T00:00:10.250Z"),
+            Some("2025-10-02T00:00:59.999Z"),
+            Some("2025-10-02T00:07:00Z"),
+            Some("2025-10-02T01:59:00Z"),
+            None,
+            Some("2025-10-03T10:00:00Z"),
+            Some("2025-10-06T23:59:59.001Z"),
+        ];
+        let models = [
+            Some("claude-sonnet-4-5-20250929"),
+            None,
+            Some("us.anthropic.claude-sonnet-4-20250514-v1:0"),
+        ];
+        let mut failures = Vec::new();
+        for i in 0..60u32 {
+            let mut f = failure(
+                times[i as usize % times.len()],
+                ["a", "b", "c"][i as usize % 3],
+                u64::from(i),
+            );
+            f.status = [Some(429), Some(529), None][i as usize % 3 / 2 + (i as usize / 7) % 2];
+            f.model = models[i as usize % models.len()].map(str::to_string);
+            failures.push(((i % 2, 0, i * 7 % 60), f));
+        }
+        let sorted = |f: &Fold| {
+            let mut cells: Vec<(Key, Cell)> = f.cells().map(|(k, c)| (k.clone(), *c)).collect();
+            cells.sort_by_key(|(k, _)| format!("{k:?}"));
+            let ex: Vec<_> = ["a", "b", "c"]
+                .iter()
+                .map(|s| {
+                    f.examples(s)
+                        .iter()
+                        .map(|(o, f)| (*o, f.line))
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            (f.grain(), f.span(), cells, ex)
+        };
+        for n in 1..=times.len() {
+            for by in [vec![], vec!["hour".to_string()], vec!["minute".to_string()]] {
+                let mut direct = Fold::new(&by);
+                let mut fine = Fold::fine();
+                for (order, f) in failures
+                    .iter()
+                    .filter(|(o, _)| o.2 as usize % times.len() < n)
+                {
+                    direct.add(f, order.0, *order);
+                    fine.add(f, order.0, *order);
+                }
+                let mut refolded = Fold::new(&by);
+                for (k, c) in fine.cells() {
+                    let mut k = k.clone();
+                    k.model = k.model.map(|m| Arc::from(normalize_model(&m)));
+                    refolded.add_cell(k, *c, None);
+                }
+                for (k, ex) in fine.example_groups() {
+                    refolded.add_examples(&k.signature, ex.clone());
+                }
+                assert_eq!(sorted(&refolded), sorted(&direct), "{n} {by:?}");
+            }
+        }
     }
 }
