@@ -8,10 +8,10 @@
 # BINARY is claude-logscan, GEN_CORPUS the gen_corpus example (both built by `cargo test`).
 # Installs a Java runtime (Debian's default-jre-headless) and pyspark (PyPI) when missing.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
 bin=$(realpath "$1")
 gen=$(realpath "$2")
 mb=${3:-32}
+cd "$(dirname "$0")/../.."
 
 if ! command -v java >/dev/null; then
   apt-get update -qq
