@@ -16,6 +16,12 @@
 //! [`Fold::group_unknown`] learns from those templates which words vary and renames the
 //! provisional signatures to final ones: a function of the set of templates alone, so any
 //! split of the inputs, merged, groups as one run does.
+//!
+//! A fold made for a partial report ([`Fold::fine`], see `src/partial.rs`) keeps what the
+//! filters and `--by` of a later merge need: time by the minute, the model as the failure
+//! names it (not normalized), and the earliest examples of each (signature, minute, status,
+//! model) rather than of each signature. [`Fold::add_cell`] and [`Fold::add_examples`] fold
+//! its contents into an ordinary fold.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -145,6 +151,21 @@ struct Unknown {
     status: Option<u16>,
 }
 
+/// What a fine fold keeps examples by: every field a filter reads (cluster, minute, status,
+/// model as named), so that a filter keeps or drops an example group whole.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ExampleKey {
+    pub signature: Arc<str>,
+    pub cluster: Arc<str>,
+    /// Start of the minute, seconds since the epoch.
+    pub time: Option<i64>,
+    pub status: Option<u16>,
+    pub model: Option<Arc<str>>,
+}
+
+/// The failures of one example group, earliest by input position first.
+pub type Examples = Vec<(Order, Failure)>;
+
 /// Failures folded into counts, with the first examples of each signature.
 #[derive(Debug)]
 pub struct Fold {
@@ -160,6 +181,9 @@ pub struct Fold {
     /// Per unknown signature, its template (masked, until [`Fold::group_unknown`]).
     unknown: BTreeMap<Arc<str>, Unknown>,
     names: Names,
+    /// Set for a fold kept for a partial report ([`Fold::fine`]): the examples by
+    /// [`ExampleKey`] (`examples` stays empty).
+    fine: Option<BTreeMap<ExampleKey, Examples>>,
 }
 
 impl Fold {
@@ -178,6 +202,17 @@ impl Fold {
             examples: BTreeMap::new(),
             unknown: BTreeMap::new(),
             names: Names::default(),
+            fine: None,
+        }
+    }
+
+    /// An empty fold for a partial report: time is kept by the minute, the model as the
+    /// failure names it, and examples per [`ExampleKey`], so that the filters and `--by` of a
+    /// merge can be applied to it exactly (see [`Fold::add_cell`]).
+    pub fn fine() -> Fold {
+        Fold {
+            fine: Some(BTreeMap::new()),
+            ..Fold::new(&["minute".to_string()])
         }
     }
 
@@ -197,14 +232,12 @@ impl Fold {
 
     /// Count one failure of input `file` found at `order`.
     pub fn add(&mut self, f: &Failure, file: u32, order: Order) {
-        if let Some(t) = f.timestamp {
-            self.span = Some(match self.span {
-                None => (t, t),
-                Some((a, b)) => (a.min(t), b.max(t)),
-            });
-            self.coarsen_to(Grain::for_span(self.span).min(self.cap));
+        let ms = f.timestamp.map(|t| t.timestamp_millis());
+        if let Some(ms) = ms {
+            self.widen(ms);
         }
         let time = f.timestamp.map(|t| self.grain.floor(t.timestamp()));
+        let fine = self.fine.is_some();
         let names = &mut self.names;
         let mut intern = |s: &str| names.get(s);
         let key = Key {
@@ -216,7 +249,13 @@ impl Fold {
             error_type: intern(&f.error_type),
             cluster: f.cluster.clone(),
             signature: f.signature.clone(),
-            model: f.model.as_deref().map(|m| intern(&normalize_model(m))),
+            model: f.model.as_deref().map(|m| {
+                if fine {
+                    intern(m)
+                } else {
+                    intern(&normalize_model(m))
+                }
+            }),
             provider: f.provider.as_deref().map(&mut intern),
             endpoint: f.endpoint.as_deref().map(&mut intern),
         };
@@ -239,18 +278,93 @@ impl Fold {
             };
             self.unknown.insert(f.signature.clone(), unknown);
         }
-        let ms = f.timestamp.map(|t| t.timestamp_millis());
-        self.cells.entry(key).or_default().add(Cell {
-            count: 1,
-            first: ms,
-            last: ms,
-        });
-        let kept = self.examples.entry(f.signature.clone()).or_default();
+        let kept = match &mut self.fine {
+            None => self.examples.entry(f.signature.clone()).or_default(),
+            Some(fine) => fine
+                .entry(ExampleKey {
+                    signature: key.signature.clone(),
+                    cluster: key.cluster.clone(),
+                    time: key.time,
+                    status: key.status,
+                    model: key.model.clone(),
+                })
+                .or_default(),
+        };
         if kept.len() < EXAMPLES || kept.last().is_some_and(|(o, _)| order < *o) {
             let at = kept.partition_point(|(o, _)| *o < order);
             kept.insert(at, (order, f.clone()));
             kept.truncate(EXAMPLES);
         }
+        self.cells.entry(key).or_default().add(Cell {
+            count: 1,
+            first: ms,
+            last: ms,
+        });
+    }
+
+    /// Take a time stamp (milliseconds) into the span, and coarsen as the span asks. The span
+    /// is kept to the millisecond, as cells are, so that a fold rebuilt from cells
+    /// ([`Fold::add_cell`]) has the same span.
+    fn widen(&mut self, ms: i64) {
+        let Some(t) = DateTime::from_timestamp_millis(ms) else {
+            return;
+        };
+        self.span = Some(match self.span {
+            None => (t, t),
+            Some((a, b)) => (a.min(t), b.max(t)),
+        });
+        self.coarsen_to(Grain::for_span(self.span).min(self.cap));
+    }
+
+    /// Add a cell of a fine fold ([`Fold::fine`]): `key` with its model normalized as
+    /// [`Fold::add`] does, its time a minute or `None`. `unknown` is the (template, error
+    /// type, status) of an unknown signature, as [`Fold::unknowns`] lists it. Folding every
+    /// cell of a fine fold that passes the filters gives the counts, span and templates that
+    /// adding the failures themselves gives.
+    pub fn add_cell(
+        &mut self,
+        mut key: Key,
+        cell: Cell,
+        unknown: Option<(&str, &str, Option<u16>)>,
+    ) {
+        for ms in [cell.first, cell.last].into_iter().flatten() {
+            self.widen(ms);
+        }
+        key.time = key.time.map(|t| self.grain.floor(t));
+        if &*key.cluster == "unknown" && !self.unknown.contains_key(&key.signature) {
+            if let Some((template, error_type, status)) = unknown {
+                self.unknown.insert(
+                    key.signature.clone(),
+                    Unknown {
+                        template: Arc::from(template),
+                        error_type: Arc::from(error_type),
+                        status,
+                    },
+                );
+            }
+        }
+        self.cells.entry(key).or_default().add(cell);
+    }
+
+    /// Add the examples of one example group of a fine fold (those of a group whose failures
+    /// pass the filters).
+    pub fn add_examples(&mut self, signature: &Arc<str>, examples: Examples) {
+        let kept = self.examples.entry(signature.clone()).or_default();
+        kept.extend(examples);
+        kept.sort_by_key(|(o, _)| *o);
+        kept.truncate(EXAMPLES);
+    }
+
+    /// The examples of a fine fold, by group (empty for other folds).
+    pub fn example_groups(&self) -> impl Iterator<Item = (&ExampleKey, &Examples)> {
+        self.fine.iter().flat_map(|f| f.iter())
+    }
+
+    /// Every unknown signature with its (template, error type, status), by signature.
+    pub fn unknowns(&self) -> impl Iterator<Item = (&Arc<str>, (&str, &str, Option<u16>))> {
+        self.unknown
+            .iter()
+            .map(|(s, u)| (s, (&*u.template, &*u.error_type, u.status)))
     }
 
     /// Keep time in buckets of `grain` (never finer than now).
@@ -270,7 +384,8 @@ impl Fold {
     /// Place a fold made for one part: its examples were numbered as (file, 0, record) with
     /// lines of the part's reader; they become (file, `part`, record) with lines + `delta`.
     pub fn place(&mut self, part: u32, delta: u64) {
-        for kept in self.examples.values_mut() {
+        let fine = self.fine.iter_mut().flat_map(|f| f.values_mut());
+        for kept in self.examples.values_mut().chain(fine) {
             for (order, f) in kept.iter_mut() {
                 order.1 = part;
                 f.line = f.line.map(|l| l + delta);
@@ -300,6 +415,14 @@ impl Fold {
             kept.extend(theirs);
             kept.sort_by_key(|(o, _)| *o);
             kept.truncate(EXAMPLES);
+        }
+        if let (Some(mine), Some(theirs)) = (&mut self.fine, other.fine) {
+            for (k, theirs) in theirs {
+                let kept = mine.entry(k).or_default();
+                kept.extend(theirs);
+                kept.sort_by_key(|(o, _)| *o);
+                kept.truncate(EXAMPLES);
+            }
         }
         for (sig, unknown) in other.unknown {
             self.unknown.entry(sig).or_insert(unknown);
@@ -565,5 +688,73 @@ mod tests {
             each.merge(f);
         }
         assert_eq!(grouped(each), one);
+    }
+
+    /// Failures folded into a fine fold, and its cells and examples folded into an ordinary
+    /// fold, give the fold of the failures themselves: counts, grain, span and examples.
+    #[test]
+    fn a_fine_fold_refolded_is_the_fold_of_its_failures() {
+        let times = [
+            Some("2025-10-02T00:00:10.250Z"),
+            Some("2025-10-02T00:00:59.999Z"),
+            Some("2025-10-02T00:07:00Z"),
+            Some("2025-10-02T01:59:00Z"),
+            None,
+            Some("2025-10-03T10:00:00Z"),
+            Some("2025-10-06T23:59:59.001Z"),
+        ];
+        let models = [
+            Some("claude-sonnet-4-5-20250929"),
+            None,
+            Some("us.anthropic.claude-sonnet-4-20250514-v1:0"),
+        ];
+        let mut failures = Vec::new();
+        for i in 0..60u32 {
+            let mut f = failure(
+                times[i as usize % times.len()],
+                ["a", "b", "c"][i as usize % 3],
+                u64::from(i),
+            );
+            f.status = [Some(429), Some(529), None][i as usize % 3 / 2 + (i as usize / 7) % 2];
+            f.model = models[i as usize % models.len()].map(str::to_string);
+            failures.push(((i % 2, 0, i * 7 % 60), f));
+        }
+        let sorted = |f: &Fold| {
+            let mut cells: Vec<(Key, Cell)> = f.cells().map(|(k, c)| (k.clone(), *c)).collect();
+            cells.sort_by_key(|(k, _)| format!("{k:?}"));
+            let ex: Vec<_> = ["a", "b", "c"]
+                .iter()
+                .map(|s| {
+                    f.examples(s)
+                        .iter()
+                        .map(|(o, f)| (*o, f.line))
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            (f.grain(), f.span(), cells, ex)
+        };
+        for n in 1..=times.len() {
+            for by in [vec![], vec!["hour".to_string()], vec!["minute".to_string()]] {
+                let mut direct = Fold::new(&by);
+                let mut fine = Fold::fine();
+                for (order, f) in failures
+                    .iter()
+                    .filter(|(o, _)| o.2 as usize % times.len() < n)
+                {
+                    direct.add(f, order.0, *order);
+                    fine.add(f, order.0, *order);
+                }
+                let mut refolded = Fold::new(&by);
+                for (k, c) in fine.cells() {
+                    let mut k = k.clone();
+                    k.model = k.model.map(|m| Arc::from(normalize_model(&m)));
+                    refolded.add_cell(k, *c, None);
+                }
+                for (k, ex) in fine.example_groups() {
+                    refolded.add_examples(&k.signature, ex.clone());
+                }
+                assert_eq!(sorted(&refolded), sorted(&direct), "{n} {by:?}");
+            }
+        }
     }
 }

@@ -17,6 +17,11 @@
 //! back in input order and are merged on one thread, so output is byte-identical at any
 //! thread count. `template` serves `classify` (masking one message) and `aggregate` (grouping
 //! the unknown failures' templates once every fold is merged).
+//!
+//! A run is two halves: [`scan_inputs`] reads the inputs into a [`state::State`], and
+//! [`state::finish`] joins, classifies the waiting records and builds the report. A partial
+//! report ([`partial`]) is the first half written to a file; `merge` feeds the second half
+//! with the State rebuilt from partials.
 
 pub mod aggregate;
 pub mod catalog;
@@ -26,10 +31,12 @@ pub mod discover;
 pub mod input;
 pub mod model;
 pub mod parquet;
+pub mod partial;
 pub mod record;
 pub mod redact;
 pub mod render;
 pub mod report;
+pub mod state;
 pub mod template;
 pub mod time;
 
@@ -54,7 +61,6 @@ use crate::classify::Failure;
 use crate::discover::Input;
 use crate::input::{FileScan, Part, ScanOptions};
 use crate::record::Record;
-use crate::report::{CallCounts, Summary, Warning};
 
 /// The main output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,15 +131,27 @@ impl Filters {
     }
 
     pub fn keep(&self, f: &Failure) -> bool {
+        self.keep_fields(f.timestamp, f.model.as_deref(), &f.cluster, f.status)
+    }
+
+    /// [`Filters::keep`] from the fields it reads: time, model as the failure names it,
+    /// cluster and effective status.
+    pub fn keep_fields(
+        &self,
+        timestamp: Option<DateTime<Utc>>,
+        model: Option<&str>,
+        cluster: &str,
+        status: Option<u16>,
+    ) -> bool {
         if self.since.is_some() || self.until.is_some() {
-            let Some(t) = f.timestamp else { return false };
+            let Some(t) = timestamp else { return false };
             if self.since.is_some_and(|s| t < s) || self.until.is_some_and(|u| t >= u) {
                 return false;
             }
         }
         if !self.models.is_empty() {
-            let key = f.model.as_deref().map(model::normalize_model);
-            let raw = f.model.as_deref().unwrap_or("");
+            let key = model.map(model::normalize_model);
+            let raw = model.unwrap_or("");
             if !self.models.iter().any(|m| {
                 let want = model::normalize_model(m);
                 key.as_deref().is_some_and(|k| k.contains(&want)) || raw.contains(m.as_str())
@@ -141,10 +159,10 @@ impl Filters {
                 return false;
             }
         }
-        if !self.clusters.is_empty() && !self.clusters.iter().any(|c| **c == *f.cluster) {
+        if !self.clusters.is_empty() && !self.clusters.iter().any(|c| c == cluster) {
             return false;
         }
-        if !self.statuses.is_empty() && !self.statuses.iter().any(|s| s.matches(f.status)) {
+        if !self.statuses.is_empty() && !self.statuses.iter().any(|s| s.matches(status)) {
             return false;
         }
         true
@@ -234,6 +252,19 @@ pub struct Config {
     pub progress: bool,
 }
 
+impl Config {
+    /// What the report half of a run needs of the configuration.
+    pub fn finish(&self, events: bool) -> state::Finish<'_> {
+        state::Finish {
+            catalog: &self.catalog,
+            tz: self.tz,
+            filters: &self.filters,
+            by: &self.by,
+            events,
+        }
+    }
+}
+
 /// What the binary needs to know after a run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunOutcome {
@@ -304,30 +335,16 @@ impl input::Settler for Settled<'_> {
     }
 }
 
-type Tally = BTreeMap<(&'static str, Option<String>), u64>;
+pub(crate) type Tally = BTreeMap<(&'static str, Option<String>), u64>;
 
-/// For each record that others join (see [`input::join_plan`]), those records in the order
-/// they join, as (unit, index). Records that no other joins have no entry.
-type Joins = BTreeMap<(usize, usize), Vec<(usize, usize)>>;
-
-/// Add a join plan's joins to `joins`, its unit numbers offset by `base`.
-fn joined_into(plan: &[input::Join], base: usize, joins: &mut Joins) {
-    for &((u, i), (g, j)) in plan {
-        joins.entry((base + g, j)).or_default().push((base + u, i));
-    }
-}
-
-/// The records that join record `i` of unit `u`.
-fn joining(joins: &Joins, u: usize, i: usize) -> &[(usize, usize)] {
-    joins.get(&(u, i)).map_or(&[], Vec::as_slice)
-}
-
-/// Count a failure record towards the calls of its model, provider and endpoint.
-fn tally(t: &mut Tally, r: &Record) {
+/// Count a failure record towards the calls of its model, provider and endpoint (redacted,
+/// as the failure's own keys are, so that they meet and a partial report holds no secret).
+pub(crate) fn tally(t: &mut Tally, r: &Record) {
+    let clean = |v: &Option<String>| v.as_deref().map(|v| redact::redact(v).into_owned());
     let dims = [
-        ("model", r.model.as_deref().map(model::normalize_model)),
+        ("model", clean(&r.model).map(|m| model::normalize_model(&m))),
         ("provider", r.provider.clone()),
-        ("endpoint", r.endpoint.clone()),
+        ("endpoint", clean(&r.endpoint)),
     ];
     for (d, v) in dims {
         *t.entry((d, v)).or_default() += 1;
@@ -385,9 +402,28 @@ pub fn analyze(cfg: &Config) -> anyhow::Result<Analysis> {
     analyze_with(cfg, cfg.events)
 }
 
-/// [`analyze`], keeping every failure for events when `events` is set.
+/// [`analyze`], keeping every failure for events when `events` is set: the scan
+/// ([`scan_inputs`]), then the report from what it found ([`state::finish`]).
 pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
-    let (inputs, problems) = discover::discover(&cfg.paths);
+    let spill = input::Spill::new(cfg.scan.held_in_memory);
+    let scanned = scan_inputs(cfg, events, false, &spill)?;
+    state::finish(scanned, &cfg.finish(events), &spill)
+}
+
+/// Scan every input into a [`state::State`]: the settled failures folded, the records that
+/// wait for the join by request id held in `spill`, the line accounting of every input. With
+/// `fine`, for a partial report: the inputs in path order ([`partial::path_order`]) and the
+/// fold fine ([`Fold::fine`]); the filters and `--by` are then left to the merge.
+pub(crate) fn scan_inputs(
+    cfg: &Config,
+    events: bool,
+    fine: bool,
+    spill: &input::Spill,
+) -> anyhow::Result<state::State> {
+    let (mut inputs, problems) = discover::discover(&cfg.paths);
+    if fine {
+        inputs.sort_by(|a, b| partial::path_order(a.display(), b.display()));
+    }
     let done = AtomicUsize::new(0);
     let bytes_done = std::sync::Arc::new(AtomicU64::new(0));
     let mut scan_opts = cfg.scan.clone();
@@ -411,7 +447,6 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
     };
     let file_names: Vec<Arc<str>> = inputs.iter().map(|i| Arc::from(i.display())).collect();
     let scan_opts = &scan_opts;
-    let spill = input::Spill::new(cfg.scan.held_in_memory);
     let scan_one = |(k, input): (usize, &Input)| -> (FileScan, Vec<Part<Settled>>) {
         let file = u32::try_from(k).unwrap_or(u32::MAX);
         let make = || Settled {
@@ -419,12 +454,16 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
             file,
             name: file_names[k].clone(),
             names: classify::Names::default(),
-            fold: Fold::new(classifier.by),
+            fold: if fine {
+                Fold::fine()
+            } else {
+                Fold::new(classifier.by)
+            },
             events: Vec::new(),
             records: 0,
             tally: Tally::new(),
             held: Vec::new(),
-            spill: &spill,
+            spill,
         };
         let opened = match input {
             Input::File { display, path } => {
@@ -481,92 +520,22 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
             Ok(scans.into_iter().flatten().collect())
         })?;
 
-    let mut summary = Summary {
-        files: inputs.len() as u64,
-        ..Summary::default()
+    let mut fold = if fine {
+        Fold::fine()
+    } else {
+        Fold::new(&cfg.by)
     };
-    let mut warnings: Vec<Warning> = Vec::new();
-    let mut diagnostics = Vec::new();
-    // Warnings leave the tool too: they go through the same redaction as failures. The
-    // redacted text is handed back for the `files` rows.
-    let mut warn = |file: &str, message: &str| -> String {
-        let message = redact::redact(message).into_owned();
-        diagnostics.push(format!("{file}: {message}"));
-        warnings.push(Warning {
-            file: file.to_string(),
-            message: message.clone(),
-        });
-        message
-    };
-    let mut files: Vec<report::FileLines> = Vec::with_capacity(inputs.len() + problems.len());
-    for p in &problems {
-        summary.files_unreadable += 1;
-        let reason = warn(&p.file, &p.reason);
-        files.push(report::FileLines {
-            file: p.file.clone(),
-            skipped: Some(reason),
-            ..Default::default()
-        });
-    }
-    let mut calls = CallCounts::default();
-    let mut rate_calls = 0u64;
-    let mut rate_failures = 0u64;
-    let mut span: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
-    let mut readable = 0usize;
-    let mut fold = Fold::new(&cfg.by);
     let mut kept: Vec<(aggregate::Order, Failure)> = Vec::new();
-    // The records that wait for the cross-file join: one unit per part, in input order, with
-    // the joins within their file (see `Joins`).
-    let mut units: Vec<Vec<Option<input::Held>>> = Vec::new();
-    let mut file_joins = Joins::new();
-    // Per unit, what to add to its records' line numbers (see `chunk::Part::delta`).
-    let mut deltas: Vec<u64> = Vec::new();
-    let mut lost = 0u64;
-    let mut unit_of: Vec<(u32, u32, Vec<u32>)> = Vec::new();
-    // Per unit: whether its file has failure rates (its waiting records are tallied).
-    let mut rated_units: Vec<bool> = Vec::new();
-    let mut held_tally = Tally::new();
-    let mut dead: Vec<Vec<bool>> = Vec::new();
+    let mut files = Vec::with_capacity(scans.len());
     for (k, (s, parts)) in scans.into_iter().enumerate() {
         let file = u32::try_from(k).unwrap_or(u32::MAX);
-        let skipped = s.unreadable.as_deref().map(|reason| {
-            summary.files_unreadable += 1;
-            warn(&s.file, reason)
-        });
-        if s.unreadable.is_none() || s.lines.read > 0 {
-            readable += 1;
-        }
-        for w in &s.warnings {
-            warn(&s.file, w);
-        }
-        for (k, n) in &s.formats {
-            *summary.formats.entry(k.as_str().to_string()).or_default() += n;
-            *summary
-                .format_files
-                .entry(k.as_str().to_string())
-                .or_default() += 1;
-        }
-        let l = &s.lines;
-        summary.lines_read += l.read;
-        summary.lines_relevant += l.relevant;
-        summary.lines_noise += l.noise;
-        summary.lines_unparseable += l.unparseable;
-        summary.lines_invalid_utf8 += l.invalid_utf8;
-        summary.lines_truncated += l.truncated;
-        for (r, n) in &l.reasons {
-            *summary.unparseable_reasons.entry(r.clone()).or_default() += n;
-        }
-
-        // The file's parts: settled failures are folded already; the pending ones are joined
-        // within the file first (what the file alone tells), then across files below.
-        let mut records = 0u64;
+        let mut settled_records = 0u64;
         let mut file_tally = Tally::new();
-        let mut file_units = Vec::with_capacity(parts.len());
-        let mut file_deltas = Vec::with_capacity(parts.len());
+        let mut units = Vec::with_capacity(parts.len());
         for (p, part) in parts.into_iter().enumerate() {
             let p = u32::try_from(p).unwrap_or(u32::MAX);
             let mut settled = part.settled;
-            records += settled.records + settled.held.len() as u64;
+            settled_records += settled.records;
             for (key, n) in settled.tally {
                 *file_tally.entry(key).or_default() += n;
             }
@@ -576,48 +545,16 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
                 f.line = f.line.map(|l| l + part.delta);
                 ((file, p, i), f)
             }));
-            file_units.push(std::mem::take(&mut settled.held));
-            unit_of.push((file, p, part.pending_index));
-            file_deltas.push(part.delta);
+            units.push(state::Unit {
+                part: p,
+                delta: part.delta,
+                index: part.pending_index,
+                held: std::mem::take(&mut settled.held),
+            });
         }
-        let ids: Vec<Vec<Option<&str>>> = file_units
-            .iter()
-            .map(|u| u.iter().map(input::Held::request_id).collect())
-            .collect();
-        let (file_dead, plan) = input::join_plan(&ids, &mut Vec::new());
-        let base = units.len();
-        let mut joins = Joins::new();
-        joined_into(&plan, base, &mut joins);
-        let file_units: Vec<Vec<Option<input::Held>>> = file_units
-            .into_iter()
-            .map(|u| u.into_iter().map(Some).collect())
-            .collect();
-        // Sightings joined into an earlier one of the file are not failures of their own.
-        records -= file_dead.iter().flatten().filter(|d| **d).count() as u64;
-        units.extend(file_units);
-        file_joins.append(&mut joins);
-        deltas.extend(file_deltas);
-        dead.extend(file_dead);
-
         let successes: u64 = s.successes.values().sum();
-        // The file's waiting records count towards the calls at the end, once joined.
-        rated_units.resize(units.len(), successes > 0);
-        summary.successes += successes;
-        files.push(report::FileLines {
-            file: s.file.clone(),
-            lines_read: l.read,
-            lines_relevant: l.relevant,
-            lines_noise: l.noise,
-            lines_unparseable: l.unparseable,
-            lines_invalid_utf8: l.invalid_utf8,
-            lines_truncated: l.truncated,
-            failures: records,
-            successes,
-            skipped,
-        });
+        let mut calls = BTreeMap::new();
         if successes > 0 {
-            rate_calls += successes + records;
-            rate_failures += records;
             for (key, n) in &s.successes {
                 // Redacted like the failures' values, so the keys meet.
                 let clean = |v: Option<&str>| v.map(|v| redact::redact(v).into_owned());
@@ -630,136 +567,38 @@ pub fn analyze_with(cfg: &Config, events: bool) -> anyhow::Result<Analysis> {
                     ("endpoint", clean(key.endpoint.as_deref())),
                 ];
                 for (d, v) in dims {
-                    *calls.calls.entry((d.to_string(), v)).or_default() += n;
+                    *calls.entry((d.to_string(), v)).or_default() += n;
                 }
             }
             for ((d, v), n) in file_tally {
-                *calls.calls.entry((d.to_string(), v)).or_default() += n;
+                *calls.entry((d.to_string(), v)).or_default() += n;
             }
         }
-        if let Some((a, b)) = s.span {
-            if let (Some(a), Some(b)) = (time::resolve(a, cfg.tz), time::resolve(b, cfg.tz)) {
-                span = Some(match span {
-                    None => (a, b),
-                    Some((x, y)) => (x.min(a), y.max(b)),
-                });
-            }
-        }
+        let span = s
+            .span
+            .and_then(|(a, b)| Some((time::resolve(a, cfg.tz)?, time::resolve(b, cfg.tz)?)));
+        files.push(state::FileState {
+            name: file_names[k].clone(),
+            unreadable: s.unreadable,
+            warnings: s.warnings,
+            formats: s
+                .formats
+                .iter()
+                .map(|(k, n)| (k.as_str().to_string(), *n))
+                .collect(),
+            lines: s.lines,
+            settled: settled_records,
+            successes,
+            calls,
+            span,
+            units,
+        });
     }
-
-    // The same attempt told by several files (shared request id) is one failure: the first
-    // sighting keeps it, later ones fill its gaps (each after its own file's later sightings
-    // filled its own). Then the survivors are classified.
-    let ids: Vec<Vec<Option<&str>>> = units
-        .iter()
-        .map(|u| {
-            u.iter()
-                .map(|h| h.as_ref().and_then(input::Held::request_id))
-                .collect()
-        })
-        .collect();
-    let (dead, plan) = input::join_plan(&ids, &mut dead);
-    drop(ids);
-    let mut cross_joins = Joins::new();
-    joined_into(&plan, 0, &mut cross_joins);
-    drop(plan);
-    let mut take = |units: &mut Vec<Vec<Option<input::Held>>>, u: usize, i: usize| {
-        let r = units[u][i].take().map(|h| spill.take(h));
-        match r {
-            Some(Ok(mut r)) => {
-                r.line = r.line.map(|l| l + deltas[u]);
-                Some(r)
-            }
-            _ => {
-                lost += 1;
-                None
-            }
-        }
-    };
-    // A record with its own file's later sightings joined in: what the file alone tells,
-    // which is what its failure-rate tally counts.
-    let mut in_file = |units: &mut Vec<Vec<Option<input::Held>>>, u: usize, i: usize| {
-        let mut r = take(units, u, i)?;
-        for &(a, b) in joining(&file_joins, u, i) {
-            if let Some(other) = take(units, a, b) {
-                r.absorb(other);
-            }
-        }
-        if rated_units[u] {
-            tally(&mut held_tally, &r);
-        }
-        Some(r)
-    };
-    let mut names = classify::Names::default();
-    let mut events_late = Vec::new();
-    for (u, (dead_here, (file, part, index))) in dead.iter().zip(unit_of).enumerate() {
-        let name = &file_names[file as usize];
-        for (i, (d, k)) in dead_here.iter().zip(index).enumerate() {
-            if *d {
-                continue;
-            }
-            let Some(mut r) = in_file(&mut units, u, i) else {
-                continue;
-            };
-            for &(a, b) in joining(&cross_joins, u, i) {
-                if let Some(other) = in_file(&mut units, a, b) {
-                    r.absorb(other);
-                }
-            }
-            let f = classify::classify_with(name.clone(), r, &cfg.catalog, cfg.tz, &mut names);
-            let order = (file, part, k);
-            if let Some(f) = classifier.keep(f, file, order, &mut fold) {
-                events_late.push((order, f));
-            }
-        }
-    }
-    for ((d, v), n) in held_tally {
-        *calls.calls.entry((d.to_string(), v)).or_default() += n;
-    }
-    if lost > 0 {
-        warn(
-            "(temporary file)",
-            &format!("{lost} failure records could not be read back and are not counted"),
-        );
-    }
-    // Every failure is folded: the unknown ones are grouped by what the whole run shows.
-    let renamed = fold.group_unknown();
-    let events = events.then(|| {
-        kept.extend(events_late);
-        kept.sort_unstable_by_key(|(order, _)| *order);
-        kept.into_iter()
-            .map(|(_, mut f)| {
-                if let Some(id) = renamed.get(&f.signature) {
-                    f.signature = id.clone();
-                }
-                f
-            })
-            .collect::<Vec<Failure>>()
-    });
-
-    let data = report::Folded::new(&fold, &file_names);
-    summary.failures = data.total;
-    summary.calls = summary.successes + summary.failures;
-    summary.failure_rate = (rate_calls > 0).then(|| rate_failures as f64 / rate_calls as f64);
-    summary.first_seen = span.map(|s| s.0);
-    summary.last_seen = span.map(|s| s.1);
-    summary.coverage = (data.total > 0).then(|| {
-        let known: u64 = data
-            .cells
-            .iter()
-            .filter(|(k, _)| &*k.cluster != "unknown")
-            .map(|(_, c)| c.count)
-            .sum();
-        known as f64 / data.total as f64
-    });
-    let mut report = report::build(&data, &cfg.by, &calls, summary, &cfg.catalog, warnings)?;
-    report.files = files;
-    Ok(Analysis {
-        nothing_read: !inputs.is_empty() && readable == 0 || inputs.is_empty(),
-        events,
+    Ok(state::State {
+        files,
+        problems,
         fold,
-        report,
-        diagnostics,
+        events: events.then_some(kept),
     })
 }
 
@@ -822,7 +661,11 @@ fn human_bytes(n: u64) -> String {
 }
 
 /// The events in `format`: Parquet through polars, the text formats through `render`.
-fn write_events(events: &[Failure], format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
+pub(crate) fn write_events(
+    events: &[Failure],
+    format: Format,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     match format {
         Format::Parquet => parquet::write_events(events, out)?,
         _ => render::events(events, format, out)?,

@@ -64,6 +64,16 @@ enum Command {
         #[arg(long = "patterns", value_name = "DIR")]
         patterns: Vec<PathBuf>,
     },
+    /// Make the report of one run over the inputs of partial reports (`--format partial`).
+    ///
+    /// Filters, --by and --fail-on apply here, as in a run.
+    #[command(mut_arg("paths", |a| a
+        .value_name("PART")
+        .help("Partial reports to merge (written with --format partial)")
+        .long_help(None::<&str>)
+        .default_value(None::<&str>)
+        .required(true)))]
+    Merge(Box<ScanArgs>),
     /// Print each line's signature as a failure message, a tab, and its template.
     ///
     /// One output line per input line, in order. The signature is a catalog id or
@@ -109,6 +119,8 @@ enum FormatArg {
     Ndjson,
     /// Events with real types, for DuckDB, Spark, pandas (with --events and -o FILE).
     Parquet,
+    /// A partial report for `claude-logscan merge` (with -o FILE; no filters or --by).
+    Partial,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -225,6 +237,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         None => scan(cli.scan),
         Some(Command::Scan(args)) => scan(*args),
+        Some(Command::Merge(args)) => merge(*args),
         Some(Command::Patterns { action }) => patterns(action),
         Some(Command::Explain { query, patterns }) => explain(query, patterns),
         Some(Command::Templates { paths, patterns }) => templates(paths, patterns),
@@ -307,6 +320,51 @@ fn load_catalog(dirs: &[PathBuf]) -> Result<Catalog, String> {
 }
 
 fn scan(args: ScanArgs) -> anyhow::Result<Exit> {
+    run(args, false)
+}
+
+fn merge(args: ScanArgs) -> anyhow::Result<Exit> {
+    if args.events || args.events_out.is_some() {
+        return usage("merge writes the report; events are written by the runs that make the partials (--events-out)");
+    }
+    run(args, true)
+}
+
+/// A scan (`merge`: a merge of partial reports).
+fn run(args: ScanArgs, merging: bool) -> anyhow::Result<Exit> {
+    let partial = args.format == Some(FormatArg::Partial)
+        || (args.format.is_none()
+            && args
+                .output
+                .as_deref()
+                .and_then(|p| p.extension())
+                .is_some_and(|x| x.eq_ignore_ascii_case("clsp")));
+    if partial {
+        if merging {
+            return usage("merge writes a report, not a partial: pick another --format");
+        }
+        if args.events {
+            return usage("--format partial writes a partial report, not events");
+        }
+        if args.output.is_none() && io::stdout().is_terminal() {
+            return usage("a partial report is binary: write it to a file with -o FILE");
+        }
+        let filtered = [
+            &args.since,
+            &args.until,
+            &args.model,
+            &args.cluster,
+            &args.status,
+            &args.fail_on,
+        ]
+        .iter()
+        .any(|o| o.is_some());
+        if filtered || args.by != "cluster,signature" {
+            return usage(
+                "--format partial keeps every failure: give filters, --by and --fail-on to `merge`",
+            );
+        }
+    }
     let format = match (
         args.format
             .unwrap_or_else(|| format_of_path(args.output.as_deref(), args.events)),
@@ -328,7 +386,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<Exit> {
             return usage("Parquet is binary: write it to a file with -o FILE");
         }
         (f, _) => match f {
-            FormatArg::Table => Format::Table,
+            FormatArg::Table | FormatArg::Partial => Format::Table,
             FormatArg::Markdown => Format::Markdown,
             FormatArg::Html => Format::Html,
             FormatArg::Csv => Format::Csv,
@@ -464,11 +522,31 @@ fn scan(args: ScanArgs) -> anyhow::Result<Exit> {
         )),
         None => None,
     };
-    let outcome = claude_logscan::run(
-        &cfg,
-        &mut out,
-        events_file.as_mut().map(|(w, f)| (w as &mut dyn Write, *f)),
-    )?;
+    let outcome = if merging {
+        match claude_logscan::partial::merge(&cfg, &mut out) {
+            Ok(o) => o,
+            // A partial that cannot be merged is bad input: named, with the reason, exit 2.
+            Err(e)
+                if e.downcast_ref::<claude_logscan::partial::BadPartial>()
+                    .is_some() =>
+            {
+                return usage(e);
+            }
+            Err(e) => return Err(e),
+        }
+    } else if partial {
+        claude_logscan::partial::write_partial(
+            &cfg,
+            &mut out,
+            events_file.as_mut().map(|(w, f)| (w as &mut dyn Write, *f)),
+        )?
+    } else {
+        claude_logscan::run(
+            &cfg,
+            &mut out,
+            events_file.as_mut().map(|(w, f)| (w as &mut dyn Write, *f)),
+        )?
+    };
     out.flush()?;
     if let Some((mut w, _)) = events_file {
         w.flush()?;

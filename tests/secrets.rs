@@ -558,3 +558,66 @@ fn explain_masks_what_it_was_given() {
     );
     assert_clean("explain <token>", &out);
 }
+
+/// A partial report holds redacted text only: its document, and the failure records that
+/// wait in it for the join by request id (decoded, since they are stored as bytes). The merge
+/// of two partials of the corpus is the report of one run over it.
+#[test]
+fn partial_reports_hold_no_secret() {
+    use base64::Engine;
+    use std::io::Read;
+    let dir = common::temp_dir("secrets-partial");
+    let logs = dir.join("logs");
+    let files = write_corpus(&logs);
+    let d = logs.to_str().unwrap();
+    let (a, b) = (dir.join("a.clsp"), dir.join("b.clsp"));
+    let names: Vec<String> = files.iter().map(|(n, ..)| format!("{d}/{n}")).collect();
+    let (first, second) = names.split_at(names.len() / 2);
+    for (part, out) in [(first, &a), (second, &b)] {
+        let mut args = vec!["--format", "partial", "-o", out.to_str().unwrap()];
+        args.extend(part.iter().map(String::as_str));
+        let o = common::run(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_clean("partial stderr", &String::from_utf8_lossy(&o.stderr));
+    }
+    let mut held = 0;
+    for p in [&a, &b] {
+        let bytes = std::fs::read(p).unwrap();
+        let body = &bytes[bytes.iter().position(|&c| c == b'\n').unwrap() + 1..];
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(body)
+            .read_to_string(&mut text)
+            .unwrap();
+        assert!(text.contains("authentication_error"), "{text}");
+        assert_clean("partial document", &text);
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for f in doc["files"].as_array().unwrap() {
+            for u in f["units"].as_array().unwrap() {
+                for h in u["held"].as_array().unwrap() {
+                    let raw = base64::engine::general_purpose::STANDARD_NO_PAD
+                        .decode(h.as_str().unwrap())
+                        .unwrap();
+                    assert_clean("a held record", &String::from_utf8_lossy(&raw));
+                    held += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        held > 5,
+        "the corpus has failures that wait for the join: {held}"
+    );
+    let mut merge = vec!["merge", "--format", "json"];
+    merge.extend([a.to_str().unwrap(), b.to_str().unwrap()]);
+    let merged = common::run(&merge);
+    let one = common::run(&["--format", "json", d]);
+    assert_eq!(merged.status.code(), Some(0));
+    assert_clean("merge", &common::stdout(&merged));
+    assert_eq!(common::stdout(&merged), common::stdout(&one));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

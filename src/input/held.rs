@@ -5,6 +5,11 @@
 //! What stays in memory for a record in the file is its request id and where it is. The file
 //! is created on first use in the system's temporary directory and removed at once (Unix) or
 //! when the run ends; if it cannot be written, records simply stay in memory.
+//!
+//! A record is redacted as it is held ([`redacted`]), before it is joined and classified, so
+//! that neither the file nor a partial report (`src/partial.rs`, which writes held records
+//! with [`Held::encode`]) ever holds a secret, and so that a record classified after a merge
+//! of partials is classified from the same text as in one run.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -28,6 +33,16 @@ pub enum Held {
 }
 
 impl Held {
+    /// A record as bytes (the spill file's encoding; partial reports use it too).
+    pub fn encode(r: &Record, out: &mut Vec<u8>) {
+        encode(r, out);
+    }
+
+    /// A record from [`Held::encode`]'s bytes; `None` when they are cut, padded or invalid.
+    pub fn decode(b: &[u8]) -> Option<Record> {
+        decode(b)
+    }
+
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Held::Here(r) => r.request_id.as_deref(),
@@ -59,11 +74,12 @@ impl Spill {
         }
     }
 
-    /// Hold `records`: in memory within the budget, else written to the file.
+    /// Hold `records`, redacted: in memory within the budget, else written to the file.
     pub fn hold(&self, records: Vec<Record>) -> Vec<Held> {
         let mut out = Vec::with_capacity(records.len());
         let mut bytes = Vec::new();
         for r in records {
+            let r = redacted(r);
             let here = self.in_memory.fetch_add(1, Ordering::Relaxed) < self.budget
                 || self.failed.load(Ordering::Relaxed);
             if here {
@@ -166,6 +182,46 @@ impl Drop for Spill {
             let _ = std::fs::remove_file(p);
         }
     }
+}
+
+/// The record with every text field and header redacted ([`crate::redact`]; a header is
+/// redacted as the `Name: value` line it was, and its value masked whole if that line's name
+/// does not survive). Redacting twice changes nothing, so classifying the result is classifying
+/// the record's redacted text, wherever it was held.
+pub fn redacted(mut r: Record) -> Record {
+    use crate::redact::redact;
+    use std::borrow::Cow;
+    let clean = |s: &mut Option<String>| {
+        if let Some(v) = s.as_deref() {
+            if let Cow::Owned(o) = redact(v) {
+                *s = Some(o);
+            }
+        }
+    };
+    for s in [
+        &mut r.provider,
+        &mut r.endpoint,
+        &mut r.error_type,
+        &mut r.provider_code,
+        &mut r.message,
+        &mut r.model,
+        &mut r.request_id,
+    ] {
+        clean(s);
+    }
+    for (n, v) in &mut r.headers {
+        let line = format!("{n}: {v}");
+        if let Cow::Owned(o) = redact(&line) {
+            *v = match o.strip_prefix(&format!("{n}: ")) {
+                Some(rest) => rest.to_string(),
+                None => "[REDACTED]".to_string(),
+            };
+        }
+        if let Cow::Owned(o) = redact(n) {
+            *n = o;
+        }
+    }
+    r
 }
 
 // ---------------------------------------------------------------------------------------------
