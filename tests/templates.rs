@@ -272,3 +272,57 @@ fn templates_readme_example_keeps_its_id() {
     let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
     assert!(readme.contains(row), "README shows the example's output");
 }
+
+/// Partials of files that each see too few worker names to learn that they vary, merged: the
+/// groups, ids and report of one run over all the files.
+#[test]
+fn merged_partials_group_unknown_failures_as_one_run_does() {
+    let dir = common::temp_dir("templates-partials");
+    let logs = dir.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let mut parts = Vec::new();
+    for (name, workers) in [
+        ("a.log", &WORKERS[..2]),
+        ("b.log", &WORKERS[2..4]),
+        ("c.log", &WORKERS[4..]),
+    ] {
+        let file = logs.join(name);
+        std::fs::write(&file, unknown_lines(workers).repeat(5)).unwrap();
+        let part = dir.join(format!("{name}.clsp"));
+        let o = common::bin()
+            .args(["-q", "--format", "partial", "-o"])
+            .arg(&part)
+            .arg(&file)
+            .output()
+            .expect("the binary runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        parts.push(part);
+    }
+    let one = common::run(&[logs.to_str().unwrap(), "-q", "--format", "json"]);
+    assert!(one.status.success());
+    let merged = common::bin()
+        .args(["merge", "-q", "--format", "json"])
+        .args(parts.iter().rev())
+        .output()
+        .expect("the binary runs");
+    assert!(
+        merged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    assert_eq!(common::stdout(&merged), common::stdout(&one));
+    let report: serde_json::Value = serde_json::from_slice(&merged.stdout).unwrap();
+    let mut shape: Vec<(String, u64)> = unknown_groups(&report)
+        .into_iter()
+        .map(|g| (g.1, g.2))
+        .collect();
+    shape.sort_unstable();
+    assert_eq!(
+        shape,
+        [
+            ("Lock held by worker <*> on job <*>".to_string(), 25),
+            ("Queue <*> is paused since <*>".to_string(), 25)
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
