@@ -276,6 +276,19 @@ pub struct RunOutcome {
     pub diagnostics: Vec<String>,
 }
 
+impl RunOutcome {
+    /// What a run or a merge that made `analysis` tells its caller, with `fail_on` checked.
+    pub fn of(analysis: Analysis, fail_on: &[FailOn]) -> RunOutcome {
+        let rate = analysis.report.summary.failure_rate;
+        RunOutcome {
+            failures: analysis.report.summary.failures as usize,
+            fail_on_held: fail_on.iter().any(|c| c.holds(&analysis.fold, rate)),
+            nothing_read: analysis.nothing_read,
+            diagnostics: analysis.diagnostics,
+        }
+    }
+}
+
 /// The result of scanning and classifying, before rendering.
 pub struct Analysis {
     /// Every failure, in input order: only when asked for (`--events`, `--events-out`).
@@ -690,14 +703,7 @@ pub fn run(
     if let Some((w, format)) = events_out {
         write_events(events, format, w)?;
     }
-    let rate = analysis.report.summary.failure_rate;
-    let fail_on_held = cfg.fail_on.iter().any(|c| c.holds(&analysis.fold, rate));
-    Ok(RunOutcome {
-        failures: analysis.report.summary.failures as usize,
-        fail_on_held,
-        nothing_read: analysis.nothing_read,
-        diagnostics: analysis.diagnostics,
-    })
+    Ok(RunOutcome::of(analysis, &cfg.fail_on))
 }
 
 #[cfg(test)]

@@ -761,14 +761,7 @@ pub fn merge(cfg: &Config, out: &mut dyn Write) -> anyhow::Result<RunOutcome> {
     };
     let analysis = state::finish(merged, &finish, &spill)?;
     render::report(&analysis.report, cfg.format, cfg.width, cfg.full, out)?;
-    let rate = analysis.report.summary.failure_rate;
-    let fail_on_held = cfg.fail_on.iter().any(|c| c.holds(&analysis.fold, rate));
-    Ok(RunOutcome {
-        failures: analysis.report.summary.failures as usize,
-        fail_on_held,
-        nothing_read: analysis.nothing_read,
-        diagnostics: analysis.diagnostics,
-    })
+    Ok(RunOutcome::of(analysis, &cfg.fail_on))
 }
 
 fn failure(f: DocFailure, file: Arc<str>) -> Failure {
