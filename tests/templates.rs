@@ -260,17 +260,17 @@ fn templates_reads_files_and_exits_2_when_nothing_can_be_read() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// The README's example, pinned: the id is a hash of the template text and must not change
-/// between releases.
+/// The documented example (ARCHITECTURE.md, `claude-logscan templates`), pinned: the id is a
+/// hash of the template text and must not change between releases.
 #[test]
-fn templates_readme_example_keeps_its_id() {
+fn templates_documented_example_keeps_its_id() {
     let input = "Failed password for root from 10.0.0.1 port 22\n\
                  Failed password for git from 10.0.0.2 port 22\n\
                  Failed password for uucp from 10.0.0.3 port 22\n";
     let row = "unknown.1bbbf63066\tFailed password for <*> from <*> port <*>\n";
     assert_eq!(templates_of(input, &[]).1, row.repeat(3));
-    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
-    assert!(readme.contains(row), "README shows the example's output");
+    let doc = std::fs::read_to_string(common::root().join("ARCHITECTURE.md")).unwrap();
+    assert!(doc.contains(row), "ARCHITECTURE.md shows the example's output");
 }
 
 /// Partials of files that each see too few worker names to learn that they vary, merged: the
