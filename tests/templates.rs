@@ -270,7 +270,10 @@ fn templates_documented_example_keeps_its_id() {
     let row = "unknown.1bbbf63066\tFailed password for <*> from <*> port <*>\n";
     assert_eq!(templates_of(input, &[]).1, row.repeat(3));
     let doc = std::fs::read_to_string(common::root().join("ARCHITECTURE.md")).unwrap();
-    assert!(doc.contains(row), "ARCHITECTURE.md shows the example's output");
+    assert!(
+        doc.contains(row),
+        "ARCHITECTURE.md shows the example's output"
+    );
 }
 
 /// Partials of files that each see too few worker names to learn that they vary, merged: the
