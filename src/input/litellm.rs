@@ -327,12 +327,17 @@ pub(crate) struct LitellmParser {
     held_lines: u32,
     /// The failure an access line already reported (its id in the sink).
     reported: Option<u32>,
-    /// The last exception text pushed, to join the proxy's second telling of it.
-    last_text: Option<(u64, String)>,
+    /// The last exception text pushed and who told it (`router`, `proxy`), to join the
+    /// proxy's second telling of it.
+    last_text: Option<(u64, String, &'static str)>,
 }
 
 impl LineParser for LitellmParser {
     fn feed(&mut self, line: &str, lineno: u64, sink: &mut Sink) -> Claim {
+        // A call the router answered since: an exception told next is another call's.
+        if self.last_text.is_some() && line.contains("LiteLLM Router") && line.contains(" 200 OK") {
+            self.last_text = None;
+        }
         if let Some(mut held) = self.held.take() {
             let clean = strip_ansi(line);
             let t = clean.trim_start();
@@ -371,15 +376,28 @@ impl LineParser for LitellmParser {
             Some(Ok(mut r)) => {
                 r.line = Some(lineno);
                 r.stamp = super::api::stamp_near_start(line);
+                // Raised while the proxy streamed its answer: the client had its 200.
+                if line.contains("async_data_generator") && r.http_status.is_some() {
+                    r.http_status = Some(200);
+                }
                 let from = CLASS.find(line).map_or(0, |m| m.start());
                 let key = cut_tail(&line[from..]).to_string();
-                if let Some((at, text)) = &self.last_text {
-                    if lineno.saturating_sub(*at) <= 10 && *text == key {
-                        // The proxy tells the same exception twice (router, then proxy).
+                let logger = if line.contains("LiteLLM Router") {
+                    "router"
+                } else if line.contains("LiteLLM Proxy") {
+                    "proxy"
+                } else {
+                    ""
+                };
+                if let Some((at, text, last_logger)) = &self.last_text {
+                    // The proxy tells the same exception twice (router, then proxy); the
+                    // router telling it again is its next attempt.
+                    let same_teller = !logger.is_empty() && logger == *last_logger;
+                    if lineno.saturating_sub(*at) <= 10 && *text == key && !same_teller {
                         r.evidence = Evidence::Notice;
                     }
                 }
-                self.last_text = Some((lineno, key));
+                self.last_text = Some((lineno, key, logger));
                 if r.attempt.is_none() && line.contains("Received Model Group=") {
                     self.held = Some(r);
                     self.held_lines = 0;
