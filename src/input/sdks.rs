@@ -485,17 +485,6 @@ pub(crate) fn mentions_claude_host(text: &str) -> bool {
         || (text.contains("aiplatform.googleapis.com") && text.contains("anthropic"))
 }
 
-/// Whether free text (a logger name, a message) says it is about Claude.
-fn mentions_claude(text: &str) -> bool {
-    static WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-        AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(["anthropic", "claude"])
-            .expect("static patterns")
-    });
-    WORDS.is_match(text)
-}
-
 /// Keep a response header when it matters for classification.
 fn keep_header(r: &mut Record, name: &str, value: &str) {
     let name = name.trim().trim_matches(['\'', '"']).to_ascii_lowercase();
@@ -851,7 +840,7 @@ impl TsParser {
             claude: None,
             anthropic_frames: false,
             openai_frames: false,
-            named: mentions_claude(line),
+            named: api::mentions_claude(line),
             sdk_words: false,
             last_try: line.contains("no more retries left") || line.contains("not retryable"),
         });
@@ -1863,7 +1852,7 @@ impl GoParser {
                 static NOT_JSON: LazyLock<Regex> = LazyLock::new(|| {
                     regex(r"invalid character '(?:<|[A-Za-z])' looking for beginning of value")
                 });
-                if !NOT_JSON.is_match(line) || !mentions_claude(line) {
+                if !NOT_JSON.is_match(line) || !api::mentions_claude(line) {
                     return Claim::NotMine;
                 }
                 let mut r = Record::new(SourceKind::SdkGo, Outcome::Failure);
