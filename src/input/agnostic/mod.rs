@@ -149,6 +149,11 @@ impl Agnostic {
         let Some(said) = text::read_triggered(line) else {
             return Claim::NotMine;
         };
+        // A transport failure alone is one only on a line about a Claude call, and not on a
+        // proxy's own error line (that starts the failure of its access line).
+        if said.transport_only && (!ctx.is_claude() || proxy_error_text(line).is_some()) {
+            return Claim::NotMine;
+        }
         sink.follow_producer(line);
         // An access line is a call or not by its request, never by its words.
         if let Some(seen) = access::read_text(line) {

@@ -30,6 +30,9 @@ pub(crate) struct Said {
     pub request_id: Option<String>,
     /// The line names no status, type or code: only a message the catalog knows.
     pub phrase_only: bool,
+    /// The line tells only a transport failure (`unexpected EOF`, `ECONNRESET`): a failure
+    /// only where the line itself is about a Claude call.
+    pub transport_only: bool,
 }
 
 /// Words without which a line holds no error text (one case-blind pass).
@@ -305,7 +308,7 @@ pub(crate) fn read_triggered(line: &str) -> Option<Said> {
     };
     let phrase = PHRASE_FINDER.find(line).map(|m| m.pattern().as_usize());
     if status.is_none() && api_type.is_none() && code.is_none() && phrase.is_none() {
-        return None;
+        return transport_only(line);
     }
     // Prose, lists, quotes and questions (a README, a user's prompt) tell no error.
     let t = line.trim();
@@ -375,6 +378,37 @@ const API_TYPE_NAMES: [&str; 10] = [
     "timeout_error",
 ];
 
+/// A line that calls itself an error and names only a transport failure (`stream error ...
+/// after 512 events: unexpected EOF`, `request failed: read ECONNRESET`).
+fn transport_only(line: &str) -> Option<Said> {
+    let kind = super::super::sdks::transport_kind(line)?;
+    let t = line.trim();
+    let prose =
+        t.starts_with("> ") || t.starts_with("- ") || t.starts_with("* ") || t.ends_with('?');
+    let calls_itself_failed = error_word(line)
+        || line.contains(" error")
+        || line.contains("aborted")
+        || line.contains("failed");
+    if prose || !calls_itself_failed {
+        return None;
+    }
+    // `after 512 events`, `mid-stream`: the stream had begun, the wire said 200.
+    let streamed = STREAMED.is_match(line);
+    Some(Said {
+        status: streamed.then_some(200),
+        error_type: Some(if streamed { "stream_error" } else { kind }),
+        message: Some(tail_message(line)),
+        model: MODEL.find(line).map(|m| m.as_str().to_string()),
+        request_id: REQUEST_ID.find(line).map(|m| m.as_str().to_string()),
+        transport_only: true,
+        ..Said::default()
+    })
+}
+
+static STREAMED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bafter \d+ (?:events|chunks|tokens)\b|\bmid-?stream\b").expect("static regex")
+});
+
 /// The envelope of a stream's `error` event: its error object has a `details` field, null
 /// (`{"type": "error", "error": {"details": null, "type": "overloaded_error", ...}}`), which
 /// the API's error responses do not have.
@@ -440,6 +474,22 @@ mod tests {
         assert_eq!(st("[ERROR] [429]: Error"), Some(429));
         assert_eq!(st("Error: 529 <unknown status code>"), Some(529));
         assert_eq!(st("INFO request finished in 3.2s"), None);
+    }
+
+    #[test]
+    fn transport_failures_alone() {
+        let s = read("2025/12/03 18:03:44 stream error conv=n-104 model=claude-sonnet-4-5 after 512 events: unexpected EOF").unwrap();
+        assert!(s.transport_only);
+        assert_eq!((s.status, s.error_type), (Some(200), Some("stream_error")));
+        assert_eq!(s.model.as_deref(), Some("claude-sonnet-4-5"));
+        let s = read("ERROR summarize failed: read ECONNRESET").unwrap();
+        assert_eq!((s.status, s.error_type), (None, Some("connection_error")));
+        // Not calling itself an error, or prose.
+        assert_eq!(
+            read("WARNING redis timeout after 50ms, falling back to database"),
+            None
+        );
+        assert_eq!(read("- fixed: stream error on unexpected EOF?"), None);
     }
 
     #[test]
