@@ -188,9 +188,10 @@ fn apply(said: Said, r: &mut Record) {
 // Terminal output (TUI and `-p` text).
 
 /// The strings a Claude Code terminal line holds.
-pub(crate) const TERMINAL_PATTERNS: [&str; 9] = [
+pub(crate) const TERMINAL_PATTERNS: [&str; 10] = [
     "API Error",
     "API error",
+    "· Retrying in",
     "limit reached",
     "hit your",
     "Credit balance is too low",
@@ -209,7 +210,21 @@ fn content_start(line: &str) -> Option<&str> {
         t = t.trim_start_matches(|c: char| {
             // Claude Code's own decorations; markdown bullets are not (a list of messages in a
             // document is not an error).
-            c.is_whitespace() || matches!(c, '⎿' | '⏺' | '●' | '│' | '✗' | '✘' | '⚠' | '✻')
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    '⎿' | '⏺'
+                        | '●'
+                        | '│'
+                        | '✗'
+                        | '✘'
+                        | '⚠'
+                        | '✻'
+                        | '✶'
+                        | '✳'
+                        | '✢'
+                        | '✽'
+                )
         });
         if t.as_bytes().first().is_some_and(u8::is_ascii_digit) {
             let token = t.split(' ').next().unwrap_or("");
@@ -263,7 +278,10 @@ static OLD_NOTICE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static NEW_NOTICE: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r"^API error(?: \((?P<inner>.*?)\))? · Retrying in [^·]*· attempt (?P<k>\d+)/(?P<n>\d+)")
+    // Also the spinner line of newer releases: `✻ 529 Overloaded · Retrying in 4s · attempt 6/10`.
+    regex(
+        r"^(?:API error(?: \((?P<inner>.*?)\))?|(?P<bare>\d{3} [^·]{1,80}?)) · Retrying in [^·]*· attempt (?P<k>\d+)/(?P<n>\d+)",
+    )
 });
 static DETAIL: LazyLock<Regex> =
     LazyLock::new(|| regex(r"^\s*⎿\s+([A-Za-z_$][\w$]*(?:Error|Exception)?) \((.*)\)\s*$"));
@@ -424,7 +442,11 @@ impl TerminalParser {
             let mut r = record(Some(lineno));
             r.stamp = stamp;
             r.evidence = Evidence::Whole;
-            match m.name("inner").and_then(|i| error_text(i.as_str())) {
+            match m
+                .name("inner")
+                .or(m.name("bare"))
+                .and_then(|i| error_text(i.as_str()))
+            {
                 Some(said) => apply(said, &mut r),
                 None => {
                     r.error_type = Some("unknown".into());
