@@ -15,7 +15,7 @@ use serde_json::Value;
 /// Floors per family: (found, right cluster, precision), in percent.
 const FLOORS: [(&str, f64, f64, f64); 15] = [
     ("bedrock", 75.0, 75.0, 90.0),
-    ("claude_code", 85.0, 80.0, 95.0),
+    ("claude_code", 90.0, 85.0, 95.0),
     ("clients_agents", 95.0, 90.0, 95.0),
     ("cloud_audit", 85.0, 85.0, 95.0),
     ("envoy_istio", 70.0, 70.0, 90.0),
