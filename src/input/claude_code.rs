@@ -341,7 +341,17 @@ impl TerminalParser {
     }
 
     fn finish_wrapped(&mut self, sink: &mut Sink) {
-        let Some(w) = self.wrapped.take() else { return };
+        let Some(mut w) = self.wrapped.take() else {
+            return;
+        };
+        // `API Error: 400` whose body began on the next line: the body alone is joined.
+        let head =
+            if w.kind == WrapKind::Final && w.segments.len() > 1 && !w.segments[0].contains('{') {
+                w.widths.remove(0);
+                Some(w.segments.remove(0))
+            } else {
+                None
+            };
         // The record as it was printed before the terminal broke it: first try the join that
         // gives valid JSON.
         let mut joined = join_wrapped(&w.segments, &w.widths, true, "");
@@ -363,6 +373,9 @@ impl TerminalParser {
                     break;
                 }
             }
+        }
+        if let Some(head) = head {
+            joined = format!("{} {}", head.trim(), joined.trim_start());
         }
         match w.kind {
             WrapKind::Notice => self.notice(&joined, w.first_line, w.stamp),
@@ -484,6 +497,22 @@ impl TerminalParser {
                 .map_or("", |i| &c[i + "API Error:".len()..]);
             let mut scanner = JsonScanner::default();
             let body = after.find(['{', '[']).map(|i| &after[i..]);
+            // `API Error: 400` alone, its body on the lines below (the terminal broke it there).
+            let status_alone = {
+                let a = after.trim();
+                a.len() == 3 && a.bytes().all(|b| b.is_ascii_digit())
+            };
+            if body.is_none() && status_alone {
+                self.wrapped = Some(Wrapped {
+                    kind: WrapKind::Final,
+                    first_line: lineno,
+                    stamp,
+                    segments: vec![c.to_string()],
+                    widths: vec![line.trim_end().chars().count()],
+                    scanner,
+                });
+                return Claim::Relevant;
+            }
             if let Some(b) = body {
                 if scanner.feed(b).is_none() && scanner.is_open() {
                     self.wrapped = Some(Wrapped {
@@ -519,7 +548,11 @@ impl TerminalParser {
         if let Some(w) = &mut self.wrapped {
             let line = api::strip_ansi(raw);
             let t = line.trim();
+            // A status alone waits for a body that starts on the next line, or for nothing.
+            let body_missing =
+                w.kind == WrapKind::Final && !w.segments.iter().any(|s| s.contains('{'));
             let starts_new = t.is_empty()
+                || (body_missing && !t.starts_with('{'))
                 || t.starts_with('⎿')
                 || t.starts_with('⏺')
                 || t.starts_with('●')
