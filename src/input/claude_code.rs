@@ -496,13 +496,16 @@ impl TerminalParser {
                 .find("API Error:")
                 .map_or("", |i| &c[i + "API Error:".len()..]);
             let mut scanner = JsonScanner::default();
-            let body = after.find(['{', '[']).map(|i| &after[i..]);
-            // `API Error: 400` alone, its body on the lines below (the terminal broke it there).
-            let status_alone = {
-                let a = after.trim();
-                a.len() == 3 && a.bytes().all(|b| b.is_ascii_digit())
+            let wraps = match after.find(['{', '[']) {
+                // A body the terminal broke: wait for it to close.
+                Some(i) => scanner.feed(&after[i..]).is_none() && scanner.is_open(),
+                // `API Error: 400` alone: its body may start on the next line.
+                None => {
+                    let a = after.trim();
+                    a.len() == 3 && a.bytes().all(|b| b.is_ascii_digit())
+                }
             };
-            if body.is_none() && status_alone {
+            if wraps {
                 self.wrapped = Some(Wrapped {
                     kind: WrapKind::Final,
                     first_line: lineno,
@@ -512,19 +515,6 @@ impl TerminalParser {
                     scanner,
                 });
                 return Claim::Relevant;
-            }
-            if let Some(b) = body {
-                if scanner.feed(b).is_none() && scanner.is_open() {
-                    self.wrapped = Some(Wrapped {
-                        kind: WrapKind::Final,
-                        first_line: lineno,
-                        stamp,
-                        segments: vec![c.to_string()],
-                        widths: vec![line.trim_end().chars().count()],
-                        scanner,
-                    });
-                    return Claim::Relevant;
-                }
             }
             self.final_line(c, lineno, stamp, sink);
             return Claim::Relevant;
