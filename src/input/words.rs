@@ -222,9 +222,9 @@ impl Words {
 /// Whether any of a few dozen words occurs in a text: the crate's vectorized packed searcher
 /// (Teddy) when the CPU has it, several times cheaper per line than an automaton for the
 /// short word lists the parsers ask about on every line; the automaton otherwise.
-pub(crate) struct AnyOf {
-    packed: Option<aho_corasick::packed::Searcher>,
-    automaton: aho_corasick::AhoCorasick,
+pub(crate) enum AnyOf {
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(aho_corasick::AhoCorasick),
 }
 
 impl AnyOf {
@@ -233,17 +233,19 @@ impl AnyOf {
         for w in words {
             builder.add(w);
         }
-        AnyOf {
-            packed: builder.build(),
-            automaton: aho_corasick::AhoCorasick::new(words).expect("static automaton"),
+        match builder.build() {
+            Some(p) => AnyOf::Packed(p),
+            None => {
+                AnyOf::Automaton(aho_corasick::AhoCorasick::new(words).expect("static automaton"))
+            }
         }
     }
 
     #[inline]
     pub(crate) fn is_match(&self, hay: &str) -> bool {
-        match &self.packed {
-            Some(p) => p.find(hay).is_some(),
-            None => self.automaton.is_match(hay),
+        match self {
+            AnyOf::Packed(p) => p.find(hay).is_some(),
+            AnyOf::Automaton(a) => a.is_match(hay),
         }
     }
 }
