@@ -18,6 +18,42 @@ struct Case {
     successes: u64,
     status: BTreeMap<String, usize>,
     error_type: BTreeMap<String, usize>,
+    #[serde(default)]
+    events: Vec<Event>,
+}
+
+/// One failure as `samples.toml` lists it.
+#[derive(Deserialize, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct Event {
+    line: Option<u64>,
+    entry: Option<u64>,
+    status: toml::Value,
+    error_type: String,
+    signature: String,
+    request_id: Option<String>,
+    attempt: Option<u64>,
+    model: Option<String>,
+}
+
+impl Event {
+    /// The same fields of an event of the output.
+    fn of(e: &serde_json::Value) -> Event {
+        let s = |k: &str| e[k].as_str().map(str::to_string);
+        Event {
+            line: e["line"].as_u64(),
+            entry: e["entry"].as_u64(),
+            status: match e["status"].as_i64() {
+                Some(n) => toml::Value::Integer(n),
+                None => toml::Value::String("none".into()),
+            },
+            error_type: s("error_type").unwrap_or_default(),
+            signature: s("signature").unwrap_or_default(),
+            request_id: s("request_id"),
+            attempt: e["attempt"].as_u64(),
+            model: s("model"),
+        }
+    }
 }
 
 fn expected() -> Expected {
@@ -43,6 +79,8 @@ fn each_sample_yields_exactly_its_failures() {
                 .or_insert(0) += 1;
         }
         assert_eq!(status, case.status, "{}: statuses", case.file);
+        let got: Vec<Event> = events.iter().map(Event::of).collect();
+        assert_eq!(got, case.events, "{}: events", case.file);
         assert_eq!(types, case.error_type, "{}: error types", case.file);
         let report = common::report(&[&case.file]);
         assert_eq!(

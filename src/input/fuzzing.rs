@@ -2,10 +2,13 @@
 //! (`tests/fuzz_regressions.rs`) drive directly, reachable through [`crate::fuzzing`] without
 //! making the input modules public. Not a stable API.
 
-use super::{json, pyrepr, sse, FileScan, ScanOptions, Sink};
+use super::read::json;
+use super::sink::Sink;
+use super::toolkit::{pyrepr, sse};
+use super::{FileScan, ScanOptions};
 
-pub use super::pyrepr::{ReprError, MAX_DEPTH as PYREPR_MAX_DEPTH};
-pub use super::sse::StreamSummary;
+pub use super::toolkit::pyrepr::{ReprError, MAX_DEPTH as PYREPR_MAX_DEPTH};
+pub use super::toolkit::sse::StreamSummary;
 
 /// Which JSON document reader to use, as [`super::scan`] picks it from the first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,20 +46,20 @@ pub fn document(
 /// become final, at `opts.settle_batch`), put back together: must equal a plain scan.
 pub fn scan_settled(reader: &mut dyn std::io::BufRead, opts: &ScanOptions) -> FileScan {
     let (mut scan, parts) = super::scan_parts("fuzz", reader, opts, &Vec::new);
-    scan.failures = super::chunk::reassemble(parts);
+    scan.failures = super::read::chunk::reassemble(parts);
     scan
 }
 
 /// The in-place reader of flat JSON objects (nginx JSON lines) agrees with a full parse on
 /// whatever it accepts: same strings, numbers and string fields. Panics where it does not.
 pub fn json_flat_agrees(text: &str) {
-    super::json::flat_agrees(text);
+    super::toolkit::flat_json::flat_agrees(text);
 }
 
 /// The shared per-line marker pass finds what each parser group's own search would find.
 /// Panics where it does not.
 pub fn marks_agree(line: &str) {
-    super::sdks::marks_agree(line);
+    super::dispatch::marks_agree(line);
 }
 
 /// The Python literal at the start of `text` and the text after it.

@@ -10,9 +10,8 @@
 
 use serde_json::Value;
 
-use super::super::api::{self, endpoint_of, model_of_path, provider_of_url};
-use super::super::envoy;
 use super::context::context;
+use crate::input::toolkit::api::{self, endpoint_of, model_of_path, provider_of_url};
 use crate::record::{Outcome, Record, SourceKind, Stamp};
 use crate::time;
 
@@ -438,7 +437,7 @@ fn proxy_message(
         .collect();
     let mut out = String::new();
     if !flags.is_empty() {
-        let described: Vec<&str> = flags.iter().map(|f| envoy::describe(f)).collect();
+        let described: Vec<&str> = flags.iter().map(|f| api::envoy_flag(f)).collect();
         out = format!(
             "envoy response flags {}: {}",
             flags.join(","),

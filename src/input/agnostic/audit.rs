@@ -11,7 +11,7 @@
 
 use serde_json::{Map, Value};
 
-use super::super::api::{google_status_code, google_status_error_type};
+use crate::input::toolkit::api::{google_status_code, google_status_error_type};
 use crate::record::{Outcome, Record, SourceKind, Stamp};
 use crate::time;
 
@@ -224,7 +224,7 @@ fn record(f: Fields) -> Option<Record> {
                 return None;
             }
             let (status, et) = match f.error_code.as_deref() {
-                Some(c) => match super::super::clouds::bedrock_code(c) {
+                Some(c) => match crate::input::toolkit::cloud_text::bedrock_code(c) {
                     Some((s, et)) => (s, Some(et)),
                     None => (None, Some("api_error")),
                 },

@@ -15,9 +15,8 @@ use std::sync::LazyLock;
 
 use serde_json::Value;
 
-use super::json::Position;
-use super::words::AnyOf;
-use super::{Claim, LineParser, Sink};
+use crate::input::sink::{Claim, LineParser, Position, Sink};
+use crate::input::toolkit::words::AnyOf;
 use crate::record::{Evidence, Outcome, Record, SourceKind};
 use context::Context;
 
@@ -337,7 +336,7 @@ fn note_proxy_error(line: &str, lineno: u64, sink: &mut Sink) -> bool {
         return false;
     };
     match &sink.proxy_error {
-        Some((l, _)) if lineno.saturating_sub(*l) <= super::PROXY_ERROR_LINES => {}
+        Some((l, _)) if lineno.saturating_sub(*l) <= crate::input::sink::PROXY_ERROR_LINES => {}
         _ => sink.proxy_error = Some((lineno, text)),
     }
     true

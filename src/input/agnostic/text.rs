@@ -13,9 +13,9 @@ use std::sync::LazyLock;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 
-use super::super::api::{google_status_code, google_status_error_type};
-use super::super::clouds::bedrock_code;
-use super::super::words::AnyOf;
+use crate::input::toolkit::api::{google_status_code, google_status_error_type};
+use crate::input::toolkit::cloud_text::bedrock_code;
+use crate::input::toolkit::words::AnyOf;
 use crate::record::{error_type_for_status, status_for_error_type};
 
 /// What an error line says.
@@ -381,7 +381,7 @@ const API_TYPE_NAMES: [&str; 10] = [
 /// A line that calls itself an error and names only a transport failure (`stream error ...
 /// after 512 events: unexpected EOF`, `request failed: read ECONNRESET`).
 fn transport_only(line: &str) -> Option<Said> {
-    let kind = super::super::sdks::transport_kind(line)?;
+    let kind = crate::input::toolkit::sdk_text::transport_kind(line)?;
     let t = line.trim();
     let prose =
         t.starts_with("> ") || t.starts_with("- ") || t.starts_with("* ") || t.ends_with('?');

@@ -30,31 +30,20 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::Value;
 
-use super::api::{self, ErrorBody, JsonScanner};
-use super::json::Position;
-use super::sdks::{self, one_line, Group, Marks, MAX_BYTES, MAX_LINES};
-use super::{Claim, LineParser, Sink};
+use crate::input::sink::{Claim, Position, Sink};
+use crate::input::toolkit::api::{self, ErrorBody, JsonScanner};
+use crate::input::toolkit::limits::{JOIN_DISTANCE, MAX_BYTES, MAX_LINES};
+use crate::input::toolkit::regex;
+use crate::input::toolkit::sdk_text::{self, one_line};
 use crate::record::{Evidence, Outcome, Record, SourceKind, Stamp};
-
-/// Empty: the gateway parser runs inside the SDK family (`sdks::Family`), which scans each
-/// line once for the markers of all its members.
-pub(crate) fn parsers() -> Vec<Box<dyn LineParser>> {
-    Vec::new()
-}
-
-fn regex(re: &str) -> Regex {
-    Regex::new(re).expect("static regex")
-}
 
 /// one-api / new-api's answer when every channel of a group is saturated.
 const SATURATED: &str = "当前分组上游负载已饱和";
-/// How far a sub2api failure may be from the access line of its request.
-const NEAR: u64 = 40;
 /// Requests waiting for their access line; past that many, they are emitted as they are.
 const MAX_OPEN_REQUESTS: usize = 4096;
 
 /// The strings a gateway line holds (index = the branch taken).
-pub(crate) const GATEWAY_PATTERNS: [&str; 8] = [
+pub(crate) const MARKERS: [&str; 8] = [
     "[GIN] ",
     "] 20",
     "pstream error",
@@ -69,7 +58,7 @@ pub(crate) const GATEWAY_PATTERNS: [&str; 8] = [
 /// A Gin access line's time and the columns after it
 /// (`[GIN] 2025/10/02 - 16:20:11 | 200 | ...`), wherever `[GIN] ` is in the line; read by
 /// position, as the regex in the test below matched (it was a third of a Gin log's time).
-fn gin_parts(line: &str) -> Option<(&str, &str)> {
+pub(crate) fn gin_parts(line: &str) -> Option<(&str, &str)> {
     memchr::memmem::find_iter(line.as_bytes(), b"[GIN] ").find_map(|at| {
         let from = at + 6;
         let b = line.as_bytes().get(from..)?;
@@ -158,11 +147,11 @@ fn apply_body(r: &mut Record, body: &str) -> bool {
         return false;
     }
     let b: ErrorBody = if text.starts_with('{') || text.starts_with('[') {
-        sdks::lenient_body(text)
+        sdk_text::lenient_body(text)
     } else {
         api::error_body_text(text)
     };
-    let anthropic = sdks::is_anthropic_envelope(text);
+    let anthropic = sdk_text::is_anthropic_envelope(text);
     if r.error_type.is_none() {
         r.error_type = b.error_type;
     }
@@ -217,7 +206,7 @@ impl GatewayParser {
     fn repeats_recent(&mut self, lineno: u64, status: Option<u16>) -> bool {
         match self.recent {
             Some((at, s))
-                if lineno.saturating_sub(at) <= NEAR
+                if lineno.saturating_sub(at) <= JOIN_DISTANCE
                     && (s == status
                         || s.is_none()
                         || status.is_none()
@@ -595,13 +584,19 @@ impl GatewayParser {
 }
 
 impl GatewayParser {
-    pub(crate) fn feed(&mut self, raw: &str, lineno: u64, sink: &mut Sink, marks: &Marks) -> Claim {
+    pub(crate) fn feed(
+        &mut self,
+        raw: &str,
+        lineno: u64,
+        sink: &mut Sink,
+        marker: Option<usize>,
+    ) -> Claim {
         if self.body.is_some() {
             if let Some(claim) = self.continue_body(raw, sink) {
                 return claim;
             }
         }
-        let Some(first) = marks.first(Group::Gateway) else {
+        let Some(first) = marker else {
             return Claim::NotMine;
         };
         let line = api::strip_ansi(raw);
@@ -710,284 +705,4 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
     r.endpoint = Some("/v1/messages".into());
     sink.push(r);
     Claim::Relevant
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::{parse_text, ScanOptions};
-
-    fn scan(text: &str) -> super::super::FileScan {
-        parse_text(text, &ScanOptions::default())
-    }
-
-    #[test]
-    fn new_api_relay_line_and_access_line_are_one_failure() {
-        let s = scan(concat!(
-            "[ERR] 2025/10/02 - 16:20:11 | 20251002162011482913572aB3dE9fQ1 | relay error (channel #7, status code: 529): bad response status code 529, body: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n",
-            "[GIN] 2025/10/02 - 16:20:11 | 20251002162011482913572aB3dE9fQ1 | 529 |   2.31042s |    198.51.100.23 |    POST /v1/messages\n",
-            "[GIN] 2025/10/02 - 16:20:12 | 20251002162012000000000aB3dE9fQ2 | 200 |   1.5s |    198.51.100.23 |    GET /api/status\n",
-        ));
-        assert_eq!(s.failures.len(), 1);
-        let f = &s.failures[0];
-        assert_eq!(f.effective_status(), Some(529));
-        assert_eq!(f.error_type.as_deref(), Some("overloaded_error"));
-        assert_eq!(f.provider.as_deref(), Some("anthropic"));
-        assert_eq!(f.latency_ms, Some(2310));
-        assert_eq!(f.line, Some(1));
-        assert_eq!(s.lines.noise, 1);
-    }
-
-    /// The positional reader of Gin lines reads what the regex it replaced matched: on every
-    /// gateway sample line and on variations.
-    #[test]
-    fn gin_lines_read_by_position_as_by_regex() {
-        let re = regex::Regex::new(r"\[GIN\] (\d{4}/\d\d/\d\d - \d\d:\d\d:\d\d) \|(.*)$").unwrap();
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/gateway");
-        let mut lines: Vec<String> = Vec::new();
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-            lines.extend(text.lines().map(str::to_string));
-        }
-        let base = "[GIN] 2025/10/02 - 16:20:02 | 2025100216200200 | 200 |    1.8812s |    198.51.100.23 |    POST /v1/messages";
-        for v in [
-            base.to_string(),
-            format!("new-api  | {base}"),
-            format!("[GIN] x {base}"),
-            format!("[GIN] 2025/10/02 - 16:20:0 | {base}"),
-            base.replace(" - 16", " 16"),
-            base.replace("2025/10/02", "2025/1O/02"),
-            base.replace("16:20:02 |", "16:20:02|"),
-            base.replace("16:20:02 |", "16:20:02 "),
-            "[GIN] 2025/10/02 - 16:20:02 |".to_string(),
-            "[GIN] 2025/10/02 - 16:20:02 ".to_string(),
-            "[GIN] 2025/10/02 - 16:20:02 |\u{1b}[97;43m 429 \u{1b}[0m|".to_string(),
-        ] {
-            lines.push(v);
-        }
-        let mut read = 0;
-        for line in &lines {
-            let want = re.captures(line).map(|c| {
-                (
-                    c.get(1).unwrap().as_str().to_string(),
-                    c.get(2).unwrap().as_str().to_string(),
-                )
-            });
-            read += usize::from(want.is_some());
-            let got = super::gin_parts(line).map(|(t, r)| (t.to_string(), r.to_string()));
-            assert_eq!(got, want, "{line}");
-        }
-        assert!(read > 5, "{read} Gin lines");
-    }
-
-    #[test]
-    fn gin_default_format_with_colours() {
-        let s = scan("[GIN] 2025/02/21 - 19:30:16 |\u{1b}[97;43m 429 \u{1b}[0m|    1.934521s |     203.0.113.7 |\u{1b}[97;46m POST    \u{1b}[0m \"/v1/messages\"\n");
-        assert_eq!(s.failures.len(), 1);
-        assert_eq!(s.failures[0].http_status, Some(429));
-        assert_eq!(s.failures[0].latency_ms, Some(1935));
-    }
-
-    #[test]
-    fn sub2api_retries_and_client_body() {
-        let s = scan(concat!(
-            "2025/12/27 21:36:26 Account 12: upstream error 529, retry 1/3 after 2s\n",
-            "2025/12/27 21:36:28 Account 12: upstream error 529, retry 2/3 after 2s\n",
-            "2025/12/27 21:36:31 Account 12: marked as error after 3 retries for status 529\n",
-            "2025/12/27 21:36:31 Account 12: upstream error 529, switching account 1/3\n",
-            "{\"type\":\"error\",\"error\":{\"type\":\"upstream_error\",\"message\":\"Upstream service temporarily unavailable\"}}\n",
-        ));
-        let got: Vec<_> = s
-            .failures
-            .iter()
-            .map(|f| (f.effective_status(), f.attempt, f.provider.as_deref()))
-            .collect();
-        assert_eq!(
-            got,
-            vec![
-                (Some(529), Some(1), Some("anthropic")),
-                (Some(529), Some(2), Some("anthropic")),
-                (Some(529), Some(3), Some("anthropic")),
-                (Some(502), None, Some("sub2api")),
-            ]
-        );
-        assert_eq!(s.failures[3].error_type.as_deref(), Some("upstream_error"));
-    }
-}
-
-#[cfg(test)]
-mod sample_tests {
-    use super::super::{parse_text, FileScan, ScanOptions};
-
-    type Row<'a> = (
-        Option<u16>,
-        Option<&'a str>,
-        Option<&'a str>,
-        Option<&'a str>,
-        Option<u32>,
-    );
-
-    fn rows(s: &FileScan) -> Vec<Row<'_>> {
-        s.failures
-            .iter()
-            .map(|f| {
-                (
-                    f.effective_status(),
-                    f.error_type.as_deref(),
-                    f.provider.as_deref(),
-                    f.request_id.as_deref(),
-                    f.attempt,
-                )
-            })
-            .collect()
-    }
-
-    #[test]
-    fn one_api_sample() {
-        let s = parse_text(
-            include_str!("../../samples/gateway/one-api.log"),
-            &ScanOptions::default(),
-        );
-        assert_eq!(
-            rows(&s),
-            vec![
-                (Some(429), None, Some("one_api"), None, Some(1)),
-                (
-                    Some(529),
-                    Some("overloaded_error"),
-                    Some("anthropic"),
-                    Some("req_011CUoneApiFake52900001"),
-                    Some(2)
-                ),
-                (
-                    Some(400),
-                    Some("invalid_request_error"),
-                    Some("anthropic"),
-                    Some("req_011CUoneApiFake40000001"),
-                    Some(1)
-                ),
-                (
-                    Some(429),
-                    Some("gateway_error"),
-                    Some("one_api"),
-                    None,
-                    Some(1)
-                ),
-                (Some(401), None, Some("one_api"), None, None),
-            ]
-        );
-        assert_eq!(s.failures[2].latency_ms, Some(1205));
-        assert!(s.failures.iter().all(|f| f.stamp.is_some()));
-        assert_eq!(s.successes.values().sum::<u64>(), 2);
-        assert_eq!(
-            s.lines.read,
-            s.lines.relevant + s.lines.noise + s.lines.unparseable
-        );
-    }
-
-    #[test]
-    fn new_api_sample() {
-        let s = parse_text(
-            include_str!("../../samples/gateway/new-api.log"),
-            &ScanOptions::default(),
-        );
-        assert_eq!(
-            rows(&s),
-            vec![
-                (
-                    Some(529),
-                    Some("overloaded_error"),
-                    Some("anthropic"),
-                    None,
-                    Some(1)
-                ),
-                (
-                    Some(429),
-                    Some("rate_limit_error"),
-                    Some("anthropic"),
-                    Some("req_011CUnewApiFake42900001"),
-                    Some(1)
-                ),
-                (
-                    Some(500),
-                    Some("api_error"),
-                    Some("anthropic"),
-                    Some("req_011CUnewApiFake50000001"),
-                    Some(2)
-                ),
-                (
-                    Some(429),
-                    Some("gateway_error"),
-                    Some("new_api"),
-                    None,
-                    Some(1)
-                ),
-                (Some(504), None, Some("new_api"), None, Some(1)),
-            ]
-        );
-        assert_eq!(s.failures[0].latency_ms, Some(2310));
-        assert_eq!(
-            s.failures[4].message.as_deref(),
-            Some("504 Gateway Time-out")
-        );
-        assert_eq!(s.successes.values().sum::<u64>(), 2);
-    }
-
-    #[test]
-    fn sub2api_sample() {
-        let s = parse_text(
-            include_str!("../../samples/gateway/sub2api.log"),
-            &ScanOptions::default(),
-        );
-        assert_eq!(
-            rows(&s),
-            vec![
-                (Some(529), None, Some("anthropic"), None, Some(1)),
-                (Some(529), None, Some("anthropic"), None, Some(2)),
-                (Some(529), None, Some("anthropic"), None, Some(3)),
-                (Some(429), None, Some("anthropic"), None, Some(1)),
-                (Some(429), None, Some("anthropic"), None, Some(2)),
-                (
-                    Some(429),
-                    Some("rate_limit_error"),
-                    Some("sub2api"),
-                    None,
-                    None
-                ),
-                (
-                    Some(500),
-                    Some("api_error"),
-                    Some("anthropic"),
-                    Some("req_011CSub2ApiFake50000001"),
-                    None
-                ),
-                (
-                    Some(502),
-                    Some("upstream_error"),
-                    Some("sub2api"),
-                    None,
-                    None
-                ),
-                (Some(403), None, Some("anthropic"), None, None),
-                (
-                    Some(502),
-                    Some("upstream_error"),
-                    Some("sub2api"),
-                    None,
-                    None
-                ),
-                (
-                    Some(503),
-                    Some("overloaded_error"),
-                    Some("sub2api"),
-                    None,
-                    None
-                ),
-            ]
-        );
-        assert_eq!(s.successes.values().sum::<u64>(), 2);
-        assert_eq!(
-            s.lines.read,
-            s.lines.relevant + s.lines.noise + s.lines.unparseable
-        );
-    }
 }

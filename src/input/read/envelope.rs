@@ -361,7 +361,7 @@ pub(crate) fn has_own_time(inner: &str) -> bool {
     if inner.starts_with('{') {
         return memchr::memmem::find(inner.as_bytes(), b"\"time").is_some();
     }
-    super::api::stamp_near_start(inner).is_some()
+    crate::input::toolkit::api::stamp_near_start(inner).is_some()
 }
 
 /// The times envelopes gave lines whose own text tells none: records of those lines take it

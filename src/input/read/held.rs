@@ -1,5 +1,5 @@
 //! Failure records that wait for the end of the run (those with a request id: another file
-//! may tell the same attempt, see [`super::join_units`]), kept in memory up to a budget and
+//! may tell the same attempt, see [`crate::input::join_units`]), kept in memory up to a budget and
 //! past it in a temporary file, so that memory does not grow with them.
 //!
 //! What stays in memory for a record in the file is its request id and where it is. The file

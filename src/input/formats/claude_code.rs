@@ -21,24 +21,13 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::Value;
 
-use super::api::{self, JsonScanner};
-use super::json::Position;
-use super::sdks::{self, one_line, Group, Marks, Said, MAX_BYTES, MAX_LINES};
-use super::{Claim, LineParser, Sink};
+use crate::input::sink::{Claim, Position, Sink};
+use crate::input::toolkit::api::{self, JsonScanner};
+use crate::input::toolkit::limits::{JOIN_DISTANCE, MAX_BYTES, MAX_LINES};
+use crate::input::toolkit::regex;
+use crate::input::toolkit::sdk_text::{self, is_claude_code_debug, one_line, Said};
 use crate::record::{Evidence, Outcome, Record, SourceKind};
 
-/// Empty: the Claude Code line parsers run inside the SDK family (`sdks::Family`), which
-/// scans each line once for the markers of all of them.
-pub(crate) fn parsers() -> Vec<Box<dyn LineParser>> {
-    Vec::new()
-}
-
-fn regex(re: &str) -> Regex {
-    Regex::new(re).expect("static regex")
-}
-
-/// How far apart the lines of one Claude Code failure may be.
-const NEAR: u64 = 40;
 /// Longest terminal-wrapped record, in lines.
 const MAX_WRAPPED: usize = 20;
 
@@ -60,7 +49,7 @@ pub(crate) fn error_text(text: &str) -> Option<Said> {
     if t.is_empty() {
         return None;
     }
-    if let Some(s) = sdks::sdk_message(t) {
+    if let Some(s) = sdk_text::sdk_message(t) {
         return Some(s);
     }
     static REPEATED: LazyLock<Regex> = LazyLock::new(|| regex(r"^Repeated (\d{3}) "));
@@ -81,7 +70,7 @@ pub(crate) fn error_text(text: &str) -> Option<Said> {
         });
     }
     if let Some(rest) = t.strip_prefix("Unable to connect to API") {
-        let kind = sdks::transport_kind(rest).unwrap_or("connection_error");
+        let kind = sdk_text::transport_kind(rest).unwrap_or("connection_error");
         return Some(Said {
             error_type: Some(
                 if kind == "stream_error" {
@@ -157,7 +146,7 @@ pub(crate) fn limit_text(t: &str) -> Option<Said> {
 
 /// What a whole Claude Code message says (`API Error: 529 {...}`, `Please run /login · API
 /// Error: 401 ...`, a limit message).
-fn displayed(text: &str) -> Option<Said> {
+pub(crate) fn displayed(text: &str) -> Option<Said> {
     let t = text.trim();
     let t = t.strip_prefix("Please run /login · ").unwrap_or(t);
     if let Some(rest) = t.strip_prefix("API Error:") {
@@ -188,7 +177,7 @@ fn apply(said: Said, r: &mut Record) {
 // Terminal output (TUI and `-p` text).
 
 /// The strings a Claude Code terminal line holds.
-pub(crate) const TERMINAL_PATTERNS: [&str; 10] = [
+pub(crate) const MARKERS: [&str; 10] = [
     "API Error",
     "API error",
     "· Retrying in",
@@ -335,7 +324,7 @@ impl TerminalParser {
     /// The final attempt comes right after its last retry notice.
     fn next_attempt(&mut self, lineno: u64) -> Option<u32> {
         let chain = self.chain.take()?;
-        (lineno.saturating_sub(chain.1) <= NEAR)
+        (lineno.saturating_sub(chain.1) <= JOIN_DISTANCE)
             .then(|| chain.0.checked_add(1))
             .flatten()
     }
@@ -431,8 +420,8 @@ impl TerminalParser {
         sink.push(r);
     }
 
-    fn fresh(&mut self, raw: &str, lineno: u64, sink: &mut Sink, marks: &Marks) -> Claim {
-        if marks.first(Group::Terminal).is_none() {
+    fn fresh(&mut self, raw: &str, lineno: u64, sink: &mut Sink, marker: Option<usize>) -> Claim {
+        if marker.is_none() {
             // Claude answered (`⏺ ...`): the retries before it are over.
             if self.chain.is_some() && raw.contains('⏺') {
                 self.chain = None;
@@ -441,7 +430,7 @@ impl TerminalParser {
         }
         let line = api::strip_ansi(raw);
         let line = line.as_ref();
-        if sdks::is_claude_code_debug(line) {
+        if is_claude_code_debug(line) {
             return Claim::NotMine;
         }
         let Some(c) = content_start(line) else {
@@ -534,7 +523,13 @@ impl TerminalParser {
 }
 
 impl TerminalParser {
-    pub(crate) fn feed(&mut self, raw: &str, lineno: u64, sink: &mut Sink, marks: &Marks) -> Claim {
+    pub(crate) fn feed(
+        &mut self,
+        raw: &str,
+        lineno: u64,
+        sink: &mut Sink,
+        marker: Option<usize>,
+    ) -> Claim {
         if let Some(w) = &mut self.wrapped {
             let line = api::strip_ansi(raw);
             let t = line.trim();
@@ -577,7 +572,7 @@ impl TerminalParser {
                 let base = p.message.clone().unwrap_or_default();
                 p.message = Some(one_line(&format!("{base} (cause: {cause})")));
                 if p.http_status.is_none()
-                    && sdks::transport_kind(&c[2]) == Some("client_timeout")
+                    && sdk_text::transport_kind(&c[2]) == Some("client_timeout")
                     && p.error_type.as_deref() == Some("unknown")
                 {
                     p.error_type = Some("client_timeout".into());
@@ -587,7 +582,7 @@ impl TerminalParser {
             }
             self.flush_pending(sink);
         }
-        self.fresh(raw, lineno, sink, marks)
+        self.fresh(raw, lineno, sink, marker)
     }
 
     pub(crate) fn busy(&self) -> bool {
@@ -639,7 +634,7 @@ impl DebugParser {
                 .recent_failure(p.last_line, u64::MAX)
                 .is_some_and(|f| f.source_kind == SourceKind::ClaudeCode);
             if after_own {
-                super::python::close_last_failure(sink);
+                sink.close_last_failure();
             }
             sink.push(p.record);
         }
@@ -651,7 +646,10 @@ impl DebugParser {
         if let Some(p) = &mut self.pending {
             // A failure without a response and one with a status are two failures.
             let agree = p.record.effective_status() == r.effective_status();
-            if p.slots & slot as u8 == 0 && agree && lineno.saturating_sub(p.last_line) <= NEAR {
+            if p.slots & slot as u8 == 0
+                && agree
+                && lineno.saturating_sub(p.last_line) <= JOIN_DISTANCE
+            {
                 p.slots |= slot as u8;
                 p.last_line = lineno;
                 // The attempt line names the kind Claude Code settled on.
@@ -753,11 +751,11 @@ impl DebugParser {
         }
         if level == "ERROR" || level == "WARN" {
             // An SDK error logged as it is (`Error: 529 {...}`).
-            let said = sdks::sdk_message(msg).or_else(|| {
+            let said = sdk_text::sdk_message(msg).or_else(|| {
                 let (class, rest) = msg.split_once(": ")?;
                 let class_ok = class.ends_with("Error") && !class.contains(' ');
                 if class_ok {
-                    sdks::sdk_message(rest)
+                    sdk_text::sdk_message(rest)
                 } else {
                     None
                 }
@@ -831,7 +829,7 @@ impl DebugParser {
         if self
             .pending
             .as_ref()
-            .is_some_and(|p| lineno.saturating_sub(p.last_line) > NEAR)
+            .is_some_and(|p| lineno.saturating_sub(p.last_line) > JOIN_DISTANCE)
         {
             self.flush(sink);
         }
@@ -970,11 +968,11 @@ fn errors_entry(v: &Value) -> Option<Record> {
     let mut lines = stack.lines();
     let first = lines.next()?.trim();
     let frames = stack.get(first.len()..).unwrap_or("");
-    let said = sdks::sdk_message(first)
+    let said = sdk_text::sdk_message(first)
         .or_else(|| {
             let (class, rest) = first.split_once(": ")?;
             if class.ends_with("Error") && !class.contains(' ') {
-                sdks::sdk_message(rest)
+                sdk_text::sdk_message(rest)
                     .or_else(|| rest.strip_prefix("API Error:").and_then(error_text))
             } else {
                 None
@@ -1157,7 +1155,7 @@ fn retry_error(err: &Value, r: &mut Record) {
         for (n, val) in h {
             if let Some(val) = val.as_str() {
                 let name = n.to_ascii_lowercase();
-                if super::har::is_kept_header(&name) {
+                if api::is_kept_header(&name) {
                     r.headers.push((name, val.to_string()));
                 }
             }
@@ -1165,7 +1163,7 @@ fn retry_error(err: &Value, r: &mut Record) {
     }
     if let Some(body) = err.get("error").filter(|b| !b.is_null()) {
         let b = match body {
-            Value::String(s) => sdks::lenient_body(s),
+            Value::String(s) => sdk_text::lenient_body(s),
             other => api::error_body(other),
         };
         let provider = api::provider_of_body(&b);
@@ -1190,8 +1188,8 @@ fn retry_error(err: &Value, r: &mut Record) {
             .or_else(|| err.get("code").and_then(Value::as_str));
         let message = err.get("message").and_then(Value::as_str);
         let kind = code
-            .and_then(sdks::transport_kind)
-            .or_else(|| message.and_then(sdks::transport_kind))
+            .and_then(sdk_text::transport_kind)
+            .or_else(|| message.and_then(sdk_text::transport_kind))
             .filter(|k| *k != "stream_error")
             .unwrap_or("connection_error");
         r.error_type = Some(kind.into());
@@ -1287,562 +1285,4 @@ fn assistant(
     r.request_id = id;
     sink.push(r);
     Claim::Relevant
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::{parse_text, ScanOptions};
-    use super::*;
-
-    fn scan(text: &str) -> super::super::FileScan {
-        parse_text(text, &ScanOptions::default())
-    }
-
-    #[test]
-    fn error_texts() {
-        let s = displayed("API Error: Repeated 529 Overloaded errors").unwrap();
-        assert_eq!(s.http_status, Some(529));
-        let s = displayed("API Error: Server is temporarily limiting requests (not your usage limit) · Rate limited").unwrap();
-        assert_eq!(s.http_status, Some(429));
-        let s = displayed("API Error: Unable to connect to API (UND_ERR_SOCKET)").unwrap();
-        assert_eq!(s.error_type.as_deref(), Some("connection_error"));
-        let s = displayed("Please run /login · API Error: 401 OAuth access token has expired. Re-authenticate to continue.").unwrap();
-        assert_eq!(s.http_status, Some(401));
-        let s = displayed("Claude AI usage limit reached|1759420800").unwrap();
-        assert_eq!(s.http_status, Some(429));
-        assert_eq!(
-            s.message.as_deref(),
-            Some("Claude AI usage limit reached (resets 2025-10-02T16:00:00Z)")
-        );
-        assert!(limit_text("Prompt is too long for my taste, said the user").is_none());
-        assert_eq!(
-            limit_text("You've hit your limit · resets 4:50am (Europe/Rome)")
-                .unwrap()
-                .http_status,
-            Some(429)
-        );
-    }
-
-    #[test]
-    fn terminal_notices_then_final_attempt() {
-        let s = scan(concat!(
-            "  ⎿  API Error (529 {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}) · Retrying in 1 seconds… (attempt 1/10)\n",
-            "  ⎿  API Error (Connection error.) · Retrying in 2 seconds… (attempt 2/10)\n",
-            "    ⎿  TypeError (fetch failed)\n",
-            "  ⎿  API Error: Repeated 529 Overloaded errors\n",
-            "> why do I keep getting API Error: 529?\n",
-        ));
-        assert_eq!(s.failures.len(), 3);
-        assert_eq!(s.failures[0].attempt, Some(1));
-        assert_eq!(
-            s.failures[0].error_type.as_deref(),
-            Some("overloaded_error")
-        );
-        assert_eq!(
-            s.failures[1].message.as_deref(),
-            Some("Connection error. (cause: TypeError: fetch failed)")
-        );
-        assert_eq!(s.failures[2].attempt, Some(3));
-        assert_eq!(s.failures[2].effective_status(), Some(529));
-        assert_eq!(s.lines.noise, 1);
-    }
-
-    #[test]
-    fn hard_wrapped_final_error_is_joined() {
-        let s = scan(concat!(
-            "⏺ API Error: 400 {\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"messag\n",
-            "  e\":\"prompt is too long: 208310 tokens > 200000 maximum\"},\"request_id\":\"req_011CW\n",
-            "  rapFake\"}\n",
-            "\n",
-        ));
-        assert_eq!(s.failures.len(), 1);
-        let f = &s.failures[0];
-        assert_eq!(f.error_type.as_deref(), Some("invalid_request_error"));
-        assert_eq!(f.request_id.as_deref(), Some("req_011CWrapFake"));
-        assert_eq!(s.lines.relevant, 3);
-    }
-
-    #[test]
-    fn debug_fallback_pair_is_one_failure() {
-        let s = scan(concat!(
-            "2026-01-11T11:31:23.862Z [ERROR] Error streaming, falling back to non-streaming mode: Connection error.\n",
-            "2026-01-11T11:31:23.862Z [ERROR] Error in non-streaming fallback: Connection error.\n",
-            "2026-01-11T11:31:23.862Z [ERROR] Connection error details: code=ETIMEDOUT, message=\n",
-            "2026-01-11T11:31:23.900Z [ERROR] API error (attempt 1/11): undefined Connection error.\n",
-            "2026-01-11T11:31:25.000Z [ERROR] API error (attempt 2/11): 429 429 {\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"Rate limited\"},\"request_id\":\"req_011CZr8TkW3mQ5nV7pL2xYb6\"}\n",
-            "2026-01-11T11:31:25.100Z [DEBUG] [API:request] Creating client, ANTHROPIC_CUSTOM_HEADERS present: false\n",
-        ));
-        assert_eq!(s.failures.len(), 2);
-        assert_eq!(
-            s.failures[0].error_type.as_deref(),
-            Some("connection_error")
-        );
-        assert_eq!(s.failures[0].attempt, Some(1));
-        assert!(s.failures[0]
-            .message
-            .as_deref()
-            .unwrap()
-            .contains("ETIMEDOUT"));
-        assert_eq!(s.failures[1].effective_status(), Some(429));
-        assert_eq!(s.failures[1].attempt, Some(2));
-    }
-}
-
-#[cfg(test)]
-mod sample_tests {
-    use super::super::{parse_text, FileScan, ScanOptions};
-
-    type Row<'a> = (Option<u16>, Option<&'a str>, Option<&'a str>, Option<u32>);
-
-    fn rows(s: &FileScan) -> Vec<Row<'_>> {
-        s.failures
-            .iter()
-            .map(|f| {
-                (
-                    f.effective_status(),
-                    f.error_type.as_deref(),
-                    f.request_id.as_deref(),
-                    f.attempt,
-                )
-            })
-            .collect()
-    }
-
-    fn show(s: &FileScan) {
-        for f in &s.failures {
-            eprintln!(
-                "{:?}/{:?} {:?} {:?} {:?} {:?} {:?}",
-                f.line,
-                f.entry,
-                f.effective_status(),
-                f.error_type,
-                f.request_id,
-                f.attempt,
-                f.message
-            );
-        }
-    }
-
-    #[test]
-    fn terminal_sample() {
-        let s = parse_text(
-            include_str!("../../samples/claude-code/terminal.txt"),
-            &ScanOptions::default(),
-        );
-        show(&s);
-        assert_eq!(
-            rows(&s),
-            vec![
-                (
-                    Some(529),
-                    Some("overloaded_error"),
-                    Some("req_011CZq1TermFake00000001"),
-                    Some(1)
-                ),
-                (
-                    Some(529),
-                    Some("overloaded_error"),
-                    Some("req_011CZq1TermFake00000002"),
-                    Some(2)
-                ),
-                (Some(529), None, None, Some(3)),
-                (None, Some("connection_error"), None, Some(1)),
-                (None, Some("client_timeout"), None, Some(2)),
-                (None, Some("unknown"), None, Some(1)),
-                (None, Some("unknown"), None, Some(2)),
-                (Some(529), None, None, Some(3)),
-                (
-                    Some(400),
-                    Some("invalid_request_error"),
-                    Some("req_011CZq2TermFake00000001"),
-                    None
-                ),
-                (Some(500), None, None, None),
-                (Some(429), None, None, None),
-                (None, Some("connection_error"), None, None),
-                (None, Some("connection_error"), None, None),
-                (Some(401), None, None, None),
-                (Some(401), None, None, None),
-                (Some(400), None, None, None),
-                (Some(400), None, None, None),
-                (Some(429), None, None, None),
-                (Some(429), None, None, None),
-            ]
-        );
-        let m = s.failures[8].message.as_deref().unwrap();
-        assert!(
-            m.starts_with("messages.3: `tool_use` ids were found without"),
-            "{m}"
-        );
-        assert!(m.contains("must have a corresponding"), "{m}");
-        assert!(s.failures[3]
-            .message
-            .as_deref()
-            .unwrap()
-            .contains("fetch failed"));
-        assert_eq!(s.successes.values().sum::<u64>(), 0);
-    }
-}
-
-#[cfg(test)]
-mod debug_sample_tests {
-    use super::super::{parse_text, ScanOptions};
-
-    #[test]
-    fn debug_sample() {
-        let s = parse_text(
-            include_str!("../../samples/claude-code/debug.txt"),
-            &ScanOptions::default(),
-        );
-        let got: Vec<_> = s
-            .failures
-            .iter()
-            .map(|f| {
-                (
-                    f.effective_status(),
-                    f.error_type.as_deref(),
-                    f.request_id.as_deref(),
-                    f.attempt,
-                )
-            })
-            .collect();
-        assert_eq!(
-            got,
-            vec![
-                (None, Some("client_timeout"), None, Some(1)),
-                (
-                    Some(429),
-                    Some("rate_limit_error"),
-                    Some("req_011CZr8TkW3mQ5nV7pL2xYb6"),
-                    Some(2)
-                ),
-                (
-                    Some(529),
-                    Some("overloaded_error"),
-                    Some("req_011CZr9DbgFake529000000001"),
-                    Some(3)
-                ),
-                (None, Some("connection_error"), None, None),
-                (None, Some("stream_error"), None, None),
-                (None, Some("client_closed"), None, None),
-                (
-                    Some(401),
-                    Some("authentication_error"),
-                    Some("req_011CVsCodeFake401000001"),
-                    Some(1)
-                ),
-                (
-                    Some(500),
-                    Some("api_error"),
-                    Some("req_011CVsCodeFake500000001"),
-                    Some(1)
-                ),
-            ]
-        );
-        assert!(s.failures[3]
-            .message
-            .as_deref()
-            .unwrap()
-            .contains("code=ETIMEDOUT"));
-        assert!(s.failures.iter().all(|f| f.stamp.is_some()));
-        assert_eq!(
-            s.lines.read,
-            s.lines.relevant + s.lines.noise + s.lines.unparseable
-        );
-    }
-}
-
-#[cfg(test)]
-mod errors_sample_tests {
-    use super::super::{parse_text, ScanOptions};
-
-    #[test]
-    fn bug_report_sample() {
-        let s = parse_text(
-            include_str!("../../samples/claude-code/bug-report.md"),
-            &ScanOptions::default(),
-        );
-        let got: Vec<_> = s
-            .failures
-            .iter()
-            .map(|f| {
-                (
-                    f.effective_status(),
-                    f.error_type.as_deref(),
-                    f.request_id.as_deref(),
-                    f.entry,
-                )
-            })
-            .collect();
-        assert_eq!(
-            got,
-            vec![
-                // The terminal notice and the first errors entry are one failure (same request id).
-                (
-                    Some(529),
-                    Some("overloaded_error"),
-                    Some("req_011CZq2hT6vNw8Bk4Rs1Lp9D"),
-                    Some(0)
-                ),
-                (
-                    Some(529),
-                    Some("overloaded_error"),
-                    Some("req_011CZq2jBugFake529000000002"),
-                    Some(1)
-                ),
-                (None, Some("connection_error"), None, Some(3)),
-                (None, Some("client_closed"), None, Some(4)),
-                (
-                    Some(429),
-                    Some("rate_limit_error"),
-                    Some("req_011CZq3kBugFake429000000001"),
-                    Some(5)
-                ),
-            ]
-        );
-        assert_eq!(s.failures[0].line, Some(8));
-        assert_eq!(s.failures[0].attempt, Some(1));
-        assert!(s.failures[1].stamp.is_some());
-        assert_eq!(s.failures[1].line, s.failures[2].line);
-    }
-
-    #[test]
-    fn errors_json_sample() {
-        let s = parse_text(
-            include_str!("../../samples/claude-code/errors.json"),
-            &ScanOptions::default(),
-        );
-        let got: Vec<_> = s
-            .failures
-            .iter()
-            .map(|f| {
-                (
-                    f.effective_status(),
-                    f.error_type.as_deref(),
-                    f.entry,
-                    f.line,
-                )
-            })
-            .collect();
-        assert_eq!(
-            got,
-            vec![
-                (Some(529), Some("overloaded_error"), Some(0), None),
-                (Some(529), Some("overloaded_error"), Some(1), None),
-                (None, Some("connection_error"), Some(3), None),
-                (None, Some("client_closed"), Some(4), None),
-                (Some(429), Some("rate_limit_error"), Some(5), None),
-            ]
-        );
-        assert_eq!(s.lines.read, 7);
-        assert_eq!(s.lines.relevant, 5);
-    }
-}
-
-#[cfg(test)]
-mod transcript_sample_tests {
-    use super::super::{parse_text, ScanOptions};
-
-    #[test]
-    fn transcript_sample() {
-        let s = parse_text(
-            include_str!("../../samples/claude-code/transcripts/-home-dev-shop/9f0b2d3e-1111-4a2b-8c3d-5e6f7a8b9c0d.jsonl"),
-            &ScanOptions::default(),
-        );
-        let got: Vec<_> = s
-            .failures
-            .iter()
-            .map(|f| {
-                (
-                    f.effective_status(),
-                    f.error_type.as_deref(),
-                    f.request_id.as_deref(),
-                    f.attempt,
-                )
-            })
-            .collect();
-        assert_eq!(
-            got,
-            vec![
-                (
-                    Some(529),
-                    Some("overloaded_error"),
-                    Some("req_011CZp5Vb2Nm7Qx4Kw9Rt3Ls"),
-                    Some(1)
-                ),
-                (
-                    Some(529),
-                    Some("overloaded_error"),
-                    Some("req_011CZp5Wc3On8Ry5Lx0Su4Mt"),
-                    Some(2)
-                ),
-                (None, Some("connection_error"), None, Some(3)),
-                (
-                    Some(429),
-                    Some("rate_limit_error"),
-                    Some("req_011CZp8TranFakeSide42901"),
-                    Some(1)
-                ),
-                (
-                    Some(529),
-                    Some("overloaded_error"),
-                    Some("req_011CZqA1TranFake529000001"),
-                    Some(1)
-                ),
-                (
-                    Some(529),
-                    Some("overloaded_error"),
-                    Some("req_011CZqA2TranFake529000002"),
-                    Some(2)
-                ),
-                (Some(529), None, None, None),
-                (Some(401), None, None, None),
-                (
-                    Some(400),
-                    Some("invalid_request_error"),
-                    Some("req_011CZqB1TranFake400000001"),
-                    None
-                ),
-            ]
-        );
-        let f = &s.failures;
-        assert_eq!(f[0].model.as_deref(), Some("claude-sonnet-4-5-20250929"));
-        assert_eq!(
-            f[2].message.as_deref(),
-            Some("Connection error. (cause: FailedToOpenSocket)")
-        );
-        assert_eq!(f[3].model.as_deref(), Some("claude-haiku-4-5-20251001"));
-        assert_eq!(f[3].header("retry-after"), Some("12"));
-        assert!(f.iter().all(|f| f.stamp.is_some() && f.line.is_some()));
-        // Three content blocks of one response are one call.
-        assert_eq!(s.successes.values().sum::<u64>(), 4);
-        assert_eq!(s.lines.read, 22);
-        assert_eq!(s.lines.relevant, 15);
-    }
-}
-
-#[cfg(test)]
-mod tolerance_tests {
-    use super::super::{parse_text, ScanOptions};
-
-    fn scan(text: &str) -> super::super::FileScan {
-        parse_text(text, &ScanOptions::default())
-    }
-
-    #[test]
-    fn prose_and_documents_are_not_errors() {
-        let s = scan(concat!(
-            "## Errors you may see\n",
-            "- Credit balance is too low.\n",
-            "* Prompt is too long\n",
-            "If you see API Error: 529 just wait.\n",
-            "> API Error: 529 {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n",
-            "Prompt is too long for the summary, so I split it.\n",
-        ));
-        assert!(s.failures.is_empty(), "{:?}", s.failures);
-    }
-
-    #[test]
-    fn ci_output_and_print_mode_json() {
-        let s = scan(concat!(
-            "2025-10-02T16:20:11.1234567Z API Error: 529 {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"},\"request_id\":\"req_011CCiFake000000000001\"}\n",
-            "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":true,\"duration_ms\":61234,\"result\":\"API Error: Request timed out.\",\"session_id\":\"x\"}\n",
-            "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"result\":\"Done.\",\"session_id\":\"y\"}\n",
-        ));
-        let got: Vec<_> = s
-            .failures
-            .iter()
-            .map(|f| (f.effective_status(), f.error_type.as_deref()))
-            .collect();
-        assert_eq!(
-            got,
-            vec![
-                (Some(529), Some("overloaded_error")),
-                (None, Some("client_timeout"))
-            ]
-        );
-        assert!(s.failures[0].stamp.is_some());
-        assert_eq!(s.lines.noise, 1);
-    }
-}
-
-#[cfg(test)]
-mod wrap_tests {
-    use super::super::{parse_text, ScanOptions};
-
-    #[test]
-    fn wrapped_retry_notice_at_80_columns() {
-        let s = parse_text(
-            concat!(
-                "  ⎿  API Error (529 {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"O\n",
-                "     verloaded\"}}) · Retrying in 1 seconds… (attempt 1/10)\n",
-                "  ⎿  API Error (529 {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"O\n",
-                "     verloaded\"}}) · Retrying in 2 seconds… (attempt 2/10)\n",
-                "⏺ Done.\n",
-            ),
-            &ScanOptions::default(),
-        );
-        let got: Vec<_> = s
-            .failures
-            .iter()
-            .map(|f| (f.error_type.as_deref(), f.message.as_deref(), f.attempt))
-            .collect();
-        assert_eq!(
-            got,
-            vec![
-                (Some("overloaded_error"), Some("Overloaded"), Some(1)),
-                (Some("overloaded_error"), Some("Overloaded"), Some(2)),
-            ]
-        );
-        assert_eq!(s.lines.relevant, 4);
-    }
-
-    #[test]
-    fn auth_error_with_login_hint_after_the_body() {
-        let s = parse_text(
-            "⏺ API Error: 401 {\"type\":\"error\",\"error\":{\"type\":\"authentication_error\",\"message\":\"OAuth token has expired.\"},\"request_id\":\"req_011CAuthFake0001\"} · Please run /login\n",
-            &ScanOptions::default(),
-        );
-        assert_eq!(s.failures.len(), 1);
-        assert_eq!(
-            s.failures[0].request_id.as_deref(),
-            Some("req_011CAuthFake0001")
-        );
-        assert_eq!(
-            s.failures[0].error_type.as_deref(),
-            Some("authentication_error")
-        );
-    }
-}
-
-#[cfg(test)]
-mod notice_variant_tests {
-    use super::super::{parse_text, ScanOptions};
-
-    #[test]
-    fn compressed_notices_and_cut_attempt_counter() {
-        let s = parse_text(
-            concat!(
-                "  API error · Retrying in 1m 5s · attempt 7/10\n",
-                "  API error (529) · Retrying in 2s · attempt 8/10\n",
-                "  ⎿  API Error (Connection error.) · Retrying in 4 seconds… (atte\n",
-                "mpt 3/10)\n",
-                "⏺ ok\n",
-            ),
-            &ScanOptions::default(),
-        );
-        let got: Vec<_> = s
-            .failures
-            .iter()
-            .map(|f| (f.effective_status(), f.error_type.as_deref(), f.attempt))
-            .collect();
-        assert_eq!(
-            got,
-            vec![
-                (None, Some("unknown"), Some(7)),
-                (Some(529), None, Some(8)),
-                (None, Some("connection_error"), Some(3)),
-            ]
-        );
-    }
 }

@@ -4,7 +4,7 @@
 //! and never fewer than [`WARMUP_LINES`] lines, however long they are) so that parsers catch up
 //! with a multi-line record or a retry chain that began earlier, and
 //! reads on past its end only while one of its own records may still grow (see
-//! [`super::Window`]). A record belongs to the chunk that read the line that created it;
+//! [`Window`]). A record belongs to the chunk that read the line that created it;
 //! counts count only a chunk's own lines. So every line is counted once and every record kept
 //! once, whatever the chunking; what can differ from one whole-file pass is only state older
 //! than the warm-up (a request id told again megabytes later is joined afterwards, by
@@ -20,9 +20,12 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::{
-    format_warnings, scan_lines_in, sniff, FileScan, ScanOptions, Settler, Shape, Sink, Window,
+use super::text::{scan_lines_in, Window};
+use crate::input::sink::{
+    earlier, format_warnings, later, Sink, MAX_WARNINGS, PRODUCER_JOIN_DISTANCE,
 };
+use crate::input::sniff::{sniff, Shape};
+use crate::input::{scan_settling, FileScan, ScanOptions, Settler};
 use crate::record::Record;
 
 /// One piece of a file's scan: the whole input, or one chunk of a large log.
@@ -97,7 +100,7 @@ pub fn scan_file_parts<S: Settler>(
     if meta.is_file() {
         file.seek(SeekFrom::Start(0))?;
     }
-    let mut reader = super::super::discover::decoded(Box::new(file))?;
+    let mut reader = crate::discover::decoded(Box::new(file))?;
     let scan = scan_parts(display, &mut *reader, opts, make);
     scanned(opts, size);
     Ok(scan)
@@ -156,7 +159,7 @@ pub fn scan_parts<S: Settler>(
     make: &(dyn Fn() -> S + Sync),
 ) -> (FileScan, Vec<Part<S>>) {
     let mut settled = make();
-    let (mut scan, pending_index) = super::scan_settling(display, reader, opts, &mut settled);
+    let (mut scan, pending_index) = scan_settling(display, reader, opts, &mut settled);
     let pending = settled.hold(std::mem::take(&mut scan.failures));
     let part = Part {
         delta: 0,
@@ -254,7 +257,7 @@ fn boundaries(file: &mut File, size: u64, chunk: u64) -> io::Result<Vec<u64>> {
 
 /// Lines a chunk's warm-up covers at least: the longest multi-line record a parser holds,
 /// plus the distance over which records of one producer join.
-const WARMUP_LINES: u64 = super::sdks::MAX_LINES + super::PRODUCER_JOIN_DISTANCE;
+const WARMUP_LINES: u64 = crate::input::toolkit::limits::MAX_LINES + PRODUCER_JOIN_DISTANCE;
 
 /// The start of the line `lines` lines before the line that starts at `at`, or the start of
 /// the file; reading back at most `max_bytes` (then the furthest line start found, or `at`).
@@ -439,7 +442,7 @@ fn merge<S>(display: &str, chunks: Vec<(Chunk, S)>) -> Parts<S> {
                 continue;
             }
             said_invalid_utf8 |= utf8;
-            if warnings.len() < super::MAX_WARNINGS {
+            if warnings.len() < MAX_WARNINGS {
                 warnings.push(w);
             }
         }
@@ -452,7 +455,7 @@ fn merge<S>(display: &str, chunks: Vec<(Chunk, S)>) -> Parts<S> {
         out.lines.add(&s.lines);
         out.span = match (out.span, s.span) {
             (None, x) | (x, None) => x,
-            (Some(a), Some(b)) => Some((super::earlier(a.0, b.0), super::later(a.1, b.1))),
+            (Some(a), Some(b)) => Some((earlier(a.0, b.0), later(a.1, b.1))),
         };
         if out.unreadable.is_none() {
             out.unreadable = s.unreadable;

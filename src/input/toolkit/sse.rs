@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::api::{error_body, ErrorBody};
+use crate::input::toolkit::api::{error_body, ErrorBody};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct StreamSummary {

@@ -6,9 +6,11 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::api::{endpoint_of, error_body_text, model_of_path, model_of_request, provider_of_url};
-use super::sse;
-use super::Sink;
+use crate::input::sink::Sink;
+use crate::input::toolkit::api::{
+    endpoint_of, error_body_text, is_kept_header, model_of_path, model_of_request, provider_of_url,
+};
+use crate::input::toolkit::sse;
 use crate::record::{Outcome, Record, SourceKind};
 use crate::time;
 
@@ -71,16 +73,6 @@ fn header<'h>(headers: &'h [Header], name: &str) -> Option<&'h str> {
         .iter()
         .find(|h| h.name.eq_ignore_ascii_case(name))
         .map(|h| h.value.as_str())
-}
-
-/// Headers kept for classification.
-pub(crate) fn is_kept_header(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    n.starts_with("anthropic-ratelimit-")
-        || n == "x-should-retry"
-        || n == "retry-after"
-        || n == "retry-after-ms"
-        || n == "x-amzn-errortype"
 }
 
 /// The error type of a browser network error (`net::ERR_...`).
@@ -214,7 +206,7 @@ pub(crate) fn entry(value: Value, index: u64, sink: &mut Sink) -> Result<bool, S
     Ok(true)
 }
 
-fn fill_error(r: &mut Record, b: super::api::ErrorBody) {
+fn fill_error(r: &mut Record, b: crate::input::toolkit::api::ErrorBody) {
     r.error_type = b.error_type;
     r.message = b.message;
     r.provider_code = b.provider_code;
@@ -241,7 +233,7 @@ fn decode_body(content: &Content) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{parse_text, ScanOptions};
+    use crate::input::{parse_text, ScanOptions};
     use crate::record::Outcome;
 
     fn har(entries: &str) -> String {

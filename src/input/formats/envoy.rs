@@ -3,9 +3,8 @@
 
 use serde_json::Value;
 
-use super::api::{endpoint_of, model_of_path, provider_of_url};
-use super::json::Position;
-use super::{Claim, LineParser, Sink};
+use crate::input::sink::{Claim, LineParser, Position, Sink};
+use crate::input::toolkit::api::{endpoint_of, envoy_flag, model_of_path, provider_of_url};
 use crate::record::{Outcome, Record, SourceKind};
 use crate::time;
 
@@ -76,38 +75,6 @@ fn default_line(line: &str) -> Option<DefaultLine<'_>> {
     })
 }
 
-/// What each response flag means, for the message.
-pub(crate) fn describe(flag: &str) -> &'static str {
-    match flag {
-        "UH" => "no healthy upstream",
-        "UF" => "upstream connection failure",
-        "UO" => "upstream overflow (circuit breaker)",
-        "NR" => "no route configured",
-        "URX" => "upstream retry limit exceeded",
-        "NC" => "upstream cluster not found",
-        "DT" => "request exceeded max duration",
-        "LH" => "local health check failed",
-        "UT" => "upstream request timeout",
-        "LR" => "connection local reset",
-        "UR" => "upstream remote reset",
-        "UC" => "upstream connection termination",
-        "DC" => "downstream connection termination",
-        "DI" => "fault-injected delay",
-        "FI" => "fault-injected abort",
-        "RL" => "local rate limit",
-        "UAEX" => "external authorization denied",
-        "RLSE" => "rate limit service error",
-        "IH" => "invalid header",
-        "SI" => "stream idle timeout",
-        "DPE" => "downstream protocol error",
-        "UPE" => "upstream protocol error",
-        "UMSDR" => "max stream duration reached",
-        "OM" => "overload manager",
-        "DF" => "DNS resolution failure",
-        _ => "response flag",
-    }
-}
-
 pub(crate) struct EnvoyParser;
 
 impl LineParser for EnvoyParser {
@@ -160,7 +127,7 @@ fn access_record(code: u16, flags: &str, endpoint: String) -> Record {
         r.provider = Some(provider_of_url(&endpoint).to_string());
     } else {
         let joined = flags.join(",");
-        let described: Vec<&str> = flags.iter().map(|f| describe(f)).collect();
+        let described: Vec<&str> = flags.iter().map(|f| envoy_flag(f)).collect();
         r.message = Some(format!(
             "envoy response flags {joined}: {}",
             described.join("; ")
@@ -313,7 +280,7 @@ mod tests {
         assert!(read > 20, "{read} lines read");
     }
 
-    use super::super::{parse_text, ScanOptions};
+    use crate::input::{parse_text, ScanOptions};
 
     #[test]
     fn upstream_failure_line() {

@@ -2,8 +2,9 @@
 //! fields), and error.log lines about failed upstream calls. nginx JSON access logs are read
 //! by the JSON module, which shares [`access_record`].
 
-use super::api::{endpoint_of, model_of_path};
-use super::{Claim, LineParser, Sink};
+use crate::input::sink::{Claim, LineParser, Position, Sink};
+use crate::input::toolkit::api::{endpoint_of, model_of_path};
+use crate::input::toolkit::flat_json::{Fields, Flat, FlatValue};
 use crate::record::{Evidence, Outcome, Record, SourceKind, Stamp};
 use crate::time;
 
@@ -432,10 +433,135 @@ fn nginx_error_status(message: &str) -> Option<(Option<u16>, &'static str)> {
     None
 }
 
+// JSON access lines (`log_format ... escape=json`).
+
+/// A JSON line that is an nginx access record, read without building a `serde_json::Value`: `None`
+/// when the line is not a flat object of nginx variables (the caller then parses it fully;
+/// see `dispatch::object` for the same test on a parsed object).
+pub(crate) fn json_line(text: &str, at: Position, sink: &mut Sink) -> Option<Claim> {
+    // Other JSON logs (Claude Code, pino, slog...) stop at their first key.
+    let flat = Flat::parse(text, is_nginx_variable)?;
+    let shaped = flat.get("status").is_some()
+        && ["request_uri", "request", "uri", "path", "request_path"]
+            .iter()
+            .any(|k| matches!(flat.get(k), Some(FlatValue::Str(_))));
+    if !shaped {
+        return None;
+    }
+    Some(json_object(&flat, at, sink))
+}
+
+fn field_str<'v, F: Fields + ?Sized>(v: &'v F, keys: &[&str]) -> Option<&'v str> {
+    keys.iter()
+        .find_map(|k| v.string(k))
+        .filter(|s| !s.is_empty() && *s != "-")
+}
+
+fn field_num<F: Fields + ?Sized>(v: &F, keys: &[&str]) -> Option<f64> {
+    keys.iter().find_map(|k| v.number(k))
+}
+
+/// A key named as nginx names its variables in `log_format ... escape=json`. Asked for
+/// every key of every JSON line, so a `match` (length, then bytes) rather than a search.
+pub(crate) fn is_nginx_variable(key: &str) -> bool {
+    matches!(
+        key,
+        "args"
+            | "body_bytes_sent"
+            | "bytes_sent"
+            | "connection"
+            | "connection_requests"
+            | "host"
+            | "msec"
+            | "pipe"
+            | "proxy_host"
+            | "query_string"
+            | "realip_remote_addr"
+            | "remote_addr"
+            | "remote_port"
+            | "remote_user"
+            | "request"
+            | "request_id"
+            | "request_length"
+            | "request_method"
+            | "request_time"
+            | "request_uri"
+            | "scheme"
+            | "server_addr"
+            | "server_name"
+            | "server_port"
+            | "server_protocol"
+            | "status"
+            | "time_iso8601"
+            | "time_local"
+            | "uri"
+    ) || ["http_", "upstream_", "sent_http_", "ssl_", "geoip_"]
+        .iter()
+        .any(|p| key.starts_with(p))
+}
+
+/// An nginx access record given as JSON fields (a parsed object, or a flat line read in
+/// place).
+pub(crate) fn json_object<F: Fields + ?Sized>(v: &F, at: Position, sink: &mut Sink) -> Claim {
+    let Some(status) = field_num(v, &["status"]).filter(|s| *s >= 0.0 && *s < 1000.0) else {
+        return Claim::NotMine;
+    };
+    let request = field_str(v, &["request"]);
+    let target = field_str(v, &["request_uri", "uri", "path", "request_path"])
+        .or_else(|| request.and_then(|r| r.split(' ').nth(1)))
+        .unwrap_or("");
+    let stamp = field_str(v, &["time_iso8601", "@timestamp", "timestamp", "time"])
+        .and_then(time::iso)
+        .or_else(|| field_str(v, &["time_local"]).and_then(time::nginx_local));
+    let a = Access {
+        stamp,
+        method: field_str(v, &["request_method", "method"]),
+        target,
+        status: status as u16,
+        request_time_s: field_num(v, &["request_time"]),
+        upstream_status: v.string("upstream_status"),
+        request_id: field_str(v, &["upstream_http_request_id", "request_id"]),
+        model: field_str(v, &["model", "upstream_http_x_model"]),
+    };
+    if a.status == 0 {
+        return Claim::Noise;
+    }
+    match access_record(&a, SourceKind::Nginx, sink) {
+        Some(mut r) => {
+            at.place(&mut r);
+            // Headers matter to a failure's classification only.
+            let failed = r.outcome == Outcome::Failure;
+            for (key, header) in [
+                ("upstream_http_retry_after", "retry-after"),
+                ("upstream_http_x_should_retry", "x-should-retry"),
+            ] {
+                if let Some(val) = field_str(v, &[key]).filter(|_| failed) {
+                    r.headers.push((header.into(), val.into()));
+                }
+            }
+            let strings = if failed { v.strings() } else { Vec::new() };
+            for (k, val) in strings {
+                if let Some(rest) = k.strip_prefix("upstream_http_anthropic_ratelimit_") {
+                    if val != "-" {
+                        r.headers.push((
+                            format!("anthropic-ratelimit-{}", rest.replace('_', "-")),
+                            val.to_string(),
+                        ));
+                    }
+                }
+            }
+            let client = field_str(v, &["remote_addr", "realip_remote_addr"]);
+            sink.push_access(r, client);
+            Claim::Relevant
+        }
+        None => Claim::Noise,
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::{parse_text, ScanOptions};
     use super::*;
+    use crate::input::{parse_text, ScanOptions};
 
     #[test]
     fn combined_line_with_timings() {
@@ -734,7 +860,7 @@ mod tests {
             }
             (request, upstream, client)
         }
-        let mut lines = super::super::sample_lines();
+        let mut lines = crate::input::sample_lines();
         let base = "2025/10/02 16:30:01 [error] 912#912: *48213 upstream timed out (110: Connection timed out) while reading response header from upstream, client: 198.51.100.23, server: llm.example.internal, request: \"POST /v1/messages HTTP/1.1\", upstream: \"https://203.0.113.9:443/v1/messages\", host: \"llm.example.internal\"";
         for variant in [
             base.to_string(),
@@ -851,5 +977,36 @@ mod tests {
         assert_eq!(s.failures[0].provider.as_deref(), Some("anthropic"));
         assert_eq!(s.failures[1].latency_ms, Some(1843));
         assert_eq!(s.successes.values().sum::<u64>(), 1);
+    }
+
+    #[test]
+    fn nginx_variable_names() {
+        assert!(is_nginx_variable("remote_addr"));
+        assert!(is_nginx_variable("upstream_http_request_id"));
+        assert!(!is_nginx_variable("error"));
+        assert!(!is_nginx_variable("message"));
+    }
+
+    #[test]
+    fn nginx_json_lines() {
+        let text = r#"{"time_iso8601":"2025-10-02T16:20:11+00:00","remote_addr":"10.0.0.7","request_method":"POST","request_uri":"/v1/messages","status":"429","request_time":"0.412","upstream_status":"429","upstream_http_request_id":"req_011CUk2fQw8PzX4nR7tYb3Lm","upstream_http_anthropic_ratelimit_output_tokens_remaining":"0"}
+{"time_iso8601":"2025-10-02T16:20:12+00:00","request_uri":"/healthz","status":"200"}
+{"time_iso8601":"2025-10-02T16:20:13+00:00","request_uri":"/v1/messages","status":"502","upstream_status":"-"}
+"#;
+        let s = parse_text(text, &ScanOptions::default());
+        assert_eq!(s.failures.len(), 2);
+        let f = &s.failures[0];
+        assert_eq!(f.http_status, Some(429));
+        assert_eq!(f.latency_ms, Some(412));
+        assert_eq!(
+            f.request_id.as_deref(),
+            Some("req_011CUk2fQw8PzX4nR7tYb3Lm")
+        );
+        assert_eq!(
+            f.header("anthropic-ratelimit-output-tokens-remaining"),
+            Some("0")
+        );
+        assert_eq!(s.failures[1].provider.as_deref(), Some("nginx"));
+        assert_eq!(s.lines.noise, 1);
     }
 }

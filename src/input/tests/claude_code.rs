@@ -1,0 +1,224 @@
+#[cfg(test)]
+mod tests {
+    use crate::input::formats::claude_code::*;
+    use crate::input::{parse_text, ScanOptions};
+
+    fn scan(text: &str) -> crate::input::FileScan {
+        parse_text(text, &ScanOptions::default())
+    }
+
+    #[test]
+    fn error_texts() {
+        let s = displayed("API Error: Repeated 529 Overloaded errors").unwrap();
+        assert_eq!(s.http_status, Some(529));
+        let s = displayed("API Error: Server is temporarily limiting requests (not your usage limit) · Rate limited").unwrap();
+        assert_eq!(s.http_status, Some(429));
+        let s = displayed("API Error: Unable to connect to API (UND_ERR_SOCKET)").unwrap();
+        assert_eq!(s.error_type.as_deref(), Some("connection_error"));
+        let s = displayed("Please run /login · API Error: 401 OAuth access token has expired. Re-authenticate to continue.").unwrap();
+        assert_eq!(s.http_status, Some(401));
+        let s = displayed("Claude AI usage limit reached|1759420800").unwrap();
+        assert_eq!(s.http_status, Some(429));
+        assert_eq!(
+            s.message.as_deref(),
+            Some("Claude AI usage limit reached (resets 2025-10-02T16:00:00Z)")
+        );
+        assert!(limit_text("Prompt is too long for my taste, said the user").is_none());
+        assert_eq!(
+            limit_text("You've hit your limit · resets 4:50am (Europe/Rome)")
+                .unwrap()
+                .http_status,
+            Some(429)
+        );
+    }
+
+    #[test]
+    fn terminal_notices_then_final_attempt() {
+        let s = scan(concat!(
+            "  ⎿  API Error (529 {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}) · Retrying in 1 seconds… (attempt 1/10)\n",
+            "  ⎿  API Error (Connection error.) · Retrying in 2 seconds… (attempt 2/10)\n",
+            "    ⎿  TypeError (fetch failed)\n",
+            "  ⎿  API Error: Repeated 529 Overloaded errors\n",
+            "> why do I keep getting API Error: 529?\n",
+        ));
+        assert_eq!(s.failures.len(), 3);
+        assert_eq!(s.failures[0].attempt, Some(1));
+        assert_eq!(
+            s.failures[0].error_type.as_deref(),
+            Some("overloaded_error")
+        );
+        assert_eq!(
+            s.failures[1].message.as_deref(),
+            Some("Connection error. (cause: TypeError: fetch failed)")
+        );
+        assert_eq!(s.failures[2].attempt, Some(3));
+        assert_eq!(s.failures[2].effective_status(), Some(529));
+        assert_eq!(s.lines.noise, 1);
+    }
+
+    #[test]
+    fn hard_wrapped_final_error_is_joined() {
+        let s = scan(concat!(
+            "⏺ API Error: 400 {\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"messag\n",
+            "  e\":\"prompt is too long: 208310 tokens > 200000 maximum\"},\"request_id\":\"req_011CW\n",
+            "  rapFake\"}\n",
+            "\n",
+        ));
+        assert_eq!(s.failures.len(), 1);
+        let f = &s.failures[0];
+        assert_eq!(f.error_type.as_deref(), Some("invalid_request_error"));
+        assert_eq!(f.request_id.as_deref(), Some("req_011CWrapFake"));
+        assert_eq!(s.lines.relevant, 3);
+    }
+
+    #[test]
+    fn debug_fallback_pair_is_one_failure() {
+        let s = scan(concat!(
+            "2026-01-11T11:31:23.862Z [ERROR] Error streaming, falling back to non-streaming mode: Connection error.\n",
+            "2026-01-11T11:31:23.862Z [ERROR] Error in non-streaming fallback: Connection error.\n",
+            "2026-01-11T11:31:23.862Z [ERROR] Connection error details: code=ETIMEDOUT, message=\n",
+            "2026-01-11T11:31:23.900Z [ERROR] API error (attempt 1/11): undefined Connection error.\n",
+            "2026-01-11T11:31:25.000Z [ERROR] API error (attempt 2/11): 429 429 {\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"Rate limited\"},\"request_id\":\"req_011CZr8TkW3mQ5nV7pL2xYb6\"}\n",
+            "2026-01-11T11:31:25.100Z [DEBUG] [API:request] Creating client, ANTHROPIC_CUSTOM_HEADERS present: false\n",
+        ));
+        assert_eq!(s.failures.len(), 2);
+        assert_eq!(
+            s.failures[0].error_type.as_deref(),
+            Some("connection_error")
+        );
+        assert_eq!(s.failures[0].attempt, Some(1));
+        assert!(s.failures[0]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("ETIMEDOUT"));
+        assert_eq!(s.failures[1].effective_status(), Some(429));
+        assert_eq!(s.failures[1].attempt, Some(2));
+    }
+}
+
+#[cfg(test)]
+mod tolerance_tests {
+    use crate::input::{parse_text, ScanOptions};
+
+    fn scan(text: &str) -> crate::input::FileScan {
+        parse_text(text, &ScanOptions::default())
+    }
+
+    #[test]
+    fn prose_and_documents_are_not_errors() {
+        let s = scan(concat!(
+            "## Errors you may see\n",
+            "- Credit balance is too low.\n",
+            "* Prompt is too long\n",
+            "If you see API Error: 529 just wait.\n",
+            "> API Error: 529 {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n",
+            "Prompt is too long for the summary, so I split it.\n",
+        ));
+        assert!(s.failures.is_empty(), "{:?}", s.failures);
+    }
+
+    #[test]
+    fn ci_output_and_print_mode_json() {
+        let s = scan(concat!(
+            "2025-10-02T16:20:11.1234567Z API Error: 529 {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"},\"request_id\":\"req_011CCiFake000000000001\"}\n",
+            "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":true,\"duration_ms\":61234,\"result\":\"API Error: Request timed out.\",\"session_id\":\"x\"}\n",
+            "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"result\":\"Done.\",\"session_id\":\"y\"}\n",
+        ));
+        let got: Vec<_> = s
+            .failures
+            .iter()
+            .map(|f| (f.effective_status(), f.error_type.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some(529), Some("overloaded_error")),
+                (None, Some("client_timeout"))
+            ]
+        );
+        assert!(s.failures[0].stamp.is_some());
+        assert_eq!(s.lines.noise, 1);
+    }
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    use crate::input::{parse_text, ScanOptions};
+
+    #[test]
+    fn wrapped_retry_notice_at_80_columns() {
+        let s = parse_text(
+            concat!(
+                "  ⎿  API Error (529 {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"O\n",
+                "     verloaded\"}}) · Retrying in 1 seconds… (attempt 1/10)\n",
+                "  ⎿  API Error (529 {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"O\n",
+                "     verloaded\"}}) · Retrying in 2 seconds… (attempt 2/10)\n",
+                "⏺ Done.\n",
+            ),
+            &ScanOptions::default(),
+        );
+        let got: Vec<_> = s
+            .failures
+            .iter()
+            .map(|f| (f.error_type.as_deref(), f.message.as_deref(), f.attempt))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some("overloaded_error"), Some("Overloaded"), Some(1)),
+                (Some("overloaded_error"), Some("Overloaded"), Some(2)),
+            ]
+        );
+        assert_eq!(s.lines.relevant, 4);
+    }
+
+    #[test]
+    fn auth_error_with_login_hint_after_the_body() {
+        let s = parse_text(
+            "⏺ API Error: 401 {\"type\":\"error\",\"error\":{\"type\":\"authentication_error\",\"message\":\"OAuth token has expired.\"},\"request_id\":\"req_011CAuthFake0001\"} · Please run /login\n",
+            &ScanOptions::default(),
+        );
+        assert_eq!(s.failures.len(), 1);
+        assert_eq!(
+            s.failures[0].request_id.as_deref(),
+            Some("req_011CAuthFake0001")
+        );
+        assert_eq!(
+            s.failures[0].error_type.as_deref(),
+            Some("authentication_error")
+        );
+    }
+}
+
+#[cfg(test)]
+mod notice_variant_tests {
+    use crate::input::{parse_text, ScanOptions};
+
+    #[test]
+    fn compressed_notices_and_cut_attempt_counter() {
+        let s = parse_text(
+            concat!(
+                "  API error · Retrying in 1m 5s · attempt 7/10\n",
+                "  API error (529) · Retrying in 2s · attempt 8/10\n",
+                "  ⎿  API Error (Connection error.) · Retrying in 4 seconds… (atte\n",
+                "mpt 3/10)\n",
+                "⏺ ok\n",
+            ),
+            &ScanOptions::default(),
+        );
+        let got: Vec<_> = s
+            .failures
+            .iter()
+            .map(|f| (f.effective_status(), f.error_type.as_deref(), f.attempt))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (None, Some("unknown"), Some(7)),
+                (Some(529), None, Some(8)),
+                (None, Some("connection_error"), Some(3)),
+            ]
+        );
+    }
+}

@@ -1,0 +1,8 @@
+//! Tests of the formats through the whole reader (`parse_text`), one file per format.
+
+mod claude_code;
+mod clouds;
+mod gateways;
+mod litellm;
+mod python;
+mod sdks;
