@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::input::agnostic;
 use crate::input::formats::{
-    claude_code, cloudflare, clouds, envoy, gateways, go, har, java, litellm, nginx, python,
+    claude_code, cloudflare, clouds, envoy, gateways, go, har, istio, java, litellm, nginx, python,
     typescript,
 };
 use crate::input::sink::{Claim, Group, LineParser, Marks, Position, Sink};
@@ -27,6 +27,7 @@ pub(crate) fn line_parsers() -> Vec<Box<dyn LineParser>> {
         Box::<nginx::AccessParser>::default(),
         Box::new(nginx::ErrorParser),
         Box::new(envoy::EnvoyParser),
+        Box::new(istio::IstioParser),
         Box::new(python::PythonParser::new(PYTHON)),
         Box::new(clouds::CloudsParser::new(CLOUD)),
         Box::new(litellm::LitellmParser::new(LITELLM)),

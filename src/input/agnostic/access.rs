@@ -437,7 +437,10 @@ fn proxy_message(
         .collect();
     let mut out = String::new();
     if !flags.is_empty() {
-        let described: Vec<&str> = flags.iter().map(|f| api::envoy_flag(f)).collect();
+        let described: Vec<&str> = flags
+            .iter()
+            .map(|f| crate::input::toolkit::envoy::flag_meaning(f))
+            .collect();
         out = format!(
             "envoy response flags {}: {}",
             flags.join(","),

@@ -4,8 +4,8 @@
 use serde_json::Value;
 
 use crate::input::sink::{Claim, LineParser, Position, Sink};
-use crate::input::toolkit::api::{endpoint_of, envoy_flag, model_of_path, provider_of_url};
-use crate::record::{Outcome, Record, SourceKind};
+use crate::input::toolkit::api::endpoint_of;
+use crate::input::toolkit::envoy::access_record;
 use crate::time;
 
 /// The fields of a default-format access line that the parser uses:
@@ -99,58 +99,6 @@ impl LineParser for EnvoyParser {
         sink.push(r);
         Claim::Relevant
     }
-}
-
-/// The record of one access log entry: status 0 is no response; response flags tell what
-/// Envoy itself did (and make the provider Envoy).
-fn access_record(code: u16, flags: &str, endpoint: String) -> Record {
-    let flags: Vec<&str> = flags
-        .split(',')
-        .filter(|f| !f.is_empty() && *f != "-")
-        .collect();
-    let stream_broke = flags
-        .iter()
-        .any(|f| matches!(*f, "UC" | "UR" | "LR" | "SI" | "UPE" | "UMSDR" | "DT"));
-    let client_left = flags.contains(&"DC");
-    let failed = code == 0 || code >= 400 || stream_broke || client_left;
-    let mut r = Record::new(
-        SourceKind::Envoy,
-        if failed {
-            Outcome::Failure
-        } else {
-            Outcome::Success
-        },
-    );
-    r.http_status = (code != 0).then_some(code);
-    r.model = model_of_path(&endpoint);
-    if flags.is_empty() {
-        r.provider = Some(provider_of_url(&endpoint).to_string());
-    } else {
-        let joined = flags.join(",");
-        let described: Vec<&str> = flags.iter().map(|f| envoy_flag(f)).collect();
-        r.message = Some(format!(
-            "envoy response flags {joined}: {}",
-            described.join("; ")
-        ));
-        r.provider_code = Some(joined);
-        r.provider = Some("envoy".into());
-    }
-    if failed && (code == 0 || (200..300).contains(&code)) {
-        r.error_type = Some(
-            if client_left && !stream_broke {
-                "client_closed"
-            } else if code == 0 && flags.iter().any(|f| matches!(*f, "UT" | "SI" | "DT")) {
-                "client_timeout"
-            } else if code == 0 {
-                "connection_error"
-            } else {
-                "stream_error"
-            }
-            .into(),
-        );
-    }
-    r.endpoint = Some(endpoint);
-    r
 }
 
 /// An Envoy access log entry written with `json_format` (Istio's and Envoy Gateway's

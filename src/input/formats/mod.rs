@@ -9,6 +9,7 @@ pub(crate) mod envoy;
 pub(crate) mod gateways;
 pub(crate) mod go;
 pub(crate) mod har;
+pub(crate) mod istio;
 pub(crate) mod java;
 pub(crate) mod litellm;
 pub(crate) mod nginx;

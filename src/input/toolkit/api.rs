@@ -250,38 +250,6 @@ pub(crate) fn model_in_text(text: &str) -> Option<String> {
         .map(|m| m.as_str().to_string())
 }
 
-/// What an Envoy response flag (`%RESPONSE_FLAGS%`: `UF`, `URX`, `RL`...) means, for a message.
-pub(crate) fn envoy_flag(flag: &str) -> &'static str {
-    match flag {
-        "UH" => "no healthy upstream",
-        "UF" => "upstream connection failure",
-        "UO" => "upstream overflow (circuit breaker)",
-        "NR" => "no route configured",
-        "URX" => "upstream retry limit exceeded",
-        "NC" => "upstream cluster not found",
-        "DT" => "request exceeded max duration",
-        "LH" => "local health check failed",
-        "UT" => "upstream request timeout",
-        "LR" => "connection local reset",
-        "UR" => "upstream remote reset",
-        "UC" => "upstream connection termination",
-        "DC" => "downstream connection termination",
-        "DI" => "fault-injected delay",
-        "FI" => "fault-injected abort",
-        "RL" => "local rate limit",
-        "UAEX" => "external authorization denied",
-        "RLSE" => "rate limit service error",
-        "IH" => "invalid header",
-        "SI" => "stream idle timeout",
-        "DPE" => "downstream protocol error",
-        "UPE" => "upstream protocol error",
-        "UMSDR" => "max stream duration reached",
-        "OM" => "overload manager",
-        "DF" => "DNS resolution failure",
-        _ => "response flag",
-    }
-}
-
 #[cfg(test)]
 mod vendor_tests {
     use super::{claude_endpoint, other_vendor_url};

@@ -5,6 +5,7 @@
 
 pub(crate) mod api;
 pub(crate) mod cloud_text;
+pub(crate) mod envoy;
 pub(crate) mod flat_json;
 pub(crate) mod limits;
 pub(crate) mod litellm_text;
