@@ -18,6 +18,12 @@
 //! thread count. `template` serves `classify` (masking one message) and `aggregate` (grouping
 //! the unknown failures' templates once every fold is merged).
 //!
+//! `input` is laid out by role: `input::formats` holds one leaf per log format, which imports
+//! only the toolkit (`input::toolkit`, format-blind helpers, one definition each), the sink
+//! (`input::sink`, through which records are emitted and the lines of one attempt joined) and
+//! `record`, never another format; the toolkit imports neither the sink nor a format; only
+//! `input::dispatch` knows the list of formats.
+//!
 //! A run is two halves: [`scan::scan_inputs`] reads the inputs into a [`state::State`], and
 //! [`state::finish`] joins, classifies the waiting records and builds the report. A partial
 //! report ([`partial`]) is the first half written to a file; `merge` feeds the second half

@@ -196,7 +196,7 @@ impl Strings {
     }
 }
 
-fn stamp(t: DateTime<Utc>) -> (i64, u32) {
+fn stamp_parts(t: DateTime<Utc>) -> (i64, u32) {
     (t.timestamp(), t.timestamp_subsec_nanos())
 }
 
@@ -311,7 +311,7 @@ fn to_doc(
                 .iter()
                 .map(|((d, v), n)| (d.clone(), v.clone(), *n))
                 .collect(),
-            span: f.span.map(|(a, b)| [stamp(a), stamp(b)]),
+            span: f.span.map(|(a, b)| [stamp_parts(a), stamp_parts(b)]),
             units,
         });
     }
@@ -398,7 +398,7 @@ fn key_order(a: &Key, b: &Key) -> Ordering {
 fn doc_failure(order: (u32, u32, u32), f: &Failure) -> DocFailure {
     DocFailure {
         order,
-        timestamp: f.timestamp.map(stamp),
+        timestamp: f.timestamp.map(stamp_parts),
         line: f.line,
         entry: f.entry,
         source_kind: f.source_kind.as_str().to_string(),

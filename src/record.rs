@@ -101,6 +101,17 @@ pub enum Outcome {
     Failure,
 }
 
+impl Outcome {
+    /// `Failure` when `failed`, else `Success`.
+    pub fn of(failed: bool) -> Outcome {
+        if failed {
+            Outcome::Failure
+        } else {
+            Outcome::Success
+        }
+    }
+}
+
 /// What kind of line told about the attempt. Lines of different kinds that are adjacent and
 /// agree on endpoint and status describe one attempt (the httpx line, the debug response line,
 /// the traceback); two lines of the same kind are two attempts.

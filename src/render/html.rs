@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::svg::{nice_scale, Svg};
-use super::{key_label, one_line, percent, retry_note, summary_lines, time_or_dash};
+use super::{clip_line, key_label, percent, retry_note, summary_lines, time_or_dash};
 use crate::report::{Group, Report, SignatureRow, Timeline};
 
 /// Escape text for HTML element content and quoted attribute values.
@@ -783,7 +783,7 @@ fn fixes(h: &mut String, sigs: &[SignatureRow]) {
                 h,
                 "<p class=\"muted\">e.g. <code>{}</code>{id}</p><pre>{}</pre>",
                 escape(&e.location),
-                escape(&one_line(&e.excerpt, 500))
+                escape(&clip_line(&e.excerpt, 500))
             );
         }
         h.push_str("</article>\n");

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::{cluster_list, key_label, one_line, percent, retry_note, summary_lines, time_or_dash};
+use super::{clip_line, cluster_list, key_label, percent, retry_note, summary_lines, time_or_dash};
 use crate::report::Report;
 
 /// Inline code that survives backticks in the text.
@@ -74,7 +74,7 @@ pub(super) fn report(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             retry_note(s.retryable)
         )?;
         if let Some(t) = &s.template {
-            writeln!(out, "Template: {}\n", md_code(&one_line(t, 300)))?;
+            writeln!(out, "Template: {}\n", md_code(&clip_line(t, 300)))?;
         }
         writeln!(out, "{}\n", s.fix)?;
         if !s.docs.is_empty() {
@@ -93,7 +93,7 @@ pub(super) fn report(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                     out,
                     "- `{}`{id}: {}",
                     md(&e.location),
-                    md_code(&one_line(&e.excerpt, 300))
+                    md_code(&clip_line(&e.excerpt, 300))
                 )?;
             }
             writeln!(out)?;

@@ -138,7 +138,7 @@ fn retry_note(retryable: Option<bool>) -> &'static str {
     }
 }
 
-fn one_line(s: &str, max: usize) -> String {
+fn clip_line(s: &str, max: usize) -> String {
     crate::redact::truncate_chars(&s.split_whitespace().collect::<Vec<_>>().join(" "), max)
 }
 

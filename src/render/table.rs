@@ -10,7 +10,7 @@ use comfy_table::{
     presets, Cell, CellAlignment, ColumnConstraint, ContentArrangement, Table, Width,
 };
 
-use super::{cluster_list, key_label, one_line, percent, retry_note, summary_lines};
+use super::{clip_line, cluster_list, key_label, percent, retry_note, summary_lines};
 use crate::report::{Group, Report, SignatureRow};
 
 /// How much of each part the report shows.
@@ -308,7 +308,7 @@ fn fixes(r: &Report, width: u16, limits: &Limits, out: &mut dyn Write) -> io::Re
             retry_note(s.retryable)
         )?;
         if let Some(t) = &s.template {
-            writeln!(out, "    Template: {}", one_line(t, 300))?;
+            writeln!(out, "    Template: {}", clip_line(t, 300))?;
         }
         for line in wrap(&s.fix, usize::from(width).saturating_sub(4).max(40)) {
             writeln!(out, "    {line}")?;
@@ -326,7 +326,7 @@ fn fixes(r: &Report, width: u16, limits: &Limits, out: &mut dyn Write) -> io::Re
             let room = usize::from(width)
                 .saturating_sub(head.chars().count())
                 .max(40);
-            writeln!(out, "{head}{}", one_line(&e.excerpt, room))?;
+            writeln!(out, "{head}{}", clip_line(&e.excerpt, room))?;
         }
     }
     if r.signatures.len() > limits.fixes {

@@ -727,14 +727,7 @@ pub(crate) fn record(s: &Seen, endpoint: String, provider: &str) -> Vec<Record> 
         Vec::new()
     };
     let make = |code: Code, failed: bool| {
-        let mut r = Record::new(
-            SourceKind::AccessLog,
-            if failed {
-                Outcome::Failure
-            } else {
-                Outcome::Success
-            },
-        );
+        let mut r = Record::new(SourceKind::AccessLog, Outcome::of(failed));
         r.stamp = s.stamp;
         r.http_status = match code {
             Code::Status(n) => Some(n),

@@ -201,17 +201,17 @@ pub(crate) fn records(v: &Value) -> Option<Vec<Record>> {
     if let Some(map) = v.as_object() {
         if let Some(Value::String(s)) = map.get("CloudTrailEvent") {
             let inner: Value = serde_json::from_str(s).ok()?;
-            return record(fields(&inner)?).map(|r| vec![r]);
+            return audit_record(fields(&inner)?).map(|r| vec![r]);
         }
     }
     if let Value::Array(items) = v {
         let row = Value::Object(merged_row(items)?);
-        return record(fields(&row)?).map(|r| vec![r]);
+        return audit_record(fields(&row)?).map(|r| vec![r]);
     }
-    record(fields(v)?).map(|r| vec![r])
+    audit_record(fields(v)?).map(|r| vec![r])
 }
 
-fn record(f: Fields) -> Option<Record> {
+fn audit_record(f: Fields) -> Option<Record> {
     let operation = f.operation?;
     let resource = f.resource?;
     let (kind, provider, status, error_type, code) = match f.service? {
@@ -257,21 +257,14 @@ fn record(f: Fields) -> Option<Record> {
         }
     };
     let failed = error_type.is_some();
-    let mut r = Record::new(
-        kind,
-        if failed {
-            Outcome::Failure
-        } else {
-            Outcome::Success
-        },
-    );
+    let mut r = Record::new(kind, Outcome::of(failed));
     r.provider = Some(provider.into());
     r.http_status = status;
     r.error_type = error_type.map(str::to_string);
     r.provider_code = code;
     r.message = f.message.map(str::to_string);
     r.request_id = f.request_id.map(str::to_string);
-    r.stamp = f.time.and_then(stamp);
+    r.stamp = f.time.and_then(audit_stamp);
     r.endpoint = Some(match kind {
         SourceKind::Bedrock => format!("/model/{resource}/{}", operation_path(operation)),
         _ => format!("/v1/{resource}:{}", lower_first(operation)),
@@ -297,7 +290,7 @@ fn lower_first(s: &str) -> String {
     }
 }
 
-fn stamp(t: &str) -> Option<Stamp> {
+fn audit_stamp(t: &str) -> Option<Stamp> {
     time::iso(t).or_else(|| super::access::stamp_anywhere(t))
 }
 

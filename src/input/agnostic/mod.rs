@@ -40,7 +40,7 @@ static CLAUDE_HINT: LazyLock<AnyOf> = LazyLock::new(|| {
 
 /// How far back a Claude call or Claude words make error text without a context of its own
 /// about Claude.
-const CONTEXT_LINES: u64 = 200;
+const CLAUDE_CONTEXT_SPAN: u64 = 200;
 /// Error text this close after a failure with an agreeing status is more of that failure.
 const DETAIL_LINES: u64 = 2;
 /// The same for a continuation line (indented, or a `key:` of a dumped error object): dumps of
@@ -136,8 +136,9 @@ impl Agnostic {
         }
         let mut unconfirmed = false;
         if !ctx.is_claude() {
-            let near =
-                |at: Option<u64>| at.is_some_and(|a| lineno.saturating_sub(a) <= CONTEXT_LINES);
+            let near = |at: Option<u64>| {
+                at.is_some_and(|a| lineno.saturating_sub(a) <= CLAUDE_CONTEXT_SPAN)
+            };
             let claude_at = self.claude_words.max(sink.claude_line);
             let other_at = self.other_words.max(sink.other_provider_line);
             if other_at > claude_at && near(other_at) {

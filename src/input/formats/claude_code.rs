@@ -31,7 +31,7 @@ use crate::record::{Evidence, Outcome, Record, SourceKind};
 /// Longest terminal-wrapped record, in lines.
 const MAX_WRAPPED: usize = 20;
 
-fn record(lineno: Option<u64>) -> Record {
+fn claude_code_record(lineno: Option<u64>) -> Record {
     let mut r = Record::new(SourceKind::ClaudeCode, Outcome::Failure);
     r.line = lineno;
     r.endpoint = Some("/v1/messages".into());
@@ -374,7 +374,7 @@ impl TerminalParser {
 
     /// `API Error (inner) · Retrying in N seconds… (attempt k/N)[ · suffix]`.
     fn notice(&mut self, text: &str, lineno: u64, stamp: Option<crate::record::Stamp>) {
-        let mut r = record(Some(lineno));
+        let mut r = claude_code_record(Some(lineno));
         r.stamp = stamp;
         r.evidence = Evidence::Whole;
         let inner_start = text
@@ -412,7 +412,7 @@ impl TerminalParser {
         sink: &mut Sink,
     ) {
         let Some(said) = displayed(text) else { return };
-        let mut r = record(Some(lineno));
+        let mut r = claude_code_record(Some(lineno));
         r.stamp = stamp;
         r.evidence = Evidence::Whole;
         apply(said, &mut r);
@@ -441,7 +441,7 @@ impl TerminalParser {
         // New compressed notice: `API error · Retrying in 0s · attempt 1/10`.
         if let Some(m) = NEW_NOTICE.captures(c) {
             self.flush_pending(sink);
-            let mut r = record(Some(lineno));
+            let mut r = claude_code_record(Some(lineno));
             r.stamp = stamp;
             r.evidence = Evidence::Whole;
             match m
@@ -510,7 +510,7 @@ impl TerminalParser {
         }
         if let Some(said) = limit_text(c) {
             self.flush_pending(sink);
-            let mut r = record(Some(lineno));
+            let mut r = claude_code_record(Some(lineno));
             r.stamp = stamp;
             r.evidence = Evidence::Whole;
             apply(said, &mut r);
@@ -686,7 +686,7 @@ impl DebugParser {
         sink: &mut Sink,
     ) -> Claim {
         let base = |_: &Sink| {
-            let mut r = record(Some(lineno));
+            let mut r = claude_code_record(Some(lineno));
             r.stamp = stamp;
             r.evidence = Evidence::Whole;
             r
@@ -990,7 +990,7 @@ fn errors_entry(v: &Value) -> Option<Record> {
             return None;
         }
     }
-    let mut r = record(None);
+    let mut r = claude_code_record(None);
     r.evidence = Evidence::Summary;
     r.stamp = map
         .get("timestamp")
@@ -1060,7 +1060,7 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
     let stamp = str_of("timestamp").and_then(crate::time::iso);
     match kind {
         Some("system") if str_of("subtype") == Some("api_error") => {
-            let mut r = record(None);
+            let mut r = claude_code_record(None);
             at.place(&mut r);
             r.stamp = stamp;
             r.evidence = Evidence::Whole;
@@ -1076,7 +1076,7 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
         }
         Some("system") if str_of("subtype") == Some("api_retry") => {
             // Agent SDK stream-json: one record per retried attempt.
-            let mut r = record(None);
+            let mut r = claude_code_record(None);
             at.place(&mut r);
             r.stamp = stamp;
             r.evidence = Evidence::Whole;
@@ -1109,7 +1109,7 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
             if said.is_none() && status.is_none() {
                 return Claim::Noise;
             }
-            let mut r = record(None);
+            let mut r = claude_code_record(None);
             at.place(&mut r);
             r.stamp = stamp;
             r.evidence = Evidence::Whole;
@@ -1214,7 +1214,7 @@ fn assistant(
     let api_error = v.get("isApiErrorMessage").and_then(Value::as_bool) == Some(true);
     if api_error || (synthetic && v.get("error").is_some_and(Value::is_string)) {
         let text = text_of(&message).unwrap_or_default();
-        let mut r = record(None);
+        let mut r = claude_code_record(None);
         at.place(&mut r);
         r.stamp = stamp;
         r.evidence = Evidence::Whole;

@@ -51,14 +51,7 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
         .map(|s| s as u16);
     let success = v.get("success").and_then(Value::as_bool);
     let failed = success == Some(false) || status.is_some_and(|s| s >= 400 || s == 0);
-    let mut r = Record::new(
-        SourceKind::CloudflareAig,
-        if failed {
-            Outcome::Failure
-        } else {
-            Outcome::Success
-        },
-    );
+    let mut r = Record::new(SourceKind::CloudflareAig, Outcome::of(failed));
     at.place(&mut r);
     r.stamp = str_field(v, &["created_at", "timestamp"]).and_then(time::iso);
     r.http_status = status.filter(|s| *s != 0);

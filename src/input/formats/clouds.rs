@@ -426,11 +426,7 @@ impl CloudsParser {
         };
         let ok = (200..300).contains(&status);
         let mut r = bedrock_record(Evidence::Transport);
-        r.outcome = if ok {
-            Outcome::Success
-        } else {
-            Outcome::Failure
-        };
+        r.outcome = Outcome::of(!ok);
         r.line = Some(lineno);
         r.stamp = stamp_near_start(line);
         r.http_status = Some(status);
@@ -579,14 +575,7 @@ fn invocation_log(v: &Value, at: Position, sink: &mut Sink) -> Claim {
     let error_code = str_at(v, "/errorCode");
     let error_message = str_at(v, "/errorMessage");
     let failed = error_code.is_some() || (v.get("output").is_none() && error_message.is_some());
-    let mut r = Record::new(
-        SourceKind::Bedrock,
-        if failed {
-            Outcome::Failure
-        } else {
-            Outcome::Success
-        },
-    );
+    let mut r = Record::new(SourceKind::Bedrock, Outcome::of(failed));
     r.provider = Some("bedrock".into());
     at.place(&mut r);
     r.stamp = str_at(v, "/timestamp").and_then(crate::time::iso);

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::input::sink::{Claim, LineParser, Position, Sink};
 use crate::input::toolkit::api::endpoint_of;
-use crate::input::toolkit::envoy::access_record;
+use crate::input::toolkit::envoy::envoy_record;
 use crate::time;
 
 /// The fields of a default-format access line that the parser uses:
@@ -92,7 +92,7 @@ impl LineParser for EnvoyParser {
         let Ok(code) = c.status.parse::<u16>() else {
             return Claim::Bad("envoy: response code is not a number");
         };
-        let mut r = access_record(code, c.flags, endpoint);
+        let mut r = envoy_record(code, c.flags, endpoint);
         r.line = Some(lineno);
         r.stamp = time::iso(c.time);
         r.latency_ms = c.duration.parse().ok();
@@ -140,7 +140,7 @@ pub(crate) fn json_object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
         .get("response_flags")
         .and_then(Value::as_str)
         .unwrap_or("-");
-    let mut r = access_record(code, flags, endpoint);
+    let mut r = envoy_record(code, flags, endpoint);
     at.place(&mut r);
     r.stamp = ["start_time", "timestamp", "@timestamp", "time"]
         .iter()

@@ -319,14 +319,7 @@ impl GatewayParser {
             // The client's answer is its last upstream attempt's failure, already told.
             return Claim::Relevant;
         }
-        let mut r = Record::new(
-            SourceKind::Gateway,
-            if failed {
-                Outcome::Failure
-            } else {
-                Outcome::Success
-            },
-        );
+        let mut r = Record::new(SourceKind::Gateway, Outcome::of(failed));
         r.line = Some(lineno);
         r.stamp = stamp;
         r.evidence = Evidence::Whole;

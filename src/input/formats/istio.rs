@@ -17,7 +17,7 @@
 
 use crate::input::sink::{Claim, LineParser, Sink};
 use crate::input::toolkit::api::endpoint_of;
-use crate::input::toolkit::envoy::access_record;
+use crate::input::toolkit::envoy::envoy_record;
 use crate::time;
 
 /// The fields of an Istio line that the parser uses.
@@ -151,7 +151,7 @@ impl LineParser for IstioParser {
         let Ok(code) = l.status.parse::<u16>() else {
             return Claim::Bad("istio: response code is not a number");
         };
-        let mut r = access_record(code, l.flags, endpoint);
+        let mut r = envoy_record(code, l.flags, endpoint);
         r.line = Some(lineno);
         r.stamp = time::iso(l.time);
         r.latency_ms = l.duration.parse().ok();

@@ -396,14 +396,7 @@ impl JavaParser {
                     let Ok(status) = c[1].parse::<u16>() else {
                         return Claim::Bad("java: status is not a number");
                     };
-                    let mut r = Record::new(
-                        SourceKind::SdkJava,
-                        if status >= 400 {
-                            Outcome::Failure
-                        } else {
-                            Outcome::Success
-                        },
-                    );
+                    let mut r = Record::new(SourceKind::SdkJava, Outcome::of(status >= 400));
                     r.line = Some(lineno);
                     r.stamp = self.stamp_for(line, lineno);
                     r.evidence = Evidence::Whole;

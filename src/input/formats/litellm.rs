@@ -26,7 +26,7 @@ use crate::input::toolkit::api::{endpoint_of, mentions_claude, strip_ansi};
 use crate::input::toolkit::cloud_text::str_at;
 use crate::input::toolkit::limits::JOIN_DISTANCE;
 use crate::input::toolkit::litellm_text::{
-    class_info, cut_tail, exception, is_continuation, proxy_status, CLASS, RETRIED,
+    cut_tail, exception, is_continuation, litellm_class_info, proxy_status, CLASS, RETRIED,
 };
 use crate::input::toolkit::traceback;
 use crate::record::{Evidence, Outcome, Record, SourceKind, Stamp};
@@ -213,14 +213,7 @@ fn access_line(
             return Claim::Relevant;
         }
     }
-    let mut r = Record::new(
-        SourceKind::Litellm,
-        if failed {
-            Outcome::Failure
-        } else {
-            Outcome::Success
-        },
-    );
+    let mut r = Record::new(SourceKind::Litellm, Outcome::of(failed));
     at.place(&mut r);
     r.stamp = stamp;
     r.provider = Some("litellm".into());
@@ -245,7 +238,7 @@ fn reports_last_failure(status: u16, endpoint: &str, lineno: u64, sink: &mut Sin
     let class = f
         .provider_code
         .as_deref()
-        .filter(|c| class_info(c).is_some());
+        .filter(|c| litellm_class_info(c).is_some());
     if f.source_kind != SourceKind::Litellm && class.is_none() {
         return false;
     }
@@ -341,14 +334,7 @@ fn payload(v: &Value, at: Position, sink: &mut Sink) -> Claim {
         return Claim::Noise;
     }
     let failed = str_at(v, "/status") == Some("failure");
-    let mut r = Record::new(
-        SourceKind::Litellm,
-        if failed {
-            Outcome::Failure
-        } else {
-            Outcome::Success
-        },
-    );
+    let mut r = Record::new(SourceKind::Litellm, Outcome::of(failed));
     at.place(&mut r);
     r.provider = Some(
         match provider {

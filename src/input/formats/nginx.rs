@@ -124,14 +124,7 @@ pub(crate) fn access_record(a: &Access, kind: SourceKind, sink: &mut Sink) -> Op
     // remembered for the last target: most lines repeat it.
     let (endpoint, endpoint_provider, path_model) = sink.route(a.target)?;
     let failed = a.status >= 400;
-    let mut r = Record::new(
-        kind,
-        if failed {
-            Outcome::Failure
-        } else {
-            Outcome::Success
-        },
-    );
+    let mut r = Record::new(kind, Outcome::of(failed));
     // The access line is written when the request ends, after any error.log line about it
     // (one stream in ingress-nginx and `kubectl logs`): it may join that line (see
     // `Sink::push_failure`), never another access line.

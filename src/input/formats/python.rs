@@ -81,7 +81,7 @@ pub(crate) const MARKERS: [&str; 25] = [
     "Could not resolve authentication method",
 ];
 
-static TRIGGERS: LazyLock<AhoCorasick> =
+static MARKER_SEARCH: LazyLock<AhoCorasick> =
     LazyLock::new(|| AhoCorasick::new(MARKERS).expect("static automaton"));
 
 /// `HTTP Request: POST https://... "HTTP/1.1 529 <reason>"` (httpx's INFO line).
@@ -342,7 +342,7 @@ impl PythonParser {
         }
         let logger = logger_of(line);
         if let Some(url) = sending_line(line) {
-            let Some(endpoint) = claude_endpoint(url, &sink.opts.api_paths) else {
+            let Some(endpoint) = sdk_endpoint(url, &sink.opts.api_paths) else {
                 return Claim::Noise;
             };
             self.flush_pending(sink);
@@ -436,7 +436,7 @@ impl PythonParser {
         lineno: u64,
         sink: &mut Sink,
     ) -> Claim {
-        let Some(endpoint) = claude_endpoint(url, &sink.opts.api_paths) else {
+        let Some(endpoint) = sdk_endpoint(url, &sink.opts.api_paths) else {
             self.last_transport = Some((lineno, false));
             if other_vendor_url(url) {
                 sink.other_provider_line = Some(lineno);
@@ -471,7 +471,7 @@ impl PythonParser {
         lineno: u64,
         sink: &mut Sink,
     ) -> Claim {
-        let Some(endpoint) = claude_endpoint(url, &sink.opts.api_paths) else {
+        let Some(endpoint) = sdk_endpoint(url, &sink.opts.api_paths) else {
             self.last_transport = Some((lineno, false));
             return Claim::Noise;
         };
@@ -772,7 +772,7 @@ fn floor_boundary(s: &str, mut i: usize) -> usize {
 /// The endpoint of a URL the SDK called when it is a Claude API call: an API path on any host
 /// but other providers', or any path on Anthropic's own host (its OpenAI-compatible
 /// `/v1/chat/completions` serves Claude only).
-fn claude_endpoint(url: &str, extra: &[regex::Regex]) -> Option<String> {
+fn sdk_endpoint(url: &str, extra: &[regex::Regex]) -> Option<String> {
     if crate::input::toolkit::api::foreign_host(url) {
         return None;
     }
@@ -838,7 +838,7 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
         "traceback",
         "error",
     ]);
-    let hit = |t: Option<&str>| t.is_some_and(|t| TRIGGERS.is_match(t));
+    let hit = |t: Option<&str>| t.is_some_and(|t| MARKER_SEARCH.is_match(t));
     if !hit(message) && !hit(exc) {
         return Claim::NotMine;
     }
@@ -856,7 +856,7 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
     });
     if let Some(m) = message {
         if let Some(HttpxLine { url, status }) = httpx_line(m) {
-            let Some(endpoint) = claude_endpoint(url, &sink.opts.api_paths) else {
+            let Some(endpoint) = sdk_endpoint(url, &sink.opts.api_paths) else {
                 return Claim::Noise;
             };
             let mut r = http_record(url, endpoint, status, Evidence::Transport);

@@ -734,14 +734,7 @@ impl TsParser {
             };
             let status: u16 = c[6].parse().ok()?;
             let failed = &c[5] == "failed" || status >= 400;
-            let mut r = Record::new(
-                SourceKind::SdkTypescript,
-                if failed {
-                    Outcome::Failure
-                } else {
-                    Outcome::Success
-                },
-            );
+            let mut r = Record::new(SourceKind::SdkTypescript, Outcome::of(failed));
             r.line = Some(lineno);
             r.stamp = api::leading_stamp(line);
             r.http_status = Some(status);
@@ -874,14 +867,7 @@ impl TsParser {
         let status: u16 = c["status"].parse().ok()?;
         let what = c.name("what").map_or("", |m| m.as_str());
         let failed = status >= 400 || what.starts_with("error");
-        let mut r = Record::new(
-            SourceKind::SdkTypescript,
-            if failed {
-                Outcome::Failure
-            } else {
-                Outcome::Success
-            },
-        );
+        let mut r = Record::new(SourceKind::SdkTypescript, Outcome::of(failed));
         r.line = Some(lineno);
         r.stamp = api::leading_stamp(line);
         r.http_status = Some(status);

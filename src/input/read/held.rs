@@ -411,11 +411,7 @@ mod tests {
         for i in 0..500u64 {
             let mut r = Record::new(
                 SourceKind::ALL[next(14) as usize],
-                if next(2) == 0 {
-                    Outcome::Failure
-                } else {
-                    Outcome::Success
-                },
+                Outcome::of(next(2) == 0),
             );
             let text = |k: u64| -> Option<String> {
                 match k % 4 {

@@ -241,7 +241,7 @@ pub(crate) fn google_record(text: &str, claude: bool) -> Option<Result<Record, (
 }
 
 /// A botocore or google.api_core exception line (alone or ending a Python traceback).
-pub(crate) fn exception_record(text: &str, claude: bool) -> Option<Record> {
+pub(crate) fn cloud_exception_record(text: &str, claude: bool) -> Option<Record> {
     boto_record(text)
         .or_else(|| google_record(text, claude))
         .and_then(Result::ok)

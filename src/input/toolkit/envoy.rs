@@ -38,7 +38,7 @@ pub(crate) fn flag_meaning(flag: &str) -> &'static str {
 
 /// The record of one access log entry: status 0 is no response; response flags tell what
 /// Envoy itself did (and make the provider Envoy).
-pub(crate) fn access_record(code: u16, flags: &str, endpoint: String) -> Record {
+pub(crate) fn envoy_record(code: u16, flags: &str, endpoint: String) -> Record {
     let flags: Vec<&str> = flags
         .split(',')
         .filter(|f| !f.is_empty() && *f != "-")
@@ -48,14 +48,7 @@ pub(crate) fn access_record(code: u16, flags: &str, endpoint: String) -> Record 
         .any(|f| matches!(*f, "UC" | "UR" | "LR" | "SI" | "UPE" | "UMSDR" | "DT"));
     let client_left = flags.contains(&"DC");
     let failed = code == 0 || code >= 400 || stream_broke || client_left;
-    let mut r = Record::new(
-        SourceKind::Envoy,
-        if failed {
-            Outcome::Failure
-        } else {
-            Outcome::Success
-        },
-    );
+    let mut r = Record::new(SourceKind::Envoy, Outcome::of(failed));
     r.http_status = (code != 0).then_some(code);
     r.model = model_of_path(&endpoint);
     if flags.is_empty() {

@@ -15,7 +15,7 @@ use crate::record::{status_for_error_type, Evidence, Outcome, Record, SourceKind
 
 /// The status a LiteLLM exception class stands for, and the error type when it is not the
 /// one the status implies.
-pub(crate) fn class_info(class: &str) -> Option<(Option<u16>, Option<&'static str>)> {
+pub(crate) fn litellm_class_info(class: &str) -> Option<(Option<u16>, Option<&'static str>)> {
     Some(match class {
         "AuthenticationError" => (Some(401), None),
         "NotFoundError" => (Some(404), None),
@@ -48,7 +48,7 @@ pub(crate) fn proxy_status(class: &str) -> Option<u16> {
     match class {
         "Timeout" => Some(408),
         "APIConnectionError" => Some(500),
-        other => class_info(other).and_then(|(s, _)| s),
+        other => litellm_class_info(other).and_then(|(s, _)| s),
     }
 }
 
@@ -139,7 +139,7 @@ pub(crate) fn read_provider_text(text: &str) -> (ErrorBody, bool) {
 pub(crate) fn exception(text: &str) -> Option<Result<Record, ()>> {
     let c = CLASS.captures(text)?;
     let first = c.name("class")?.as_str();
-    class_info(first)?;
+    litellm_class_info(first)?;
     let mut classes = vec![first];
     let mut rest = &text[c.get(0)?.end()..];
     while let Some(s) = STACKED.captures(rest) {
@@ -182,7 +182,7 @@ pub(crate) fn exception(text: &str) -> Option<Result<Record, ()>> {
     r.evidence = Evidence::Summary;
     let (class_status, class_type) = classes
         .iter()
-        .find_map(|c| class_info(c).filter(|(s, t)| s.is_some() || t.is_some()))
+        .find_map(|c| litellm_class_info(c).filter(|(s, t)| s.is_some() || t.is_some()))
         .unwrap_or((None, None));
     r.error_type = body
         .error_type
@@ -264,6 +264,6 @@ pub(crate) fn is_continuation(line: &str) -> bool {
 }
 
 /// A LiteLLM exception ending a Python traceback.
-pub(crate) fn exception_record(text: &str) -> Option<Record> {
+pub(crate) fn litellm_exception_record(text: &str) -> Option<Record> {
     exception(text).and_then(Result::ok)
 }

@@ -104,14 +104,7 @@ pub(crate) fn new_record(outcome: Outcome, evidence: Evidence) -> Record {
 /// The record of an HTTP exchange the SDK logged (httpx line, debug response line).
 pub(crate) fn http_record(url: &str, endpoint: String, status: u16, evidence: Evidence) -> Record {
     let ok = (200..300).contains(&status);
-    let mut r = new_record(
-        if ok {
-            Outcome::Success
-        } else {
-            Outcome::Failure
-        },
-        evidence,
-    );
+    let mut r = new_record(Outcome::of(!ok), evidence);
     r.http_status = Some(status).filter(|s| *s > 0);
     r.provider = Some(provider_of_url(url).into());
     r.model = model_of_path(&endpoint);
@@ -159,7 +152,7 @@ pub(crate) fn read_body(body: &str) -> (ErrorBody, Option<Value>) {
 
 /// Who answered, from the shape of the body: Google's envelope is Vertex, a bare
 /// `{'message': ...}` is Bedrock.
-pub(crate) fn provider_of_body(body: &Option<Value>, parsed: &ErrorBody) -> Option<&'static str> {
+pub(crate) fn cloud_of_body(body: &Option<Value>, parsed: &ErrorBody) -> Option<&'static str> {
     let v = body.as_ref()?;
     let v = v.as_array().and_then(|a| a.first()).unwrap_or(v);
     if parsed.provider_code.is_some() && v.pointer("/error/status").is_some() {
@@ -171,7 +164,7 @@ pub(crate) fn provider_of_body(body: &Option<Value>, parsed: &ErrorBody) -> Opti
     None
 }
 
-pub(crate) fn is_anthropic_envelope(body: &Option<Value>) -> bool {
+pub(crate) fn is_anthropic_envelope_value(body: &Option<Value>) -> bool {
     body.as_ref().is_some_and(|v| {
         v.get("type").and_then(Value::as_str) == Some("error") && v.get("error").is_some()
     })
@@ -240,10 +233,10 @@ pub(crate) fn from_exception_text(
             r.http_status = i.status;
         }
     }
-    let provider = provider_of_body(&body_value, &parsed)
+    let provider = cloud_of_body(&body_value, &parsed)
         .or(if ctx.bedrock { Some("bedrock") } else { None })
         .or(if ctx.vertex { Some("vertex") } else { None });
-    specific |= is_anthropic_envelope(&body_value);
+    specific |= is_anthropic_envelope_value(&body_value);
     if let Some(p) = provider {
         r.provider = Some(p.into());
     }
@@ -456,14 +449,14 @@ pub(crate) fn exception_line_record(
     anthropic_frames: bool,
 ) -> Option<Record> {
     if text.contains("litellm.") {
-        return litellm_text::exception_record(text);
+        return litellm_text::litellm_exception_record(text);
     }
     if text.contains("An error occurred (")
         || text.contains("google.api_core")
         || text.contains("botocore")
         || text.contains("endpoint URL")
     {
-        return cloud_text::exception_record(text, ctx.anthropic);
+        return cloud_text::cloud_exception_record(text, ctx.anthropic);
     }
     anthropic_exception(text, ctx).or_else(|| client_side_failure(text, ctx, anthropic_frames))
 }
