@@ -1,6 +1,6 @@
 //! The command-line surface: README quick-start, event schema, determinism, exit codes.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::Stdio;

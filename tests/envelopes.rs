@@ -3,7 +3,7 @@
 //! Actions, `gh run view --log` or `docker compose logs` would write it, yields the failures and
 //! successes it yields bare.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -2,7 +2,7 @@
 //! reason, the counts add up, and no secret reaches any output. The corpus is generated here,
 //! in a temporary directory, so nothing large or binary is committed.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;

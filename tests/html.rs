@@ -2,7 +2,7 @@
 //! nothing over the network, and its numbers are the JSON report's. (The same page in a real
 //! browser: tests/browser/run.sh.)
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::Stdio;

@@ -4,7 +4,7 @@
 //! names the sample and the mutation. This is a stand-in for coverage-guided fuzzing, not a
 //! replacement.
 
-mod common;
+use crate::common;
 
 use claude_logscan::input::{scan, ScanOptions};
 

@@ -2,7 +2,7 @@
 //! ways of asking for them (`--events --format parquet -o`, `--events-out FILE.parquet`)
 //! write the same file.
 
-mod common;
+use crate::common;
 
 use std::fs::File;
 use std::path::PathBuf;

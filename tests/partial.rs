@@ -3,7 +3,7 @@
 //! filters and `--by` given to the merge; damaged partials and partials of another version are
 //! refused with the file and the reason.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -1,6 +1,6 @@
 //! Report behaviour users rely on: filters, grouping, the timeline and its bursts, output files.
 
-mod common;
+use crate::common;
 
 fn count(args: &[&str]) -> usize {
     common::events(args).len()

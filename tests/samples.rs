@@ -1,6 +1,6 @@
 //! Every sample yields exactly its expected failures, through the real binary.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

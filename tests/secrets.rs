@@ -4,7 +4,7 @@
 //! their last 8 characters. The failures must be found (a count per file and a marker per
 //! file), so the test cannot pass by reading nothing.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::Write;

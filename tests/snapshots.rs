@@ -2,7 +2,17 @@
 //! change to what users see shows up in review. Update with `INSTA_UPDATE=always cargo test`
 //! (or `cargo insta review`) and read the diff before committing.
 
-mod common;
+use crate::common;
+
+/// A snapshot under `snapshots__NAME`, the name it kept when these tests moved into the one
+/// test binary (insta would otherwise prefix the binary's module path).
+macro_rules! snap {
+    ($name:literal, $value:expr) => {
+        insta::with_settings!({ prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(concat!("snapshots__", $name), $value);
+        })
+    };
+}
 
 fn output(args: &[&str]) -> String {
     let o = common::run(args);
@@ -25,13 +35,13 @@ fn with_inputs<'a>(extra: &[&'a str]) -> Vec<&'a str> {
 
 #[test]
 fn table() {
-    insta::assert_snapshot!(output(&with_inputs(&[])));
+    snap!("table", output(&with_inputs(&[])));
 }
 
 /// Every row and every fix, one flag away from the default.
 #[test]
 fn table_full() {
-    insta::assert_snapshot!(output(&with_inputs(&["--full"])));
+    snap!("table_full", output(&with_inputs(&["--full"])));
 }
 
 /// The default report over all the samples, as a new user first sees it: about two screens at
@@ -43,50 +53,51 @@ fn table_all_samples() {
     for line in out.lines() {
         assert!(line.chars().count() <= 120, "{line}");
     }
-    insta::assert_snapshot!(out);
+    snap!("table_all_samples", out);
 }
 
 #[test]
 fn markdown() {
-    insta::assert_snapshot!(output(&with_inputs(&["--format", "markdown"])));
+    snap!("markdown", output(&with_inputs(&["--format", "markdown"])));
 }
 
 #[test]
 fn html() {
-    insta::assert_snapshot!(output(&with_inputs(&["--format", "html"])));
+    snap!("html", output(&with_inputs(&["--format", "html"])));
 }
 
 #[test]
 fn csv() {
-    insta::assert_snapshot!(output(&with_inputs(&["--format", "csv"])));
+    snap!("csv", output(&with_inputs(&["--format", "csv"])));
 }
 
 #[test]
 fn csv_by_model_and_hour() {
-    insta::assert_snapshot!(output(&with_inputs(&[
-        "--format",
-        "csv",
-        "--by",
-        "model,hour"
-    ])));
+    snap!(
+        "csv_by_model_and_hour",
+        output(&with_inputs(&["--format", "csv", "--by", "model,hour"]))
+    );
 }
 
 #[test]
 fn json() {
-    insta::assert_snapshot!(output(&with_inputs(&["--format", "json"])));
+    snap!("json", output(&with_inputs(&["--format", "json"])));
 }
 
 #[test]
 fn events_ndjson() {
-    insta::assert_snapshot!(output(&with_inputs(&["--events"])));
+    snap!("events_ndjson", output(&with_inputs(&["--events"])));
 }
 
 #[test]
 fn events_csv() {
-    insta::assert_snapshot!(output(&with_inputs(&["--events", "--format", "csv"])));
+    snap!(
+        "events_csv",
+        output(&with_inputs(&["--events", "--format", "csv"]))
+    );
 }
 
 #[test]
 fn help() {
-    insta::assert_snapshot!(output(&["--help"]));
+    snap!("help", output(&["--help"]));
 }

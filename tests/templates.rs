@@ -1,7 +1,7 @@
 //! Unknown failures grouped by template: the same groups and ids at any thread count, chunk
 //! size and split of the inputs, and the `templates` subcommand.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::Stdio;
