@@ -17,7 +17,7 @@ use crate::input::formats::{
     claude_code, cloudflare, clouds, envoy, gateways, go, har, istio, java, litellm, nginx, python,
     typescript,
 };
-use crate::input::sink::{Claim, Group, LineParser, Marks, Position, Sink};
+use crate::input::sink::{Claim, LineParser, MarkerGroup, Marks, Position, Sink};
 use crate::input::toolkit::words;
 use aho_corasick::AhoCorasick;
 
@@ -43,17 +43,17 @@ pub(crate) fn line_parsers() -> Vec<Box<dyn LineParser>> {
 /// The marker groups: the members of [`Family`] that need a marker, then the trigger words
 /// of the Python, cloud and LiteLLM parsers. One pass over a line finds them all ([`marks`],
 /// cached per line by `Sink::marks`).
-const TS: Group = Group(0);
-const GO: Group = Group(1);
-const JAVA: Group = Group(2);
-const TERMINAL: Group = Group(3);
-const GATEWAY: Group = Group(4);
-const PYTHON: Group = Group(5);
-const CLOUD: Group = Group(6);
-const LITELLM: Group = Group(7);
+const TS: MarkerGroup = MarkerGroup(0);
+const GO: MarkerGroup = MarkerGroup(1);
+const JAVA: MarkerGroup = MarkerGroup(2);
+const TERMINAL: MarkerGroup = MarkerGroup(3);
+const GATEWAY: MarkerGroup = MarkerGroup(4);
+const PYTHON: MarkerGroup = MarkerGroup(5);
+const CLOUD: MarkerGroup = MarkerGroup(6);
+const LITELLM: MarkerGroup = MarkerGroup(7);
 
 /// Each group's words, in group order.
-const MARKER_WORDS: [(Group, &[&str]); 8] = [
+const MARKER_WORDS: [(MarkerGroup, &[&str]); 8] = [
     (TS, &typescript::MARKERS),
     (GO, &go::MARKERS),
     (JAVA, &java::MARKERS),
@@ -74,7 +74,7 @@ fn any_family(m: &Marks) -> bool {
 
 struct FamilyScan {
     automaton: words::Words,
-    /// Group and index in the group, per pattern.
+    /// MarkerGroup and index in the group, per pattern.
     owner: Vec<(usize, u8)>,
 }
 
@@ -395,7 +395,7 @@ fn sdk_object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
 /// words alone would (the parsers used to run one each). Panics where it does not; for the
 /// sample test below and the fuzz `scan` check.
 pub(crate) fn marks_agree(line: &str) {
-    static ALONE: LazyLock<Vec<(Group, AhoCorasick)>> = LazyLock::new(|| {
+    static ALONE: LazyLock<Vec<(MarkerGroup, AhoCorasick)>> = LazyLock::new(|| {
         MARKER_WORDS
             .iter()
             .map(|(g, words)| (*g, AhoCorasick::new(*words).expect("static patterns")))

@@ -20,7 +20,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::Value;
 
-use crate::input::sink::{Claim, Group, LineParser, Position, Sink};
+use crate::input::sink::{Claim, LineParser, MarkerGroup, Position, Sink};
 use crate::input::toolkit::api::{
     endpoint_of, error_body, google_status_error_type, mentions_claude, model_in_text,
     stamp_near_start, strip_ansi,
@@ -36,7 +36,7 @@ const MAX_DUMP_LINES: u64 = 80;
 
 impl CloudsParser {
     /// A parser whose marker words are group `markers` of the marker pass.
-    pub(crate) fn new(markers: Group) -> CloudsParser {
+    pub(crate) fn new(markers: MarkerGroup) -> CloudsParser {
         CloudsParser {
             markers,
             ..CloudsParser::default()
@@ -127,7 +127,7 @@ struct JsDump {
 #[derive(Debug, Default)]
 pub(crate) struct CloudsParser {
     /// This format's group in the per-line marker pass (given by the dispatcher).
-    markers: Group,
+    markers: MarkerGroup,
     dump: Option<JsDump>,
     /// A pretty-printed JSON value being read (Google's error envelope over several lines).
     pretty: Option<PrettyJson>,

@@ -21,7 +21,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::Value;
 
-use crate::input::sink::{Claim, Group, LineParser, Position, Sink};
+use crate::input::sink::{Claim, LineParser, MarkerGroup, Position, Sink};
 use crate::input::toolkit::api::{endpoint_of, mentions_claude, strip_ansi};
 use crate::input::toolkit::cloud_text::str_at;
 use crate::input::toolkit::limits::JOIN_DISTANCE;
@@ -33,7 +33,7 @@ use crate::record::{Evidence, Outcome, Record, SourceKind, Stamp};
 
 impl LitellmParser {
     /// A parser whose marker words are group `markers` of the marker pass.
-    pub(crate) fn new(markers: Group) -> LitellmParser {
+    pub(crate) fn new(markers: MarkerGroup) -> LitellmParser {
         LitellmParser {
             markers,
             ..LitellmParser::default()
@@ -51,7 +51,7 @@ pub(crate) const MARKERS: [&str; 8] = [
     "HTTP/1.1\" ",
     "HTTP/1.0\" ",
     "HTTP/2\" ",
-    "Received Model Group=",
+    "Received Model MarkerGroup=",
 ];
 
 static ACCESS: LazyLock<Regex> = LazyLock::new(|| {
@@ -70,9 +70,9 @@ static BARE_COLOUR: LazyLock<Regex> =
 #[derive(Debug, Default)]
 pub(crate) struct LitellmParser {
     /// This format's group in the per-line marker pass (given by the dispatcher).
-    markers: Group,
+    markers: MarkerGroup,
     /// An exception line whose message goes on in the next line
-    /// (`Available Model Group Fallbacks=None LiteLLM Retried: 2 times`).
+    /// (`Available Model MarkerGroup Fallbacks=None LiteLLM Retried: 2 times`).
     held: Option<Record>,
     held_lines: u32,
     /// The failure an access line already reported (its id in the sink).
@@ -148,7 +148,7 @@ impl LineParser for LitellmParser {
                     }
                 }
                 self.last_text = Some((lineno, key, logger));
-                if r.attempt.is_none() && line.contains("Received Model Group=") {
+                if r.attempt.is_none() && line.contains("Received Model MarkerGroup=") {
                     self.held = Some(r);
                     self.held_lines = 0;
                 } else {

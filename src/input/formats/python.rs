@@ -24,7 +24,7 @@ use aho_corasick::AhoCorasick;
 use regex::Regex;
 use serde_json::Value;
 
-use crate::input::sink::{Claim, Group, LineParser, Position, Sink};
+use crate::input::sink::{Claim, LineParser, MarkerGroup, Position, Sink};
 use crate::input::toolkit::api::plain_text;
 use crate::input::toolkit::api::{
     endpoint_of, is_kept_header, model_of_path, other_vendor_url, path_of, provider_of_url,
@@ -42,7 +42,7 @@ const PENDING_SPAN: u64 = 30;
 
 impl PythonParser {
     /// A parser whose marker words are group `markers` of the marker pass.
-    pub(crate) fn new(markers: Group) -> PythonParser {
+    pub(crate) fn new(markers: MarkerGroup) -> PythonParser {
         PythonParser {
             markers,
             ..PythonParser::default()
@@ -213,7 +213,7 @@ struct RetryChain {
 #[derive(Debug, Default)]
 pub(crate) struct PythonParser {
     /// This format's group in the per-line marker pass (given by the dispatcher).
-    markers: Group,
+    markers: MarkerGroup,
     traceback: Option<Traceback>,
     chain: RetryChain,
     pending: Option<Pending>,

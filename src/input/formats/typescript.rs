@@ -215,7 +215,7 @@ enum Kind {
     Exception,
 }
 
-struct Held {
+struct TsHeld {
     kind: Kind,
     stage: Stage,
     record: Record,
@@ -247,7 +247,7 @@ struct LogInfo {
 
 #[derive(Default)]
 pub(crate) struct TsParser {
-    held: Option<Held>,
+    held: Option<TsHeld>,
     logs: HashMap<String, LogInfo>,
     /// First-attempt log id -> the log ids of its attempts, in order.
     chains: HashMap<String, Vec<String>>,
@@ -330,7 +330,7 @@ impl TsParser {
         log_id: Option<String>,
         line: &str,
     ) {
-        self.held = Some(Held {
+        self.held = Some(TsHeld {
             kind,
             stage,
             record,

@@ -4,7 +4,7 @@
 
 /// A marker group: the position of a format's word list in the dispatcher's marker pass.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Group(pub u8);
+pub(crate) struct MarkerGroup(pub u8);
 
 /// Marker groups the pass can hold.
 pub(crate) const GROUPS: usize = 8;
@@ -17,11 +17,11 @@ pub(crate) struct Marks {
 }
 
 impl Marks {
-    pub(crate) fn first(&self, group: Group) -> Option<usize> {
+    pub(crate) fn first(&self, group: MarkerGroup) -> Option<usize> {
         self.first[usize::from(group.0)].map(usize::from)
     }
 
-    pub(crate) fn has(&self, group: Group) -> bool {
+    pub(crate) fn has(&self, group: MarkerGroup) -> bool {
         self.first[usize::from(group.0)].is_some()
     }
 }

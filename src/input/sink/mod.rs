@@ -15,7 +15,7 @@ use crate::input::toolkit::{api, producer};
 use crate::input::{CallKey, FileScan, ScanOptions, Settler};
 use crate::record::{Evidence, Outcome, Record, SourceKind, Stamp};
 
-pub(crate) use marks::{Group, Marks};
+pub(crate) use marks::{MarkerGroup, Marks};
 
 /// Where a JSON object sits: a line of a JSON-lines file or an element of an array document.
 #[derive(Debug, Clone, Copy)]
