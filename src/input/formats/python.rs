@@ -30,6 +30,7 @@ use crate::input::toolkit::api::{
     endpoint_of, is_kept_header, model_of_path, other_vendor_url, path_of, provider_of_url,
     stamp_near_start, strip_ansi,
 };
+use crate::input::toolkit::limits::{JOIN_DISTANCE, MAX_LINES};
 use crate::input::toolkit::traceback::{
     anthropic_exception, client_side_failure, http_record, is_timeout_class, new_record, open_html,
     page_status, root_cause, traceback_record, Context, TbStep, Traceback,
@@ -219,6 +220,12 @@ pub(crate) struct PythonParser {
     pending: Option<Pending>,
     /// The SDK's own logger was seen, so retries are visible and attempts can be counted.
     sdk_logger: bool,
+    /// httpx's `HTTP Request:` lines are logged in this file: an attempt that got a response
+    /// shows one, so a retry after none had no response.
+    httpx_seen: bool,
+    /// Per producer (thread, process), the failure a retry notice already stood for: the next
+    /// notice is another attempt's.
+    retried: Vec<(u64, usize)>,
     /// Anything Anthropic was seen in this file.
     seen_anthropic: bool,
     /// The line of the last transport line, and whether it was a Claude call.
@@ -238,11 +245,29 @@ struct PrevHead {
     lineno: u64,
     /// Reused: no allocation per line once it has grown.
     bytes: Vec<u8>,
+    /// The end of the same line: the message that `logger.exception()` prints before its
+    /// traceback.
+    tail: Vec<u8>,
 }
 
 const PREV_HEAD: usize = 72;
+const PREV_TAIL: usize = 240;
 
 impl PrevHead {
+    /// Whether the dated line right before `lineno` ends with the message of one of
+    /// `exceptions` (`ERROR request failed: Connection error.` before a traceback ending in
+    /// `anthropic.APIConnectionError: Connection error.`): the failure's text starts there.
+    fn tells_before(&self, lineno: u64, exceptions: &[String]) -> bool {
+        if self.lineno + 1 != lineno || self.tail.is_empty() {
+            return false;
+        }
+        let tail = String::from_utf8_lossy(&self.tail);
+        exceptions.iter().any(|e| {
+            let message = e.split_once(": ").map_or("", |(_, m)| m).trim();
+            message.len() >= 8 && tail.contains(message)
+        })
+    }
+
     fn stamp_before(&self, lineno: u64) -> Option<Stamp> {
         if self.lineno + 1 != lineno || self.bytes.is_empty() {
             return None;
@@ -319,6 +344,10 @@ impl PythonParser {
             self.prev_head
                 .bytes
                 .extend_from_slice(&b[..b.len().min(PREV_HEAD)]);
+            self.prev_head.tail.clear();
+            self.prev_head
+                .tail
+                .extend_from_slice(&b[b.len().saturating_sub(PREV_TAIL)..]);
             self.prev_head.lineno = lineno;
         }
     }
@@ -368,9 +397,14 @@ impl PythonParser {
             return Claim::Relevant;
         }
         if let Some(c) = RETRYING_LINE.captures(line) {
-            if logger == Logger::Foreign || endpoint_of(&c["path"], &sink.opts.api_paths).is_none()
-            {
+            if logger == Logger::Foreign {
                 return Claim::Noise;
+            }
+            let Some(endpoint) = endpoint_of(&c["path"], &sink.opts.api_paths) else {
+                return Claim::Noise;
+            };
+            if self.pending.is_none() && !self.retry_explained(sink, lineno) {
+                self.unanswered_attempt(line, lineno, endpoint, sink);
             }
             self.retry_announced(sink);
             return Claim::Relevant;
@@ -398,6 +432,61 @@ impl PythonParser {
                 Some((at, ours)) if lineno.saturating_sub(at) <= 40 => ours,
                 _ => self.seen_anthropic,
             },
+        }
+    }
+
+    /// Whether the attempt a retry notice is about already has its failure (the current
+    /// producer's last record, near, and not yet the reason of an earlier notice); if so it is
+    /// now taken as this notice's.
+    fn retry_explained(&mut self, sink: &Sink, lineno: u64) -> bool {
+        let producer = sink.producer_key();
+        let span = if producer == 0 {
+            JOIN_DISTANCE
+        } else {
+            MAX_LINES
+        };
+        let Some((i, at)) = sink.last_failure() else {
+            return false;
+        };
+        if lineno.saturating_sub(at) > span || self.retried.contains(&(producer, i)) {
+            return false;
+        }
+        self.note_retried(producer, i);
+        true
+    }
+
+    fn note_retried(&mut self, producer: u64, failure: usize) {
+        if let Some(k) = self.retried.iter().position(|(p, _)| *p == producer) {
+            self.retried.remove(k);
+        }
+        if self.retried.len() >= 64 {
+            self.retried.remove(0);
+        }
+        self.retried.push((producer, failure));
+    }
+
+    /// A retry notice with no failure before it, in a file where httpx logs every response:
+    /// the attempt it retries got no response (a connection error; the SDK does not log why
+    /// at INFO).
+    fn unanswered_attempt(&mut self, line: &str, lineno: u64, endpoint: String, sink: &mut Sink) {
+        if !self.httpx_seen {
+            return;
+        }
+        let (attempt, model) = self.next_attempt(true);
+        let mut r = new_record(Outcome::Failure, Evidence::Notice);
+        r.line = Some(lineno);
+        r.stamp = stamp_near_start(line);
+        r.error_type = Some("connection_error".into());
+        r.message = Some("no response before the SDK retried the request".into());
+        r.provider = Some(provider_of_url(&endpoint).to_string());
+        r.endpoint = Some(endpoint);
+        r.model = model;
+        r.attempt = attempt;
+        sink.close_last_failure();
+        sink.push(r);
+        if let Some((i, _)) = sink.last_failure() {
+            let producer = sink.producer_key();
+            self.note_retried(producer, i);
         }
     }
 
@@ -436,6 +525,7 @@ impl PythonParser {
         lineno: u64,
         sink: &mut Sink,
     ) -> Claim {
+        self.httpx_seen = true;
         let Some(endpoint) = sdk_endpoint(url, &sink.opts.api_paths) else {
             self.last_transport = Some((lineno, false));
             if other_vendor_url(url) {
@@ -715,7 +805,10 @@ impl PythonParser {
             return;
         }
         match tb.verdict(self.seen_anthropic) {
-            Some(r) => {
+            Some(mut r) => {
+                if self.prev_head.tells_before(tb.start, &tb.exceptions) {
+                    r.line = Some(tb.start - 1);
+                }
                 if r.source_kind == SourceKind::SdkPython {
                     self.seen_anthropic = true;
                 }

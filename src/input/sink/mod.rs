@@ -997,6 +997,20 @@ fn same_attempt(a: &Record, b: &Record) -> bool {
 }
 
 impl Sink<'_> {
+    /// The producer (`toolkit/producer.rs`) whose lines the sink follows now: 0 when the last
+    /// line that named one did not.
+    pub(crate) fn producer_key(&self) -> u64 {
+        self.producer
+    }
+
+    /// The current producer's last record when it is a failure: its index and line.
+    pub(crate) fn last_failure(&self) -> Option<(usize, u64)> {
+        match self.last {
+            Some(Last::Failure(i, line)) => Some((i, line)),
+            _ => None,
+        }
+    }
+
     /// The SDK said a new attempt failed without a response: nothing joins it to the failure
     /// before, although having no status it agrees with any (the sink joins adjacent records that
     /// do not disagree). Closing that failure is the sink's own bookkeeping, called by the

@@ -438,4 +438,63 @@ anthropic.RateLimitError: Error code: 429 - {'type': 'error', 'error': {'type': 
         let s = scan("→Error code: 529 - {'type': 'error', 'error': {'type': 'overloaded_error'}}");
         assert_eq!(s.failures.len(), 1);
     }
+
+    /// Each `Retrying request` notice is one failed attempt. In a file where httpx logs every
+    /// response, a notice with no failure before it (of its own process) retried an attempt
+    /// that got no response; a notice right after a failed response is that attempt's.
+    #[test]
+    fn retry_notices_are_attempts_even_without_their_cause() {
+        let text = concat!(
+            "[2025-07-14 14:21:40 +0000] [8] [INFO] HTTP Request: POST https://api.anthropic.com/v1/messages \"HTTP/1.1 429 Too Many Requests\"\n",
+            "[2025-07-14 14:21:40 +0000] [8] [INFO] Retrying request to /v1/messages in 0.412000 seconds\n",
+            "[2025-07-14 14:21:41 +0000] [8] [INFO] HTTP Request: POST https://api.anthropic.com/v1/messages \"HTTP/1.1 200 OK\"\n",
+            "[2025-07-14 14:21:47 +0000] [9] [INFO] Retrying request to /v1/messages in 0.478193 seconds\n",
+            "[2025-07-14 14:21:48 +0000] [9] [INFO] Retrying request to /v1/messages in 0.812551 seconds\n",
+            "[2025-07-14 14:21:48 +0000] [7] [INFO] HTTP Request: POST https://api.anthropic.com/v1/messages \"HTTP/1.1 200 OK\"\n",
+        );
+        let s = scan(text);
+        let got: Vec<_> = s
+            .failures
+            .iter()
+            .map(|f| (f.line, f.http_status, f.error_type.as_deref(), f.attempt))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some(1), Some(429), None, None),
+                (Some(4), None, Some("connection_error"), Some(1)),
+                (Some(5), None, Some("connection_error"), Some(2)),
+            ]
+        );
+        // Without httpx lines a notice alone says nothing of how the attempt failed.
+        let alone = scan("[2025-07-14 14:21:47 +0000] [9] [INFO] Retrying request to /v1/messages in 0.478193 seconds\n");
+        assert!(alone.failures.is_empty(), "{:?}", alone.failures);
+    }
+
+    /// `logger.exception()` prints the application's message, then the traceback: when the
+    /// message is the exception's own text, the failure starts at the message. A body cut
+    /// mid-stream got a 200 on the wire.
+    #[test]
+    fn a_logged_exception_starts_at_its_message() {
+        let text = concat!(
+            "[2025-07-14 14:20:31 +0000] [8] [INFO] HTTP Request: POST https://api.anthropic.com/v1/messages \"HTTP/1.1 200 OK\"\n",
+            "[2025-07-14 14:20:53 +0000] [9] [ERROR] stream aborted conv=c-83: peer closed connection without sending complete message body (incomplete chunked read)\n",
+            "Traceback (most recent call last):\n",
+            "  File \"/usr/local/lib/python3.11/site-packages/anthropic/_streaming.py\", line 71, in __stream__\n",
+            "    for sse in iterator:\n",
+            "httpx.RemoteProtocolError: peer closed connection without sending complete message body (incomplete chunked read)\n",
+            "[2025-07-14 14:21:49 +0000] [9] [ERROR] unrelated words\n",
+            "Traceback (most recent call last):\n",
+            "  File \"/usr/local/lib/python3.11/site-packages/anthropic/_base_client.py\", line 1081, in request\n",
+            "    raise APIConnectionError(request=request) from err\n",
+            "anthropic.APIConnectionError: Connection error.\n",
+        );
+        let s = scan(text);
+        assert_eq!(s.failures.len(), 2, "{:?}", s.failures);
+        assert_eq!(s.failures[0].line, Some(2));
+        assert_eq!(s.failures[0].http_status, Some(200));
+        assert_eq!(s.failures[0].error_type.as_deref(), Some("stream_error"));
+        // A message line that does not tell the exception leaves the failure at its text.
+        assert_eq!(s.failures[1].line, Some(11));
+    }
 }

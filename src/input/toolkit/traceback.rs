@@ -404,6 +404,8 @@ pub(crate) fn client_side_failure(
     if has!(text, "RemoteProtocolError") {
         // Cut mid-body is a broken stream; cut before any response, a connection error.
         if has!(text, "incomplete chunked read") || has!(text, "peer closed connection") {
+            // The response had started: the wire said 200.
+            r.http_status = Some(200);
             r.error_type = Some("stream_error".into());
         } else if has!(text, "Server disconnected without sending a response") {
             r.error_type = Some("connection_error".into());
