@@ -83,8 +83,11 @@ static APP_LINE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static GO_SOURCE: LazyLock<Regex> = LazyLock::new(|| regex(r"^[\w/.-]+\.go:\d+ (?:\[[^\]]*\] )?"));
+/// One upstream attempt: `relay error (channel #7, status code: 529): ...` (one-api, older
+/// new-api), `channel error (channel #7, status code: 529): ...` (new-api, which then tells the
+/// client's answer once as `relay error: ...`).
 static RELAY_ERROR: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"relay error \(channel (?:#|id )(\d+)([^)]*)\): ?(.*)$"));
+    LazyLock::new(|| regex(r"(?:relay|channel) error \(channel (?:#|id )(\d+)([^)]*)\): ?(.*)$"));
 static STATUS_IN: LazyLock<Regex> = LazyLock::new(|| {
     regex(r"(?:status code: |bad response status code |status code is |Status=)(\d{3})\b")
 });
@@ -310,6 +313,8 @@ impl GatewayParser {
             // With one attempt, the request's time is that attempt's.
             if attempts == 1 && status >= 400 {
                 held.latency_ms = held.latency_ms.or(latency);
+                // A refusal of the gateway's own names no status: the client got this one.
+                held.http_status = held.http_status.or(Some(status));
             }
             if let Some(e) = &endpoint {
                 held.endpoint = Some(e.clone());
@@ -376,7 +381,7 @@ impl GatewayParser {
         }
         if let Some(rc) = RELAY_ERROR.captures(msg) {
             let head = rc.get(2).map_or("", |m| m.as_str());
-            if msg.contains("relay error (channel #") {
+            if msg.contains("relay error (channel #") || msg.contains("channel error (channel #") {
                 self.flavor.get_or_insert("new_api");
             }
             let text = rc.get(3).map_or("", |m| m.as_str());
@@ -427,6 +432,9 @@ impl GatewayParser {
             }
             return Claim::Relevant;
         }
+        if let Some(text) = msg.strip_prefix("relay error: ") {
+            return self.client_answer(request, text, lineno, stamp, sink);
+        }
         if msg.contains(SATURATED) {
             let mut r = self.record(lineno, stamp);
             let flavor = self.flavor();
@@ -461,6 +469,43 @@ impl GatewayParser {
             return Claim::Relevant;
         }
         Claim::Noise
+    }
+
+    /// new-api's `relay error: ...`: the answer its client got. After the request's channel
+    /// errors it repeats the last one; alone, the gateway refused by itself (its own quota,
+    /// `用户额度不足`), and the request's access line gives the status.
+    fn client_answer(
+        &mut self,
+        request: Option<&str>,
+        text: &str,
+        lineno: u64,
+        stamp: Option<Stamp>,
+        sink: &mut Sink,
+    ) -> Claim {
+        let told = request
+            .and_then(|id| self.open.get(id))
+            .is_some_and(|r| r.attempts > 0);
+        if told {
+            return Claim::Relevant;
+        }
+        let mut r = self.record(lineno, stamp);
+        r.http_status = STATUS_IN.captures(text).and_then(|s| s[1].parse().ok());
+        let flavor = self.flavor();
+        if !saturated(&mut r, text, flavor) {
+            let relayed = match text.find("body: ") {
+                Some(i) => apply_body(&mut r, &text[i + "body: ".len()..]),
+                None => false,
+            };
+            if r.message.is_none() {
+                r.message = Some(one_line(text));
+            }
+            if r.http_status.is_none() && r.error_type.is_none() {
+                r.error_type = Some("gateway_error".into());
+            }
+            r.provider = Some(if relayed { "anthropic" } else { flavor }.into());
+        }
+        self.attempt(request, r, true, sink);
+        Claim::Relevant
     }
 
     /// sub2api's Go `log` lines about upstream attempts.
@@ -735,6 +780,32 @@ mod tests {
         assert_eq!(f.latency_ms, Some(2310));
         assert_eq!(f.line, Some(1));
         assert_eq!(s.lines.noise, 1);
+    }
+
+    #[test]
+    fn new_api_channel_errors_are_attempts_and_relay_error_is_the_answer() {
+        let s = scan(concat!(
+            "[ERR] 2025/10/02 - 16:20:07 | 20251002162005582695214R8pimv01 | channel error (channel #7, status code: 429): bad response status code 429, message: slow down, body: {\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow down\"},\"request_id\":\"req_011A\"}\n",
+            "[ERR] 2025/10/02 - 16:20:09 | 20251002162005582695214R8pimv01 | channel error (channel #9, status code: 529): bad response status code 529, message: Overloaded, body: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"},\"request_id\":\"req_011B\"}\n",
+            "[ERR] 2025/10/02 - 16:20:09 | 20251002162005582695214R8pimv01 | relay error: bad response status code 529, message: Overloaded, body: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"},\"request_id\":\"req_011B\"}\n",
+            "[GIN] 2025/10/02 - 16:20:09 | 20251002162005582695214R8pimv01 | 529 |  4.02s |   198.51.100.23 |    POST /v1/messages\n",
+            "[ERR] 2025/10/02 - 16:21:05 | 20251002162105609033538BSVynPdK | relay error: 用户额度不足, 剩余额度: ＄0.003140 \n",
+            "[GIN] 2025/10/02 - 16:21:05 | 20251002162105609033538BSVynPdK | 403 |    6.71ms |   203.0.113.118 |    POST /v1/messages\n",
+        ));
+        let got: Vec<_> = s
+            .failures
+            .iter()
+            .map(|f| (f.line, f.effective_status(), f.error_type.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some(1), Some(429), Some("rate_limit_error")),
+                (Some(2), Some(529), Some("overloaded_error")),
+                (Some(5), Some(403), Some("gateway_error")),
+            ]
+        );
+        assert_eq!(s.failures[2].provider.as_deref(), Some("new_api"));
     }
 
     /// The positional reader of Gin lines reads what the regex it replaced matched: on every
