@@ -58,6 +58,23 @@ pub(crate) struct Agnostic {
     /// Error text read before any Claude context: it is a failure if Claude's words follow
     /// within a dump's length and nothing else told the attempt meanwhile.
     pending: Option<Record>,
+    /// The last detail line read as more of a failure: the failure's id and the line. The
+    /// next detail may follow that line, not only the failure's first (a relay's
+    /// `... failed: Claude API error: 429`, then its `Error: Claude API error: 429` stack).
+    detail: Option<(u32, u64)>,
+    /// The last failure this layer read from error text: its id and the shape of its line
+    /// ([`shape`]). A later line of the same shape tells another attempt, not a detail.
+    head: Option<(u32, u64)>,
+}
+
+/// A line's shape: a hash of it without its digits (times, counters, ids change from one
+/// attempt's line to the next; the words stay).
+fn shape(line: &str) -> u64 {
+    line.bytes()
+        .filter(|b| !b.is_ascii_digit())
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
 }
 
 impl LineParser for Agnostic {
@@ -165,12 +182,23 @@ impl Agnostic {
         } else {
             DETAIL_LINES
         };
-        if let Some(f) = sink.recent_failure(lineno, within) {
+        let last_id = sink.last_failure_id();
+        let recent = match self.detail {
+            Some((id, at)) if Some(id) == last_id && lineno.saturating_sub(at) <= within => {
+                sink.recent_failure(lineno, DUMP_LINES)
+            }
+            _ => sink.recent_failure(lineno, within),
+        };
+        let again = self
+            .head
+            .is_some_and(|(id, sh)| Some(id) == last_id && sh == shape(line.trim()));
+        if let Some(f) = recent.filter(|_| !again) {
             let agrees = match (f.effective_status(), said.status) {
                 (Some(a), Some(b)) => a == b,
                 _ => true,
             };
             if agrees {
+                self.detail = last_id.map(|id| (id, lineno));
                 return Claim::Relevant;
             }
         }
@@ -208,6 +236,7 @@ impl Agnostic {
             .into(),
         );
         sink.push(r);
+        self.head = sink.last_failure_id().map(|id| (id, shape(line.trim())));
         Claim::Relevant
     }
 }
@@ -341,4 +370,48 @@ fn note_proxy_error(line: &str, lineno: u64, sink: &mut Sink) -> bool {
         _ => sink.proxy_error = Some((lineno, text)),
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{parse_text, ScanOptions};
+
+    fn failures(text: &str) -> Vec<(Option<u64>, Option<u16>)> {
+        parse_text(text, &ScanOptions::default())
+            .failures
+            .iter()
+            .map(|f| (f.line, f.effective_status()))
+            .collect()
+    }
+
+    /// A relay tells one upstream error on several lines, each right after the one before: one
+    /// failure. The next request's error is another.
+    #[test]
+    fn details_follow_the_last_detail_line() {
+        let one = concat!(
+            "ERROR: Claude API returned error status: 429 | {}\n",
+            "ERROR: Claude API error response: | {}\n",
+            "ERROR: Claude stream relay failed: Claude API error: 429 | {}\n",
+            "Error: Claude API error: 429\n",
+            "    at IncomingMessage.<anonymous> (/srv/relay.js:707:20)\n",
+        );
+        let text = format!("{one}INFO: request done\nINFO: next request\nINFO: streaming\n{one}");
+        assert_eq!(
+            failures(&text),
+            [(Some(1), Some(429)), (Some(9), Some(429))]
+        );
+    }
+
+    /// The same error line again, each after the access line of its request: an attempt each,
+    /// however close.
+    #[test]
+    fn a_line_of_the_same_shape_is_another_attempt() {
+        let refused = "15:02:0{} - Router:ERROR: An exception occurred - No deployments available for selected model. Passed model=claude-3-haiku-20240307\n";
+        let mut text = String::new();
+        for i in 0..3 {
+            text.push_str(&refused.replace("{}", &i.to_string()));
+            text.push_str("access: request answered 429\n");
+        }
+        assert_eq!(failures(&text).len(), 3);
+    }
 }
