@@ -65,6 +65,8 @@ pub(crate) struct Agnostic {
     /// The last failure this layer read from error text: its id and the shape of its line
     /// ([`shape`]). A later line of the same shape tells another attempt, not a detail.
     head: Option<(u32, u64)>,
+    /// The last line read here that was not blank and held neither error words nor a status.
+    quiet: Option<u64>,
 }
 
 /// A line's shape: a hash of it without its digits (times, counters, ids change from one
@@ -85,6 +87,11 @@ impl LineParser for Agnostic {
         if !may_err && self.pending.is_none() && !text::has_status_number(line) {
             if CLAUDE_HINT.is_match(line) {
                 self.claude_words = Some(lineno);
+            }
+            // A heading of what follows (`Response body:`) introduces it.
+            let t = line.trim_end();
+            if !t.is_empty() && !t.ends_with(':') {
+                self.quiet = Some(lineno);
             }
             return Claim::NotMine;
         }
@@ -176,9 +183,12 @@ impl Agnostic {
         if let Some(seen) = access::read_text(line) {
             return push_access(&seen, line, Position::Line(lineno), sink);
         }
-        // A detail of the failure just told (its body, its status on the next line).
+        // A detail of the failure just told (its body, its status on the next line), unless
+        // a line about something else came between (the next call's own log line).
         let within = if continues(line) {
             DUMP_LINES
+        } else if self.quiet == Some(lineno.saturating_sub(1)) {
+            0
         } else {
             DETAIL_LINES
         };
@@ -194,6 +204,9 @@ impl Agnostic {
             .is_some_and(|(id, sh)| Some(id) == last_id && sh == shape(line.trim()));
         if let Some(f) = recent.filter(|_| !again) {
             let agrees = match (f.effective_status(), said.status) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            } && match (&f.request_id, &said.request_id) {
                 (Some(a), Some(b)) => a == b,
                 _ => true,
             };
@@ -400,6 +413,32 @@ mod tests {
             failures(&text),
             [(Some(1), Some(429)), (Some(9), Some(429))]
         );
+    }
+
+    /// An error two lines after another with the same status, the next call's own line
+    /// between them: another attempt (a relay's next provider).
+    #[test]
+    fn a_quiet_line_between_ends_the_details() {
+        let text = concat!(
+            "2024-11-11 21:05:40,118 - relay - INFO - provider: vertex model: claude-3-5-sonnet\n",
+            "2024-11-11 21:05:41,930 - relay - ERROR - Error 429 with provider vertex: RESOURCE_EXHAUSTED\n",
+            "2024-11-11 21:05:41,931 - relay - INFO - provider: vertex-eu model: claude-3-5-sonnet\n",
+            "2024-11-11 21:05:43,207 - relay - ERROR - Error 429 with provider vertex-eu: RESOURCE_EXHAUSTED\n",
+        );
+        assert_eq!(failures(text), [(Some(2), Some(429)), (Some(4), Some(429))]);
+        // A heading (`Response body:`) introduces the detail below it.
+        let text = concat!(
+            "urllib3 DEBUG https://bedrock-runtime.us-east-1.amazonaws.com:443 \"POST /model/anthropic.claude-3-haiku/invoke HTTP/1.1\" 429 65\n",
+            "botocore.parsers [DEBUG] Response body:\n",
+            "b'{\"message\":\"Too many requests, please wait before trying again.\"}'\n",
+        );
+        assert_eq!(failures(text).len(), 1);
+        // Another request id is another attempt.
+        let text = concat!(
+            "ERROR claude call failed: Error code: 429 request_id=req_011CAAAAAAAAAAAA\n",
+            "ERROR claude call failed: rate_limit_error request_id=req_011CBBBBBBBBBBBB\n",
+        );
+        assert_eq!(failures(text).len(), 2);
     }
 
     /// The same error line again, each after the access line of its request: an attempt each,
