@@ -361,6 +361,22 @@ pub(crate) struct CloudsParser {
     prev: PrevLine,
     /// botocore's attempts at one call, from its DEBUG lines.
     boto: BotoChain,
+    /// The last `XxxException: message` line read: its line, name and the start of its
+    /// message. The same error on the very next line is that error told again (a Go
+    /// `errorVerbose` field that repeats `error`, hard-wrapped onto a line of its own).
+    last_exception: Option<(u64, String, String)>,
+}
+
+/// How much of an exception's message two lines must share to tell the same error.
+const SAME_MESSAGE_BYTES: usize = 80;
+
+/// The start of a message, cut on a character boundary.
+fn message_head(msg: &str) -> &str {
+    let mut end = msg.len().min(SAME_MESSAGE_BYTES);
+    while !msg.is_char_boundary(end) {
+        end -= 1;
+    }
+    &msg[..end]
 }
 
 #[derive(Debug, Default)]
@@ -480,6 +496,14 @@ impl LineParser for CloudsParser {
         if let Some(c) = JS_ERROR.captures(line) {
             let name = &c["name"];
             if bedrock_code(name).is_some() && !line.contains("botocore") {
+                let head = message_head(c["msg"].trim());
+                let again = self.last_exception.as_ref().is_some_and(|(at, n, m)| {
+                    *at + 1 == lineno && n == name && head.len() >= 20 && m.as_str() == head
+                });
+                self.last_exception = Some((lineno, name.to_string(), head.to_string()));
+                if again {
+                    return Claim::Relevant;
+                }
                 let mut r = bedrock_record(Evidence::Exception);
                 r.line = Some(lineno);
                 r.stamp = stamp;
@@ -960,6 +984,19 @@ mod tests {
         let f = &s.failures[0];
         assert_eq!(f.error_type.as_deref(), Some("rate_limit_error"));
         assert_eq!(f.model.as_deref(), Some("claude-sonnet-4@20250514"));
+    }
+
+    /// A Go `errorVerbose` that repeats `error`, hard-wrapped onto the next line: one error.
+    /// The same error on a later line is another attempt.
+    #[test]
+    fn an_exception_told_again_on_the_next_line_is_one_failure() {
+        let told = "relay error {\"model\": \"claude-sonnet-4-5\", \"error\": \"StatusCode: 400, ValidationException: Invocation of model ID anthropic.claude-sonnet-4-5-20250929-v1:0 with on-demand throughput isn’t supported.\", \"errorVerbose\": \"StatusCode: 400, \n";
+        let wrapped = "ValidationException: Invocation of model ID anthropic.claude-sonnet-4-5-20250929-v1:0 with on-demand throughput isn’t supported.\\nInvokeModel\\n\\t/app/main.go:188\"}\n";
+        let s = scan(&format!("{told}{wrapped}"));
+        assert_eq!(s.failures.len(), 1);
+        assert_eq!(s.failures[0].line, Some(1));
+        let s = scan(&format!("{told}{wrapped}next request\n{told}"));
+        assert_eq!(s.failures.len(), 2);
     }
 
     #[test]
