@@ -103,6 +103,8 @@ static STATUS: LazyLock<Regex> = LazyLock::new(|| {
         r"|\x22code\x22\s*:\s*(\d{3})\b",
         r"|'code'\s*:\s*(\d{3})\b",
         r"|^\s*(\d{3})\s+(?:[A-Z][a-z]+|\{)",
+        // A quoted value that is an SDK's error message: `"err":"404 {\"error\":...`.
+        r"|[\x22'](\d{3}) \\?\{",
         r")"
     ))
     .expect("static regex")
@@ -473,6 +475,12 @@ mod tests {
         assert_eq!(st("ERROR: request failed with status code 404"), Some(404));
         assert_eq!(st("[ERROR] [429]: Error"), Some(429));
         assert_eq!(st("Error: 529 <unknown status code>"), Some(529));
+        assert_eq!(
+            st(
+                r#"{"msg":"digest failed","err":"404 {\"error\":{\"type\":\"invalid_request_error\"}}"}"#
+            ),
+            Some(404)
+        );
         assert_eq!(st("INFO request finished in 3.2s"), None);
     }
 
