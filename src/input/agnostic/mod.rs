@@ -185,7 +185,8 @@ impl Agnostic {
         }
         // A detail of the failure just told (its body, its status on the next line), unless
         // a line about something else came between (the next call's own log line).
-        let within = if continues(line) {
+        let dump = continues(line);
+        let within = if dump {
             DUMP_LINES
         } else if self.quiet == Some(lineno.saturating_sub(1)) {
             0
@@ -203,8 +204,11 @@ impl Agnostic {
             .head
             .is_some_and(|(id, sh)| Some(id) == last_id && sh == shape(line.trim()));
         if let Some(f) = recent.filter(|_| !again) {
+            // An indented line of a dump may name the type of an error it quotes (a relayed
+            // upstream body): only a status written on it can disagree.
+            let indented = line.starts_with([' ', '\t']);
             let agrees = match (f.effective_status(), said.status) {
-                (Some(a), Some(b)) => a == b,
+                (Some(a), Some(b)) => a == b || (dump && indented && !said.stated),
                 _ => true,
             } && match (&f.request_id, &said.request_id) {
                 (Some(a), Some(b)) => a == b,
@@ -413,6 +417,17 @@ mod tests {
             failures(&text),
             [(Some(1), Some(429)), (Some(9), Some(429))]
         );
+    }
+
+    /// The lines of a dump below a failure are its detail, whatever error type they quote.
+    #[test]
+    fn a_dump_quoting_another_type_is_a_detail() {
+        let text = concat!(
+            "  ⎿  API Error: 400 event: error from the claude relay\n",
+            "     data: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"{\\\"error\\\":{\\\"message\\\":\\\"Invalid input\n",
+            "     name\\\",\\\"type\\\":\\\"invalid_request_error\\\"}}\"}}\n",
+        );
+        assert_eq!(failures(text).len(), 1);
     }
 
     /// An error two lines after another with the same status, the next call's own line

@@ -22,6 +22,8 @@ use crate::record::{error_type_for_status, status_for_error_type};
 #[derive(Debug, Default, PartialEq)]
 pub(crate) struct Said {
     pub status: Option<u16>,
+    /// The status is written on the line (a status phrase), not implied by a type or code.
+    pub stated: bool,
     pub error_type: Option<&'static str>,
     /// A cloud's or SDK's own code (`ThrottlingException`, `RESOURCE_EXHAUSTED`).
     pub code: Option<String>,
@@ -342,6 +344,7 @@ pub(crate) fn read_triggered(line: &str) -> Option<Said> {
     let coded = code.and_then(code_meaning);
     // An error event of a stream that had started (`"details": null` is only in those): the
     // wire said 200, the type tells the rest.
+    s.stated = status.is_some();
     let status = status.or_else(|| (api_type.is_some() && stream_error_event(line)).then_some(200));
     s.status = status
         .or_else(|| api_type.and_then(status_for_error_type))
