@@ -102,8 +102,8 @@ fn role(key: &str) -> Option<Role> {
             Role::Method
         }
         "uri" | "path" | "url" | "requesturi" | "requesturl" | "requestpath" | "upstreamuri"
-        | "originalpath" | "xenvoyoriginalpath" | "reqpath" | "requesturlpath" | "requestuuri"
-        | "target" | "csuristem" => Role::Target,
+        | "originalpath" | "xenvoyoriginalpath" | "xenvoyoriginpath" | "reqpath"
+        | "requesturlpath" | "requestuuri" | "target" | "csuristem" => Role::Target,
         "request" | "requestline" | "req" => Role::RequestLine,
         "host" | "authority" | "requesthost" | "requestdomain" | "domain" | "servername"
         | "requestauthority" | "cshost" | "vhost" | "upstreamhost" | "requestheaderhost" => {
@@ -134,8 +134,8 @@ fn role(key: &str) -> Option<Role> {
         | "proxystatus"
         | "termstate"
         | "terminationstate" => Role::Details,
-        "model" | "requestmodel" | "llmmodel" | "genairequestmodel" | "modelid" | "modelname"
-        | "aimodel" => Role::Model,
+        "model" | "requestmodel" | "llmmodel" | "genairequestmodel" | "genaimodelname"
+        | "modelid" | "modelname" | "aimodel" => Role::Model,
         "requestid"
         | "xrequestid"
         | "upstreamhttprequestid"
@@ -830,6 +830,17 @@ mod tests {
         let s = read_json(&v).unwrap();
         assert_eq!(s.status, Some(Code::Status(502)));
         assert_eq!(s.details, vec!["backend_timeout"]);
+    }
+
+    /// Envoy AI Gateway's JSON access log: the route's path in `x-envoy-origin-path`, the
+    /// model in `genai_model_name`.
+    #[test]
+    fn envoy_ai_gateway_keys() {
+        let v: Value = serde_json::from_str(r#"{"genai_model_name":"claude-sonnet-4-5","method":"POST","response_code":429,"response_flags":"-","x-envoy-origin-path":"/v1/chat/completions"}"#).unwrap();
+        let s = read_json(&v).unwrap();
+        assert_eq!(s.status, Some(Code::Status(429)));
+        assert_eq!(s.target, Some("/v1/chat/completions"));
+        assert_eq!(s.model, Some("claude-sonnet-4-5"));
     }
 
     #[test]

@@ -364,6 +364,8 @@ fn proxy_error_text(line: &str) -> Option<String> {
             "broken pipe",
             "timeout awaiting",
             "disabled connection",
+            // An external processor's failure (Envoy AI Gateway's ext_proc), gRPC-worded.
+            "error processing request message",
         ])
     });
     if !WORDS.is_match(line) {
