@@ -122,6 +122,7 @@ fn role(key: &str) -> Option<Role> {
         | "upstreamstatuscode"
         | "serverstatus" => Role::Upstream,
         "responseflags"
+        | "responseflag"
         | "flags"
         | "responsecodedetails"
         | "statusdetails"
@@ -137,6 +138,7 @@ fn role(key: &str) -> Option<Role> {
         "model" | "requestmodel" | "llmmodel" | "genairequestmodel" | "genaimodelname"
         | "modelid" | "modelname" | "aimodel" => Role::Model,
         "requestid"
+        | "reqid"
         | "xrequestid"
         | "upstreamhttprequestid"
         | "anthropicrequestid"
@@ -510,6 +512,9 @@ fn take_field<'a>(s: &mut Seen<'a>, r: Role, v: &'a str, weak: &mut Option<Code>
             if let Some((m, t)) = request_line(v) {
                 s.method = Some(m);
                 s.target = Some(t);
+            } else if v.starts_with('/') && !v.contains(char::is_whitespace) {
+                // `request=/v1/messages` (Envoy's `%REQ(:PATH)%` under that name).
+                s.target = Some(v);
             }
         }
         Role::Host if !empty && s.host.is_none() => s.host = Some(v),
@@ -696,9 +701,12 @@ pub(crate) fn record(s: &Seen, endpoint: String, provider: &str) -> Vec<Record> 
         .flat_map(|d| d.split(','))
         .filter(|f| f.len() <= 5 && f.bytes().all(|b| b.is_ascii_uppercase()))
         .collect();
-    let stream_broke = flags
-        .iter()
-        .any(|f| matches!(*f, "UC" | "UR" | "LR" | "SI" | "UPE" | "UMSDR" | "DT"));
+    let stream_broke = flags.iter().any(|f| {
+        matches!(
+            *f,
+            "UC" | "UR" | "LR" | "SI" | "UT" | "UPE" | "UMSDR" | "DT"
+        )
+    });
     let details = s.details.join(" ");
     let failed_status = |c: Code| match c {
         Code::Status(n) => n >= 400,
@@ -841,6 +849,27 @@ mod tests {
         assert_eq!(s.status, Some(Code::Status(429)));
         assert_eq!(s.target, Some("/v1/chat/completions"));
         assert_eq!(s.model, Some("claude-sonnet-4-5"));
+    }
+
+    /// Envoy key=value text: `request=` holds the bare path, `response_flag=` the flags.
+    #[test]
+    fn envoy_key_value_fields() {
+        let s = read_text("[01/12/2025T09:00:31+0000 1764579631] method=POST authority=claude-proxy.internal:443 reqId=req_011CVgR4dTw1Bs6G request=/v1/messages response_flag=UT status=200 status_details=upstream_response_timeout total_time_ms=15001").unwrap();
+        assert_eq!(s.status, Some(Code::Status(200)));
+        assert_eq!(s.target, Some("/v1/messages"));
+        assert_eq!(s.request_id, Some("req_011CVgR4dTw1Bs6G"));
+        assert_eq!(s.details, vec!["UT", "upstream_response_timeout"]);
+    }
+
+    /// A 200 whose stream a proxy's timeout cut (Envoy `UT` after the headers went out) is a
+    /// failure of the stream.
+    #[test]
+    fn a_200_cut_by_a_timeout_flag_is_a_failure() {
+        let s = read_text("method=POST request=/v1/messages response_flag=UT status=200 status_details=upstream_response_timeout").unwrap();
+        let r = record(&s, "/v1/messages".into(), "anthropic");
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].outcome, Outcome::Failure);
+        assert_eq!(r[0].error_type.as_deref(), Some("stream_error"));
     }
 
     #[test]
