@@ -314,6 +314,19 @@ pub(crate) fn is_continuation(line: &str) -> bool {
     .any(|p| line.starts_with(p))
 }
 
+/// How far below a proxy's exception line its traceback's last line may be.
+const TRACEBACK_LINES: u64 = 40;
+
+/// Whether `key` (`litellm.exceptions.X: litellm.X: ...`, a traceback's last line) tells the
+/// exception `told` (`litellm.X: ...`, perhaps cut short) again.
+fn ends_traceback_of(key: &str, told: &str) -> bool {
+    let Some(rest) = key.strip_prefix("litellm.exceptions.") else {
+        return false;
+    };
+    let told = told.strip_prefix("litellm.").unwrap_or(told).trim_end();
+    told.len() >= 20 && rest.starts_with(told)
+}
+
 /// A LiteLLM exception ending a Python traceback.
 pub(crate) fn exception_record(text: &str) -> Option<Record> {
     exception(text).and_then(Result::ok)
@@ -394,6 +407,17 @@ impl LineParser for LitellmParser {
                     // router telling it again is its next attempt.
                     let same_teller = !logger.is_empty() && logger == *last_logger;
                     if lineno.saturating_sub(*at) <= 10 && *text == key && !same_teller {
+                        r.evidence = Evidence::Notice;
+                    }
+                    // The last line of the traceback below a proxy's exception line
+                    // (`litellm.exceptions.X: ...`), when no Python reader took the traceback
+                    // (a collector's prefix on every line): the same exception, the message
+                    // of the first telling possibly cut where the log entry was split.
+                    if lineno.saturating_sub(*at) <= TRACEBACK_LINES
+                        && *last_logger == "proxy"
+                        && logger.is_empty()
+                        && ends_traceback_of(&key, text)
+                    {
                         r.evidence = Evidence::Notice;
                     }
                 }
@@ -753,6 +777,21 @@ mod tests {
         assert_eq!(s.failures[1].provider.as_deref(), Some("litellm"));
         assert_eq!(s.successes.values().sum::<u64>(), 1);
         assert_eq!(s.lines.relevant, 10);
+    }
+
+    /// Each line behind a collector's prefix (Cloud Logging): the proxy's exception line and
+    /// its traceback's last line are one failure.
+    #[test]
+    fn a_prefixed_traceback_end_is_the_proxy_exception_again() {
+        let proxy = "ERROR 2025-05-22T04:07:00.312291Z \x1b[92m04:07:00 - LiteLLM Proxy:ERROR\x1b[0m: proxy_server.py:3714 - litellm.proxy.proxy_server.chat_completion(): Exception occured - litellm.InternalServerError: litellm.InternalServerError: VertexAIException - {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}. Received Model Group=claude-sonnet\nERROR 2025-05-22T04:07:00.312297Z Available Model Group Fallbacks=None\n";
+        let frames = "DEFAULT 2025-05-22T04:07:00.312303Z Traceback (most recent call last):\nDEFAULT 2025-05-22T04:07:00.312309Z File \"/usr/local/lib/python3.11/site-packages/litellm/router.py\", line 395, in acompletion\n";
+        let last = "DEFAULT 2025-05-22T04:07:00.312417Z litellm.exceptions.InternalServerError: litellm.InternalServerError: VertexAIException - {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}. Received Model Group=claude-sonnet\n";
+        let s = scan(&format!("{proxy}{frames}{last}"));
+        assert_eq!(s.failures.len(), 1, "{:#?}", s.failures);
+        assert_eq!(s.failures[0].line, Some(1));
+        // Without the proxy's line before it, the traceback's end is a failure of its own.
+        let s = scan(&format!("{frames}{last}"));
+        assert_eq!(s.failures.len(), 1);
     }
 
     #[test]
