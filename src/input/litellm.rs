@@ -598,11 +598,32 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
         (None, Some(b)) if b.source_kind == SourceKind::Litellm => b,
         (Some(Err(())), _) | (None, _) => return Claim::Noise,
     };
-    r.evidence = Evidence::Summary;
+    r.evidence = if message.contains("proxy_server.") && tells_last_failure(&r, at, sink) {
+        // The proxy telling the router's last failure again (as in the text logs).
+        Evidence::Notice
+    } else {
+        Evidence::Summary
+    };
     r.stamp = stamp;
     at.place(&mut r);
     push_told(sink, r);
     Claim::Relevant
+}
+
+/// Whether `r` tells again the LiteLLM failure read just before (within 10 lines): the same
+/// status and message.
+fn tells_last_failure(r: &Record, at: Position, sink: &Sink) -> bool {
+    let (Position::Line(n), Some(super::Last::Failure(i, last))) = (at, sink.last) else {
+        return false;
+    };
+    let Some(f) = sink.scan.failures.get(i) else {
+        return false;
+    };
+    n.saturating_sub(last) <= 10
+        && f.source_kind == SourceKind::Litellm
+        && f.http_status == r.http_status
+        && f.message.is_some()
+        && f.message == r.message
 }
 
 /// A StandardLoggingPayload or spend-log row: `status` is `success` or `failure`.
@@ -811,6 +832,18 @@ mod tests {
         assert!(f.stamp.is_some());
         assert_eq!(s.failures[1].request_id.as_deref(), Some("req_011CRq2"));
         assert_eq!(s.lines.noise, 1);
+    }
+
+    /// JSON logs: the router's exception, then the proxy's record of the same error, are one
+    /// failure; the router's attempt before is another.
+    #[test]
+    fn json_logs_proxy_repeats_the_router_failure() {
+        let router = r#"{"message": "litellm.acompletion(model=bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0)\u001b[31m Exception litellm.RateLimitError: BedrockException - {\"message\":\"Too many requests, please wait before trying again.\"}\u001b[0m", "level": "INFO", "timestamp": "2025-10-02T08:41:14.693204"}"#;
+        let proxy = r#"{"message": "litellm.proxy.proxy_server.chat_completion(): Exception occured - litellm.RateLimitError: BedrockException - {\"message\":\"Too many requests, please wait before trying again.\"}. Received Model Group=claude-sonnet\nAvailable Model Group Fallbacks=None LiteLLM Retried: 2 times, LiteLLM Max Retries: 2", "level": "ERROR", "timestamp": "2025-10-02T08:41:14.703204"}"#;
+        let first = router.replace("08:41:14.693204", "08:41:13.391204");
+        let s = scan(&format!("{first}\n{router}\n{proxy}\n"));
+        let lines: Vec<_> = s.failures.iter().map(|f| f.line).collect();
+        assert_eq!(lines, [Some(1), Some(2)], "{:#?}", s.failures);
     }
 
     #[test]
