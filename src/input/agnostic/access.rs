@@ -419,6 +419,15 @@ pub(crate) fn read_text(line: &str) -> Option<Seen<'_>> {
     if s.status.is_none() {
         s.status = weak;
     }
+    if let (Some((_, last)), None, None) = (at, s.upstream, s.upstream_code) {
+        // ingress-nginx's `upstreaminfo`: `[ns-svc-port] [alternative] $upstream_addr ...`;
+        // `-` there is no upstream at all (the service had no endpoints).
+        let pair = (last + 1..toks.len().saturating_sub(2))
+            .find(|&i| matches!((&toks[i], &toks[i + 1]), (Tok::Bracket(_), Tok::Bracket(_))));
+        if pair.is_some_and(|i| matches!(toks.get(i + 2), Some(Tok::Word("-")))) {
+            s.upstream = Some("-");
+        }
+    }
     if s.stamp.is_none() {
         s.stamp = stamp_anywhere(line);
     }
@@ -870,6 +879,22 @@ mod tests {
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].outcome, Outcome::Failure);
         assert_eq!(r[0].error_type.as_deref(), Some("stream_error"));
+    }
+
+    /// ingress-nginx's upstream fields behind a `kubectl logs --prefix` pod name: `-` as the
+    /// upstream address is a 503 nginx made itself.
+    #[test]
+    fn ingress_nginx_without_an_upstream() {
+        let line = r#"[pod/ingress-nginx-controller-7f5d8c9b6-2xqkp/controller] 10.244.3.15 - - [14/Oct/2025:09:21:05 +0000] "POST /anthropic/v1/messages HTTP/1.1" 503 190 "-" "Anthropic/Python 0.71.0" 2251 0.000 [ai-llm-gateway-4000] [] - - - - d9f2b6a1c4e74b83a5e1c8d0f7b3a624"#;
+        let s = read_text(line).unwrap();
+        assert_eq!(s.upstream, Some("-"));
+        let r = record(&s, "/v1/messages".into(), "anthropic");
+        assert_eq!(
+            r[0].message.as_deref(),
+            Some("proxy answered 503 with no upstream response")
+        );
+        let answered = line.replace("[] - - - -", "[] 10.0.0.9:4000 190 0.012 503");
+        assert_eq!(read_text(&answered).unwrap().upstream, None);
     }
 
     #[test]
