@@ -303,6 +303,10 @@ fn response_status_line(line: &str) -> Option<u16> {
 /// first, or a `key:` field of an object.
 fn continues(line: &str) -> bool {
     let t = line.trim_start();
+    // A Java exception's cause, below its stack frames.
+    if t.starts_with("Caused by: ") {
+        return true;
+    }
     // An exception's own headline, however indented (`    APICallError [AI_APICallError]: ...`).
     let word: &str = t.split([' ', ':', '[']).next().unwrap_or("");
     if word.ends_with("Error") || word.ends_with("Exception") {
@@ -430,6 +434,18 @@ mod tests {
             "     name\\\",\\\"type\\\":\\\"invalid_request_error\\\"}}\"}}\n",
         );
         assert_eq!(failures(text).len(), 1);
+    }
+
+    /// A Java exception's `Caused by:` below its stack frames is the same failure.
+    #[test]
+    fn a_java_cause_is_a_detail() {
+        let mut text = String::from("ERROR c.e.ClaudeVertexClient : rawPredict failed for publishers/anthropic/models/claude-3-5-sonnet-v2@20241022\n");
+        text.push_str("com.google.api.gax.rpc.ResourceExhaustedException: io.grpc.StatusRuntimeException: RESOURCE_EXHAUSTED: Quota exceeded for aiplatform.googleapis.com\n");
+        for _ in 0..12 {
+            text.push_str("\tat com.google.api.gax.rpc.ApiExceptionFactory.createException(ApiExceptionFactory.java:100)\n");
+        }
+        text.push_str("Caused by: io.grpc.StatusRuntimeException: RESOURCE_EXHAUSTED: Quota exceeded for aiplatform.googleapis.com\n");
+        assert_eq!(failures(&text).len(), 1);
     }
 
     /// An error two lines after another with the same status, the next call's own line
