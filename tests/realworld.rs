@@ -28,7 +28,7 @@ const FLOORS: [(&str, f64, f64, f64); 15] = [
     ("proxies_lb", 95.0, 85.0, 95.0),
     ("python_sdk", 95.0, 95.0, 95.0),
     ("typescript_sdk", 85.0, 85.0, 85.0),
-    ("vertex", 100.0, 90.0, 90.0),
+    ("vertex", 100.0, 90.0, 95.0),
 ];
 
 #[derive(Default, Debug)]
