@@ -273,7 +273,16 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
         .iter()
         .find_map(|k| v.get(*k).and_then(Value::as_str));
     if let (Position::Line(n), Some(msg)) = (at, msg) {
-        note_proxy_error(msg, n, sink);
+        let noted = note_proxy_error(msg, n, sink);
+        // An error logger's entry (Caddy's `http.log.error.*`) repeats the request of the
+        // access entry that follows it: it is that failure's cause, not a call of its own.
+        let error_logger = v
+            .get("logger")
+            .and_then(Value::as_str)
+            .is_some_and(|l| l.contains("log.error"));
+        if noted && error_logger {
+            return Claim::Relevant;
+        }
     }
     if let Some(seen) = access::read_json(v) {
         let text = v.to_string();
@@ -434,6 +443,23 @@ mod tests {
             "     name\\\",\\\"type\\\":\\\"invalid_request_error\\\"}}\"}}\n",
         );
         assert_eq!(failures(text).len(), 1);
+    }
+
+    /// Caddy's error logger, then the access logger, for one request: one failure, starting
+    /// at the error entry, with its cause.
+    #[test]
+    fn a_caddy_error_entry_is_the_cause_of_the_next_access_entry() {
+        let req = r#""request":{"remote_ip":"192.0.2.31","proto":"HTTP/2.0","method":"POST","host":"claude.example.dev","uri":"/v1/messages"}"#;
+        let text = format!(
+            "{{\"level\":\"error\",\"ts\":1765213240.3319,\"logger\":\"http.log.error.log0\",\"msg\":\"dial tcp 203.0.113.9:443: connect: connection refused\",{req},\"duration\":0.002,\"status\":502,\"err_id\":\"x1\"}}\n{{\"level\":\"error\",\"ts\":1765213240.332,\"logger\":\"http.log.access.log0\",\"msg\":\"handled request\",{req},\"duration\":0.002,\"status\":502}}\n"
+        );
+        let s = parse_text(&text, &ScanOptions::default());
+        assert_eq!(s.failures.len(), 1, "{:#?}", s.failures);
+        assert_eq!(s.failures[0].line, Some(1));
+        assert!(s.failures[0]
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("connection refused")));
     }
 
     /// A Java exception's `Caused by:` below its stack frames is the same failure.
