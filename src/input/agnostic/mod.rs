@@ -186,7 +186,10 @@ impl Agnostic {
         // A detail of the failure just told (its body, its status on the next line), unless
         // a line about something else came between (the next call's own log line).
         let dump = continues(line);
-        let within = if dump {
+        let within = if table_row(line) {
+            // A row of an exported table (CSV) is a record of its own.
+            0
+        } else if dump {
             DUMP_LINES
         } else if self.quiet == Some(lineno.saturating_sub(1)) {
             0
@@ -306,6 +309,15 @@ fn response_status_line(line: &str) -> Option<u16> {
         return None;
     }
     code.parse().ok().filter(|s| (400..600).contains(s))
+}
+
+/// A row of a table exported as CSV with quoted fields (`"2025-07-02T10:00:44Z","Converse",...`).
+fn table_row(line: &str) -> bool {
+    let t = line.trim_start();
+    t.starts_with('"')
+        && memchr::memmem::find_iter(t.as_bytes(), b"\",\"")
+            .nth(2)
+            .is_some()
 }
 
 /// A line that continues a dumped error rather than telling one: indented, a bracket or quote
@@ -460,6 +472,17 @@ mod tests {
             .message
             .as_deref()
             .is_some_and(|m| m.contains("connection refused")));
+    }
+
+    /// Rows of a CSV export (an Athena query over CloudTrail): one failure each, however close.
+    #[test]
+    fn csv_rows_are_records_of_their_own() {
+        let text = concat!(
+            "\"eventtime\",\"eventname\",\"errorcode\",\"errormessage\",\"requestparameters\"\n",
+            "\"2025-07-02T10:00:44Z\",\"Converse\",\"ThrottlingException\",\"Too many requests, please wait before trying again.\",\"{\"\"modelId\"\":\"\"eu.anthropic.claude-sonnet-4-20250514-v1:0\"\"}\"\n",
+            "\"2025-07-02T10:00:45Z\",\"Converse\",\"ThrottlingException\",\"Too many requests, please wait before trying again.\",\"{\"\"modelId\"\":\"\"eu.anthropic.claude-sonnet-4-20250514-v1:0\"\"}\"\n",
+        );
+        assert_eq!(failures(text).len(), 2);
     }
 
     /// A Java exception's `Caused by:` below its stack frames is the same failure.
