@@ -17,7 +17,7 @@ const FLOORS: [(&str, f64, f64, f64); 15] = [
     ("bedrock", 80.0, 80.0, 90.0),
     ("claude_code", 90.0, 90.0, 95.0),
     ("clients_agents", 95.0, 90.0, 95.0),
-    ("cloud_audit", 85.0, 85.0, 95.0),
+    ("cloud_audit", 90.0, 90.0, 95.0),
     ("envoy_istio", 90.0, 90.0, 95.0),
     ("gateways_relays", 85.0, 85.0, 95.0),
     ("go_sdk", 95.0, 95.0, 95.0),
