@@ -14,21 +14,21 @@ use serde_json::Value;
 
 /// Floors per family: (found, right cluster, precision), in percent.
 const FLOORS: [(&str, f64, f64, f64); 15] = [
-    ("bedrock", 75.0, 75.0, 90.0),
-    ("claude_code", 90.0, 85.0, 95.0),
+    ("bedrock", 80.0, 80.0, 90.0),
+    ("claude_code", 90.0, 90.0, 95.0),
     ("clients_agents", 95.0, 90.0, 95.0),
-    ("cloud_audit", 85.0, 85.0, 95.0),
-    ("envoy_istio", 70.0, 70.0, 90.0),
-    ("gateways_relays", 70.0, 70.0, 70.0),
+    ("cloud_audit", 90.0, 90.0, 95.0),
+    ("envoy_istio", 90.0, 90.0, 95.0),
+    ("gateways_relays", 85.0, 85.0, 95.0),
     ("go_sdk", 95.0, 95.0, 95.0),
     ("har", 100.0, 100.0, 100.0),
     ("java_sdk", 95.0, 95.0, 100.0),
-    ("litellm", 85.0, 80.0, 85.0),
+    ("litellm", 100.0, 95.0, 100.0),
     ("nginx", 90.0, 85.0, 95.0),
-    ("proxies_lb", 95.0, 80.0, 95.0),
+    ("proxies_lb", 95.0, 85.0, 100.0),
     ("python_sdk", 95.0, 95.0, 95.0),
     ("typescript_sdk", 85.0, 85.0, 85.0),
-    ("vertex", 95.0, 85.0, 90.0),
+    ("vertex", 100.0, 90.0, 95.0),
 ];
 
 #[derive(Default, Debug)]

@@ -74,7 +74,7 @@ fn any_family(m: &Marks) -> bool {
 
 struct FamilyScan {
     automaton: words::Words,
-    /// MarkerGroup and index in the group, per pattern.
+    /// Group and index in the group, per pattern.
     owner: Vec<(usize, u8)>,
 }
 

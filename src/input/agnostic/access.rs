@@ -101,8 +101,8 @@ fn role(key: &str) -> Option<Role> {
             Role::Method
         }
         "uri" | "path" | "url" | "requesturi" | "requesturl" | "requestpath" | "upstreamuri"
-        | "originalpath" | "xenvoyoriginalpath" | "reqpath" | "requesturlpath" | "requestuuri"
-        | "target" | "csuristem" => Role::Target,
+        | "originalpath" | "xenvoyoriginalpath" | "xenvoyoriginpath" | "reqpath"
+        | "requesturlpath" | "requestuuri" | "target" | "csuristem" => Role::Target,
         "request" | "requestline" | "req" => Role::RequestLine,
         "host" | "authority" | "requesthost" | "requestdomain" | "domain" | "servername"
         | "requestauthority" | "cshost" | "vhost" | "upstreamhost" | "requestheaderhost" => {
@@ -121,6 +121,7 @@ fn role(key: &str) -> Option<Role> {
         | "upstreamstatuscode"
         | "serverstatus" => Role::Upstream,
         "responseflags"
+        | "responseflag"
         | "flags"
         | "responsecodedetails"
         | "statusdetails"
@@ -133,9 +134,10 @@ fn role(key: &str) -> Option<Role> {
         | "proxystatus"
         | "termstate"
         | "terminationstate" => Role::Details,
-        "model" | "requestmodel" | "llmmodel" | "genairequestmodel" | "modelid" | "modelname"
-        | "aimodel" => Role::Model,
+        "model" | "requestmodel" | "llmmodel" | "genairequestmodel" | "genaimodelname"
+        | "modelid" | "modelname" | "aimodel" => Role::Model,
         "requestid"
+        | "reqid"
         | "xrequestid"
         | "upstreamhttprequestid"
         | "anthropicrequestid"
@@ -416,6 +418,15 @@ pub(crate) fn read_text(line: &str) -> Option<Seen<'_>> {
     if s.status.is_none() {
         s.status = weak;
     }
+    if let (Some((_, last)), None, None) = (at, s.upstream, s.upstream_code) {
+        // ingress-nginx's `upstreaminfo`: `[ns-svc-port] [alternative] $upstream_addr ...`;
+        // `-` there is no upstream at all (the service had no endpoints).
+        let pair = (last + 1..toks.len().saturating_sub(2))
+            .find(|&i| matches!((&toks[i], &toks[i + 1]), (Tok::Bracket(_), Tok::Bracket(_))));
+        if pair.is_some_and(|i| matches!(toks.get(i + 2), Some(Tok::Word("-")))) {
+            s.upstream = Some("-");
+        }
+    }
     if s.stamp.is_none() {
         s.stamp = stamp_anywhere(line);
     }
@@ -512,6 +523,9 @@ fn take_field<'a>(s: &mut Seen<'a>, r: Role, v: &'a str, weak: &mut Option<Code>
             if let Some((m, t)) = request_line(v) {
                 s.method = Some(m);
                 s.target = Some(t);
+            } else if v.starts_with('/') && !v.contains(char::is_whitespace) {
+                // `request=/v1/messages` (Envoy's `%REQ(:PATH)%` under that name).
+                s.target = Some(v);
             }
         }
         Role::Host if !empty && s.host.is_none() => s.host = Some(v),
@@ -698,9 +712,12 @@ pub(crate) fn record(s: &Seen, endpoint: String, provider: &str) -> Vec<Record> 
         .flat_map(|d| d.split(','))
         .filter(|f| f.len() <= 5 && f.bytes().all(|b| b.is_ascii_uppercase()))
         .collect();
-    let stream_broke = flags
-        .iter()
-        .any(|f| matches!(*f, "UC" | "UR" | "LR" | "SI" | "UPE" | "UMSDR" | "DT"));
+    let stream_broke = flags.iter().any(|f| {
+        matches!(
+            *f,
+            "UC" | "UR" | "LR" | "SI" | "UT" | "UPE" | "UMSDR" | "DT"
+        )
+    });
     let details = s.details.join(" ");
     let failed_status = |c: Code| match c {
         Code::Status(n) => n >= 400,
@@ -825,6 +842,54 @@ mod tests {
         let s = read_json(&v).unwrap();
         assert_eq!(s.status, Some(Code::Status(502)));
         assert_eq!(s.details, vec!["backend_timeout"]);
+    }
+
+    /// Envoy AI Gateway's JSON access log: the route's path in `x-envoy-origin-path`, the
+    /// model in `genai_model_name`.
+    #[test]
+    fn envoy_ai_gateway_keys() {
+        let v: Value = serde_json::from_str(r#"{"genai_model_name":"claude-sonnet-4-5","method":"POST","response_code":429,"response_flags":"-","x-envoy-origin-path":"/v1/chat/completions"}"#).unwrap();
+        let s = read_json(&v).unwrap();
+        assert_eq!(s.status, Some(Code::Status(429)));
+        assert_eq!(s.target, Some("/v1/chat/completions"));
+        assert_eq!(s.model, Some("claude-sonnet-4-5"));
+    }
+
+    /// Envoy key=value text: `request=` holds the bare path, `response_flag=` the flags.
+    #[test]
+    fn envoy_key_value_fields() {
+        let s = read_text("[01/12/2025T09:00:31+0000 1764579631] method=POST authority=claude-proxy.internal:443 reqId=req_011CVgR4dTw1Bs6G request=/v1/messages response_flag=UT status=200 status_details=upstream_response_timeout total_time_ms=15001").unwrap();
+        assert_eq!(s.status, Some(Code::Status(200)));
+        assert_eq!(s.target, Some("/v1/messages"));
+        assert_eq!(s.request_id, Some("req_011CVgR4dTw1Bs6G"));
+        assert_eq!(s.details, vec!["UT", "upstream_response_timeout"]);
+    }
+
+    /// A 200 whose stream a proxy's timeout cut (Envoy `UT` after the headers went out) is a
+    /// failure of the stream.
+    #[test]
+    fn a_200_cut_by_a_timeout_flag_is_a_failure() {
+        let s = read_text("method=POST request=/v1/messages response_flag=UT status=200 status_details=upstream_response_timeout").unwrap();
+        let r = record(&s, "/v1/messages".into(), "anthropic");
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].outcome, Outcome::Failure);
+        assert_eq!(r[0].error_type.as_deref(), Some("stream_error"));
+    }
+
+    /// ingress-nginx's upstream fields behind a `kubectl logs --prefix` pod name: `-` as the
+    /// upstream address is a 503 nginx made itself.
+    #[test]
+    fn ingress_nginx_without_an_upstream() {
+        let line = r#"[pod/ingress-nginx-controller-7f5d8c9b6-2xqkp/controller] 10.244.3.15 - - [14/Oct/2025:09:21:05 +0000] "POST /anthropic/v1/messages HTTP/1.1" 503 190 "-" "Anthropic/Python 0.71.0" 2251 0.000 [ai-llm-gateway-4000] [] - - - - d9f2b6a1c4e74b83a5e1c8d0f7b3a624"#;
+        let s = read_text(line).unwrap();
+        assert_eq!(s.upstream, Some("-"));
+        let r = record(&s, "/v1/messages".into(), "anthropic");
+        assert_eq!(
+            r[0].message.as_deref(),
+            Some("proxy answered 503 with no upstream response")
+        );
+        let answered = line.replace("[] - - - -", "[] 10.0.0.9:4000 190 0.012 503");
+        assert_eq!(read_text(&answered).unwrap().upstream, None);
     }
 
     #[test]

@@ -57,6 +57,25 @@ pub(crate) struct Agnostic {
     /// Error text read before any Claude context: it is a failure if Claude's words follow
     /// within a dump's length and nothing else told the attempt meanwhile.
     pending: Option<Record>,
+    /// The last detail line read as more of a failure: the failure's id and the line. The
+    /// next detail may follow that line, not only the failure's first (a relay's
+    /// `... failed: Claude API error: 429`, then its `Error: Claude API error: 429` stack).
+    detail: Option<(u32, u64)>,
+    /// The last failure this layer read from error text: its id and the shape of its line
+    /// ([`shape`]). A later line of the same shape tells another attempt, not a detail.
+    head: Option<(u32, u64)>,
+    /// The last line read here that was not blank and held neither error words nor a status.
+    quiet: Option<u64>,
+}
+
+/// A line's shape: a hash of it without its digits (times, counters, ids change from one
+/// attempt's line to the next; the words stay).
+fn shape(line: &str) -> u64 {
+    line.bytes()
+        .filter(|b| !b.is_ascii_digit())
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
 }
 
 impl LineParser for Agnostic {
@@ -67,6 +86,11 @@ impl LineParser for Agnostic {
         if !may_err && self.pending.is_none() && !text::has_status_number(line) {
             if CLAUDE_HINT.is_match(line) {
                 self.claude_words = Some(lineno);
+            }
+            // A heading of what follows (`Response body:`) introduces it.
+            let t = line.trim_end();
+            if !t.is_empty() && !t.ends_with(':') {
+                self.quiet = Some(lineno);
             }
             return Claim::NotMine;
         }
@@ -159,18 +183,42 @@ impl Agnostic {
         if let Some(seen) = access::read_text(line) {
             return push_access(&seen, line, Position::Line(lineno), sink);
         }
-        // A detail of the failure just told (its body, its status on the next line).
-        let within = if continues(line) {
+        // A detail of the failure just told (its body, its status on the next line), unless
+        // a line about something else came between (the next call's own log line).
+        let dump = continues(line);
+        let within = if table_row(line) {
+            // A row of an exported table (CSV) is a record of its own.
+            0
+        } else if dump {
             DUMP_LINES
+        } else if self.quiet == Some(lineno.saturating_sub(1)) {
+            0
         } else {
             DETAIL_LINES
         };
-        if let Some(f) = sink.recent_failure(lineno, within) {
+        let last_id = sink.last_failure_id();
+        let recent = match self.detail {
+            Some((id, at)) if Some(id) == last_id && lineno.saturating_sub(at) <= within => {
+                sink.recent_failure(lineno, DUMP_LINES)
+            }
+            _ => sink.recent_failure(lineno, within),
+        };
+        let again = self
+            .head
+            .is_some_and(|(id, sh)| Some(id) == last_id && sh == shape(line.trim()));
+        if let Some(f) = recent.filter(|_| !again) {
+            // An indented line of a dump may name the type of an error it quotes (a relayed
+            // upstream body): only a status written on it can disagree.
+            let indented = line.starts_with([' ', '\t']);
             let agrees = match (f.effective_status(), said.status) {
+                (Some(a), Some(b)) => a == b || (dump && indented && !said.stated),
+                _ => true,
+            } && match (&f.request_id, &said.request_id) {
                 (Some(a), Some(b)) => a == b,
                 _ => true,
             };
             if agrees {
+                self.detail = last_id.map(|id| (id, lineno));
                 return Claim::Relevant;
             }
         }
@@ -208,6 +256,7 @@ impl Agnostic {
             .into(),
         );
         sink.push(r);
+        self.head = sink.last_failure_id().map(|id| (id, shape(line.trim())));
         Claim::Relevant
     }
 }
@@ -227,7 +276,16 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
         .iter()
         .find_map(|k| v.get(*k).and_then(Value::as_str));
     if let (Position::Line(n), Some(msg)) = (at, msg) {
-        note_proxy_error(msg, n, sink);
+        let noted = note_proxy_error(msg, n, sink);
+        // An error logger's entry (Caddy's `http.log.error.*`) repeats the request of the
+        // access entry that follows it: it is that failure's cause, not a call of its own.
+        let error_logger = v
+            .get("logger")
+            .and_then(Value::as_str)
+            .is_some_and(|l| l.contains("log.error"));
+        if noted && error_logger {
+            return Claim::Relevant;
+        }
     }
     if let Some(seen) = access::read_json(v) {
         let text = v.to_string();
@@ -253,10 +311,23 @@ fn response_status_line(line: &str) -> Option<u16> {
     code.parse().ok().filter(|s| (400..600).contains(s))
 }
 
+/// A row of a table exported as CSV with quoted fields (`"2025-07-02T10:00:44Z","Converse",...`).
+fn table_row(line: &str) -> bool {
+    let t = line.trim_start();
+    t.starts_with('"')
+        && memchr::memmem::find_iter(t.as_bytes(), b"\",\"")
+            .nth(2)
+            .is_some()
+}
+
 /// A line that continues a dumped error rather than telling one: indented, a bracket or quote
 /// first, or a `key:` field of an object.
 fn continues(line: &str) -> bool {
     let t = line.trim_start();
+    // A Java exception's cause, below its stack frames.
+    if t.starts_with("Caused by: ") {
+        return true;
+    }
     // An exception's own headline, however indented (`    APICallError [AI_APICallError]: ...`).
     let word: &str = t.split([' ', ':', '[']).next().unwrap_or("");
     if word.ends_with("Error") || word.ends_with("Exception") {
@@ -318,6 +389,8 @@ fn proxy_error_text(line: &str) -> Option<String> {
             "broken pipe",
             "timeout awaiting",
             "disabled connection",
+            // An external processor's failure (Envoy AI Gateway's ext_proc), gRPC-worded.
+            "error processing request message",
         ])
     });
     if !WORDS.is_match(line) {
@@ -341,4 +414,125 @@ fn note_proxy_error(line: &str, lineno: u64, sink: &mut Sink) -> bool {
         _ => sink.proxy_error = Some((lineno, text)),
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{parse_text, ScanOptions};
+
+    fn failures(text: &str) -> Vec<(Option<u64>, Option<u16>)> {
+        parse_text(text, &ScanOptions::default())
+            .failures
+            .iter()
+            .map(|f| (f.line, f.effective_status()))
+            .collect()
+    }
+
+    /// A relay tells one upstream error on several lines, each right after the one before: one
+    /// failure. The next request's error is another.
+    #[test]
+    fn details_follow_the_last_detail_line() {
+        let one = concat!(
+            "ERROR: Claude API returned error status: 429 | {}\n",
+            "ERROR: Claude API error response: | {}\n",
+            "ERROR: Claude stream relay failed: Claude API error: 429 | {}\n",
+            "Error: Claude API error: 429\n",
+            "    at IncomingMessage.<anonymous> (/srv/relay.js:707:20)\n",
+        );
+        let text = format!("{one}INFO: request done\nINFO: next request\nINFO: streaming\n{one}");
+        assert_eq!(
+            failures(&text),
+            [(Some(1), Some(429)), (Some(9), Some(429))]
+        );
+    }
+
+    /// The lines of a dump below a failure are its detail, whatever error type they quote.
+    #[test]
+    fn a_dump_quoting_another_type_is_a_detail() {
+        let text = concat!(
+            "  ⎿  API Error: 400 event: error from the claude relay\n",
+            "     data: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"{\\\"error\\\":{\\\"message\\\":\\\"Invalid input\n",
+            "     name\\\",\\\"type\\\":\\\"invalid_request_error\\\"}}\"}}\n",
+        );
+        assert_eq!(failures(text).len(), 1);
+    }
+
+    /// Caddy's error logger, then the access logger, for one request: one failure, starting
+    /// at the error entry, with its cause.
+    #[test]
+    fn a_caddy_error_entry_is_the_cause_of_the_next_access_entry() {
+        let req = r#""request":{"remote_ip":"192.0.2.31","proto":"HTTP/2.0","method":"POST","host":"claude.example.dev","uri":"/v1/messages"}"#;
+        let text = format!(
+            "{{\"level\":\"error\",\"ts\":1765213240.3319,\"logger\":\"http.log.error.log0\",\"msg\":\"dial tcp 203.0.113.9:443: connect: connection refused\",{req},\"duration\":0.002,\"status\":502,\"err_id\":\"x1\"}}\n{{\"level\":\"error\",\"ts\":1765213240.332,\"logger\":\"http.log.access.log0\",\"msg\":\"handled request\",{req},\"duration\":0.002,\"status\":502}}\n"
+        );
+        let s = parse_text(&text, &ScanOptions::default());
+        assert_eq!(s.failures.len(), 1, "{:#?}", s.failures);
+        assert_eq!(s.failures[0].line, Some(1));
+        assert!(s.failures[0]
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("connection refused")));
+    }
+
+    /// Rows of a CSV export (an Athena query over CloudTrail): one failure each, however close.
+    #[test]
+    fn csv_rows_are_records_of_their_own() {
+        let text = concat!(
+            "\"eventtime\",\"eventname\",\"errorcode\",\"errormessage\",\"requestparameters\"\n",
+            "\"2025-07-02T10:00:44Z\",\"Converse\",\"ThrottlingException\",\"Too many requests, please wait before trying again.\",\"{\"\"modelId\"\":\"\"eu.anthropic.claude-sonnet-4-20250514-v1:0\"\"}\"\n",
+            "\"2025-07-02T10:00:45Z\",\"Converse\",\"ThrottlingException\",\"Too many requests, please wait before trying again.\",\"{\"\"modelId\"\":\"\"eu.anthropic.claude-sonnet-4-20250514-v1:0\"\"}\"\n",
+        );
+        assert_eq!(failures(text).len(), 2);
+    }
+
+    /// A Java exception's `Caused by:` below its stack frames is the same failure.
+    #[test]
+    fn a_java_cause_is_a_detail() {
+        let mut text = String::from("ERROR c.e.ClaudeVertexClient : rawPredict failed for publishers/anthropic/models/claude-3-5-sonnet-v2@20241022\n");
+        text.push_str("com.google.api.gax.rpc.ResourceExhaustedException: io.grpc.StatusRuntimeException: RESOURCE_EXHAUSTED: Quota exceeded for aiplatform.googleapis.com\n");
+        for _ in 0..12 {
+            text.push_str("\tat com.google.api.gax.rpc.ApiExceptionFactory.createException(ApiExceptionFactory.java:100)\n");
+        }
+        text.push_str("Caused by: io.grpc.StatusRuntimeException: RESOURCE_EXHAUSTED: Quota exceeded for aiplatform.googleapis.com\n");
+        assert_eq!(failures(&text).len(), 1);
+    }
+
+    /// An error two lines after another with the same status, the next call's own line
+    /// between them: another attempt (a relay's next provider).
+    #[test]
+    fn a_quiet_line_between_ends_the_details() {
+        let text = concat!(
+            "2024-11-11 21:05:40,118 - relay - INFO - provider: vertex model: claude-3-5-sonnet\n",
+            "2024-11-11 21:05:41,930 - relay - ERROR - Error 429 with provider vertex: RESOURCE_EXHAUSTED\n",
+            "2024-11-11 21:05:41,931 - relay - INFO - provider: vertex-eu model: claude-3-5-sonnet\n",
+            "2024-11-11 21:05:43,207 - relay - ERROR - Error 429 with provider vertex-eu: RESOURCE_EXHAUSTED\n",
+        );
+        assert_eq!(failures(text), [(Some(2), Some(429)), (Some(4), Some(429))]);
+        // A heading (`Response body:`) introduces the detail below it.
+        let text = concat!(
+            "urllib3 DEBUG https://bedrock-runtime.us-east-1.amazonaws.com:443 \"POST /model/anthropic.claude-3-haiku/invoke HTTP/1.1\" 429 65\n",
+            "botocore.parsers [DEBUG] Response body:\n",
+            "b'{\"message\":\"Too many requests, please wait before trying again.\"}'\n",
+        );
+        assert_eq!(failures(text).len(), 1);
+        // Another request id is another attempt.
+        let text = concat!(
+            "ERROR claude call failed: Error code: 429 request_id=req_011CAAAAAAAAAAAA\n",
+            "ERROR claude call failed: rate_limit_error request_id=req_011CBBBBBBBBBBBB\n",
+        );
+        assert_eq!(failures(text).len(), 2);
+    }
+
+    /// The same error line again, each after the access line of its request: an attempt each,
+    /// however close.
+    #[test]
+    fn a_line_of_the_same_shape_is_another_attempt() {
+        let refused = "15:02:0{} - Router:ERROR: An exception occurred - No deployments available for selected model. Passed model=claude-3-haiku-20240307\n";
+        let mut text = String::new();
+        for i in 0..3 {
+            text.push_str(&refused.replace("{}", &i.to_string()));
+            text.push_str("access: request answered 429\n");
+        }
+        assert_eq!(failures(&text).len(), 3);
+    }
 }

@@ -22,6 +22,8 @@ use crate::record::{error_type_for_status, status_for_error_type};
 #[derive(Debug, Default, PartialEq)]
 pub(crate) struct Said {
     pub status: Option<u16>,
+    /// The status is written on the line (a status phrase), not implied by a type or code.
+    pub stated: bool,
     pub error_type: Option<&'static str>,
     /// A cloud's or SDK's own code (`ThrottlingException`, `RESOURCE_EXHAUSTED`).
     pub code: Option<String>,
@@ -103,6 +105,8 @@ static STATUS: LazyLock<Regex> = LazyLock::new(|| {
         r"|\x22code\x22\s*:\s*(\d{3})\b",
         r"|'code'\s*:\s*(\d{3})\b",
         r"|^\s*(\d{3})\s+(?:[A-Z][a-z]+|\{)",
+        // A quoted value that is an SDK's error message: `"err":"404 {\"error\":...`.
+        r"|[\x22'](\d{3}) \\?\{",
         r")"
     ))
     .expect("static regex")
@@ -340,6 +344,7 @@ pub(crate) fn read_triggered(line: &str) -> Option<Said> {
     let coded = code.and_then(code_meaning);
     // An error event of a stream that had started (`"details": null` is only in those): the
     // wire said 200, the type tells the rest.
+    s.stated = status.is_some();
     let status = status.or_else(|| (api_type.is_some() && stream_error_event(line)).then_some(200));
     s.status = status
         .or_else(|| api_type.and_then(status_for_error_type))
@@ -473,6 +478,12 @@ mod tests {
         assert_eq!(st("ERROR: request failed with status code 404"), Some(404));
         assert_eq!(st("[ERROR] [429]: Error"), Some(429));
         assert_eq!(st("Error: 529 <unknown status code>"), Some(529));
+        assert_eq!(
+            st(
+                r#"{"msg":"digest failed","err":"404 {\"error\":{\"type\":\"invalid_request_error\"}}"}"#
+            ),
+            Some(404)
+        );
         assert_eq!(st("INFO request finished in 3.2s"), None);
     }
 

@@ -135,6 +135,22 @@ pub(crate) struct CloudsParser {
     prev: PrevLine,
     /// botocore's attempts at one call, from its DEBUG lines.
     boto: BotoChain,
+    /// The last `XxxException: message` line read: its line, name and the start of its
+    /// message. The same error on the very next line is that error told again (a Go
+    /// `errorVerbose` field that repeats `error`, hard-wrapped onto a line of its own).
+    last_exception: Option<(u64, String, String)>,
+}
+
+/// How much of an exception's message two lines must share to tell the same error.
+const SAME_MESSAGE_BYTES: usize = 80;
+
+/// The start of a message, cut on a character boundary.
+fn message_head(msg: &str) -> &str {
+    let mut end = msg.len().min(SAME_MESSAGE_BYTES);
+    while !msg.is_char_boundary(end) {
+        end -= 1;
+    }
+    &msg[..end]
 }
 
 #[derive(Debug, Default)]
@@ -254,6 +270,14 @@ impl LineParser for CloudsParser {
         if let Some(c) = JS_ERROR.captures(line) {
             let name = &c["name"];
             if bedrock_code(name).is_some() && !line.contains("botocore") {
+                let head = message_head(c["msg"].trim());
+                let again = self.last_exception.as_ref().is_some_and(|(at, n, m)| {
+                    *at + 1 == lineno && n == name && head.len() >= 20 && m.as_str() == head
+                });
+                self.last_exception = Some((lineno, name.to_string(), head.to_string()));
+                if again {
+                    return Claim::Relevant;
+                }
                 let mut r = bedrock_record(Evidence::Exception);
                 r.line = Some(lineno);
                 r.stamp = stamp;

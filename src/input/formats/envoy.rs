@@ -260,6 +260,18 @@ mod tests {
         assert_eq!(f.error_type.as_deref(), Some("client_closed"));
     }
 
+    /// The route timeout (UT) fired after the 200 had gone out: the stream was cut.
+    #[test]
+    fn a_200_cut_by_the_route_timeout_is_a_stream_error() {
+        let s = parse_text(
+            r#"[2025-10-02T16:31:12.408Z] "POST /v1/messages HTTP/1.1" 200 UT 2311 8812 15001 734 "-" "Anthropic/JS 0.68.0" "5b1f0c2e" "api.anthropic.com" "203.0.113.9:443""#,
+            &ScanOptions::default(),
+        );
+        let f = &s.failures[0];
+        assert_eq!(f.http_status, Some(200));
+        assert_eq!(f.error_type.as_deref(), Some("stream_error"));
+    }
+
     #[test]
     fn success_and_other_paths() {
         let s = parse_text(

@@ -72,8 +72,11 @@ static APP_LINE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static GO_SOURCE: LazyLock<Regex> = LazyLock::new(|| regex(r"^[\w/.-]+\.go:\d+ (?:\[[^\]]*\] )?"));
+/// One upstream attempt: `relay error (channel #7, status code: 529): ...` (one-api, older
+/// new-api), `channel error (channel #7, status code: 529): ...` (new-api, which then tells the
+/// client's answer once as `relay error: ...`).
 static RELAY_ERROR: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"relay error \(channel (?:#|id )(\d+)([^)]*)\): ?(.*)$"));
+    LazyLock::new(|| regex(r"(?:relay|channel) error \(channel (?:#|id )(\d+)([^)]*)\): ?(.*)$"));
 static STATUS_IN: LazyLock<Regex> = LazyLock::new(|| {
     regex(r"(?:status code: |bad response status code |status code is |Status=)(\d{3})\b")
 });
@@ -299,6 +302,8 @@ impl GatewayParser {
             // With one attempt, the request's time is that attempt's.
             if attempts == 1 && status >= 400 {
                 held.latency_ms = held.latency_ms.or(latency);
+                // A refusal of the gateway's own names no status: the client got this one.
+                held.http_status = held.http_status.or(Some(status));
             }
             if let Some(e) = &endpoint {
                 held.endpoint = Some(e.clone());
@@ -358,7 +363,7 @@ impl GatewayParser {
         }
         if let Some(rc) = RELAY_ERROR.captures(msg) {
             let head = rc.get(2).map_or("", |m| m.as_str());
-            if msg.contains("relay error (channel #") {
+            if msg.contains("relay error (channel #") || msg.contains("channel error (channel #") {
                 self.flavor.get_or_insert("new_api");
             }
             let text = rc.get(3).map_or("", |m| m.as_str());
@@ -409,6 +414,9 @@ impl GatewayParser {
             }
             return Claim::Relevant;
         }
+        if let Some(text) = msg.strip_prefix("relay error: ") {
+            return self.client_answer(request, text, lineno, stamp, sink);
+        }
         if msg.contains(SATURATED) {
             let mut r = self.record(lineno, stamp);
             let flavor = self.flavor();
@@ -443,6 +451,43 @@ impl GatewayParser {
             return Claim::Relevant;
         }
         Claim::Noise
+    }
+
+    /// new-api's `relay error: ...`: the answer its client got. After the request's channel
+    /// errors it repeats the last one; alone, the gateway refused by itself (its own quota,
+    /// `用户额度不足`), and the request's access line gives the status.
+    fn client_answer(
+        &mut self,
+        request: Option<&str>,
+        text: &str,
+        lineno: u64,
+        stamp: Option<Stamp>,
+        sink: &mut Sink,
+    ) -> Claim {
+        let told = request
+            .and_then(|id| self.open.get(id))
+            .is_some_and(|r| r.attempts > 0);
+        if told {
+            return Claim::Relevant;
+        }
+        let mut r = self.record(lineno, stamp);
+        r.http_status = STATUS_IN.captures(text).and_then(|s| s[1].parse().ok());
+        let flavor = self.flavor();
+        if !saturated(&mut r, text, flavor) {
+            let relayed = match text.find("body: ") {
+                Some(i) => apply_body(&mut r, &text[i + "body: ".len()..]),
+                None => false,
+            };
+            if r.message.is_none() {
+                r.message = Some(one_line(text));
+            }
+            if r.http_status.is_none() && r.error_type.is_none() {
+                r.error_type = Some("gateway_error".into());
+            }
+            r.provider = Some(if relayed { "anthropic" } else { flavor }.into());
+        }
+        self.attempt(request, r, true, sink);
+        Claim::Relevant
     }
 
     /// sub2api's Go `log` lines about upstream attempts.

@@ -51,7 +51,7 @@ pub(crate) const MARKERS: [&str; 8] = [
     "HTTP/1.1\" ",
     "HTTP/1.0\" ",
     "HTTP/2\" ",
-    "Received Model MarkerGroup=",
+    "Received Model Group=",
 ];
 
 static ACCESS: LazyLock<Regex> = LazyLock::new(|| {
@@ -72,7 +72,7 @@ pub(crate) struct LitellmParser {
     /// This format's group in the per-line marker pass (given by the dispatcher).
     markers: MarkerGroup,
     /// An exception line whose message goes on in the next line
-    /// (`Available Model MarkerGroup Fallbacks=None LiteLLM Retried: 2 times`).
+    /// (`Available Model Group Fallbacks=None LiteLLM Retried: 2 times`).
     held: Option<Record>,
     held_lines: u32,
     /// The failure an access line already reported (its id in the sink).
@@ -146,9 +146,20 @@ impl LineParser for LitellmParser {
                     if lineno.saturating_sub(*at) <= 10 && *text == key && !same_teller {
                         r.evidence = Evidence::Notice;
                     }
+                    // The last line of the traceback below a proxy's exception line
+                    // (`litellm.exceptions.X: ...`), when no Python reader took the traceback
+                    // (a collector's prefix on every line): the same exception, the message
+                    // of the first telling possibly cut where the log entry was split.
+                    if lineno.saturating_sub(*at) <= TRACEBACK_LINES
+                        && *last_logger == "proxy"
+                        && logger.is_empty()
+                        && ends_traceback_of(&key, text)
+                    {
+                        r.evidence = Evidence::Notice;
+                    }
                 }
                 self.last_text = Some((lineno, key, logger));
-                if r.attempt.is_none() && line.contains("Received Model MarkerGroup=") {
+                if r.attempt.is_none() && line.contains("Received Model Group=") {
                     self.held = Some(r);
                     self.held_lines = 0;
                 } else {
@@ -317,11 +328,45 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
         (None, Some(b)) if b.source_kind == SourceKind::Litellm => b,
         (Some(Err(())), _) | (None, _) => return Claim::Noise,
     };
-    r.evidence = Evidence::Summary;
+    r.evidence = if message.contains("proxy_server.") && tells_last_failure(&r, at, sink) {
+        // The proxy telling the router's last failure again (as in the text logs).
+        Evidence::Notice
+    } else {
+        Evidence::Summary
+    };
     r.stamp = stamp;
     at.place(&mut r);
     sink.push_told(r);
     Claim::Relevant
+}
+
+/// Whether `r` tells again the LiteLLM failure read just before (within 10 lines): the same
+/// status and message.
+fn tells_last_failure(r: &Record, at: Position, sink: &Sink) -> bool {
+    let (Position::Line(n), Some((i, last))) = (at, sink.last_failure()) else {
+        return false;
+    };
+    let Some(f) = sink.failure(i) else {
+        return false;
+    };
+    n.saturating_sub(last) <= 10
+        && f.source_kind == SourceKind::Litellm
+        && f.http_status == r.http_status
+        && f.message.is_some()
+        && f.message == r.message
+}
+
+/// How far below a proxy's exception line its traceback's last line may be.
+const TRACEBACK_LINES: u64 = 40;
+
+/// Whether `key` (`litellm.exceptions.X: litellm.X: ...`, a traceback's last line) tells the
+/// exception `told` (`litellm.X: ...`, perhaps cut short) again.
+fn ends_traceback_of(key: &str, told: &str) -> bool {
+    let Some(rest) = key.strip_prefix("litellm.exceptions.") else {
+        return false;
+    };
+    let told = told.strip_prefix("litellm.").unwrap_or(told).trim_end();
+    told.len() >= 20 && rest.starts_with(told)
 }
 
 /// A StandardLoggingPayload or spend-log row: `status` is `success` or `failure`.

@@ -300,6 +300,16 @@ impl LineParser for AccessParser {
                     })
             });
         }
+        if status >= 500 && a.upstream_status.is_none() {
+            // ingress-nginx's `upstreaminfo`: `[ns-svc-port] [alternative] $upstream_addr ...`;
+            // `-` there is no upstream at all (the service had no endpoints).
+            let after = rest
+                .find("] [")
+                .and_then(|i| rest[i + 3..].find(']').map(|j| &rest[i + 3 + j + 1..]));
+            if after.is_some_and(|t| t.split_whitespace().next() == Some("-")) {
+                a.upstream_status = Some("-");
+            }
+        }
         match access_record(&a, SourceKind::Nginx, sink) {
             Some(mut r) => {
                 r.line = Some(lineno);
@@ -962,13 +972,18 @@ mod tests {
                 // ingress-nginx's default upstream format.
                 r#"10.42.0.1 - - [02/Oct/2025:16:20:13 +0000] "POST /v1/messages HTTP/1.1" 529 97 "-" "Anthropic/JS 0.65.0" 2311 1.843 [default-llm-proxy-443] [] 160.79.104.10:443 97 1.843 529 5b1f0c2e7d444e0a9a1b0c2d3e4f5a6b"#,
                 "\n",
+                // The same with no upstream at all (a service without endpoints): nginx's own 503.
+                r#"10.42.0.1 - - [02/Oct/2025:16:20:14 +0000] "POST /v1/messages HTTP/1.1" 503 190 "-" "Anthropic/JS 0.65.0" 2311 0.000 [default-llm-proxy-443] [] - - - - 6c2a0e4f8b1d4f3a9e7c5b3d1f9a7e5c"#,
+                "\n",
             ),
             &ScanOptions::default(),
         );
-        assert_eq!(s.failures.len(), 2);
+        assert_eq!(s.failures.len(), 3);
         assert_eq!(s.failures[0].latency_ms, Some(60004));
         assert_eq!(s.failures[0].provider.as_deref(), Some("anthropic"));
         assert_eq!(s.failures[1].latency_ms, Some(1843));
+        assert_eq!(s.failures[1].provider.as_deref(), Some("anthropic"));
+        assert_eq!(s.failures[2].provider.as_deref(), Some("nginx"));
         assert_eq!(s.successes.values().sum::<u64>(), 1);
     }
 

@@ -1003,6 +1003,11 @@ impl Sink<'_> {
         self.producer
     }
 
+    /// Failure `i` of this scan (as [`Sink::last_failure`] names it).
+    pub(crate) fn failure(&self, i: usize) -> Option<&Record> {
+        self.scan.failures.get(i)
+    }
+
     /// The current producer's last record when it is a failure: its index and line.
     pub(crate) fn last_failure(&self) -> Option<(usize, u64)> {
         match self.last {

@@ -116,6 +116,19 @@ mod tests {
         assert_eq!(f.model.as_deref(), Some("claude-sonnet-4@20250514"));
     }
 
+    /// A Go `errorVerbose` that repeats `error`, hard-wrapped onto the next line: one error.
+    /// The same error on a later line is another attempt.
+    #[test]
+    fn an_exception_told_again_on_the_next_line_is_one_failure() {
+        let told = "relay error {\"model\": \"claude-sonnet-4-5\", \"error\": \"StatusCode: 400, ValidationException: Invocation of model ID anthropic.claude-sonnet-4-5-20250929-v1:0 with on-demand throughput isn’t supported.\", \"errorVerbose\": \"StatusCode: 400, \n";
+        let wrapped = "ValidationException: Invocation of model ID anthropic.claude-sonnet-4-5-20250929-v1:0 with on-demand throughput isn’t supported.\\nInvokeModel\\n\\t/app/main.go:188\"}\n";
+        let s = scan(&format!("{told}{wrapped}"));
+        assert_eq!(s.failures.len(), 1);
+        assert_eq!(s.failures[0].line, Some(1));
+        let s = scan(&format!("{told}{wrapped}next request\n{told}"));
+        assert_eq!(s.failures.len(), 2);
+    }
+
     #[test]
     fn aws_js_error_dump() {
         let s = scan("Bedrock call failed: ThrottlingException: Too many requests, please wait before trying again.\n    at de_ThrottlingExceptionRes (/app/node_modules/@aws-sdk/client-bedrock-runtime/dist-cjs/index.js:1423:21)\n    at process.processTicksAndRejections (node:internal/process/task_queues:95:5) {\n  '$fault': 'client',\n  '$metadata': {\n    httpStatusCode: 429,\n    requestId: '9b2c4d6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f',\n    extendedRequestId: undefined,\n    cfId: undefined,\n    attempts: 3,\n    totalRetryDelay: 1280\n  }\n}\nnext\n");

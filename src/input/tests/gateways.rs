@@ -99,4 +99,30 @@ mod tests {
         );
         assert_eq!(s.failures[3].error_type.as_deref(), Some("upstream_error"));
     }
+
+    #[test]
+    fn new_api_channel_errors_are_attempts_and_relay_error_is_the_answer() {
+        let s = scan(concat!(
+            "[ERR] 2025/10/02 - 16:20:07 | 20251002162005582695214R8pimv01 | channel error (channel #7, status code: 429): bad response status code 429, message: slow down, body: {\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow down\"},\"request_id\":\"req_011A\"}\n",
+            "[ERR] 2025/10/02 - 16:20:09 | 20251002162005582695214R8pimv01 | channel error (channel #9, status code: 529): bad response status code 529, message: Overloaded, body: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"},\"request_id\":\"req_011B\"}\n",
+            "[ERR] 2025/10/02 - 16:20:09 | 20251002162005582695214R8pimv01 | relay error: bad response status code 529, message: Overloaded, body: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"},\"request_id\":\"req_011B\"}\n",
+            "[GIN] 2025/10/02 - 16:20:09 | 20251002162005582695214R8pimv01 | 529 |  4.02s |   198.51.100.23 |    POST /v1/messages\n",
+            "[ERR] 2025/10/02 - 16:21:05 | 20251002162105609033538BSVynPdK | relay error: 用户额度不足, 剩余额度: ＄0.003140 \n",
+            "[GIN] 2025/10/02 - 16:21:05 | 20251002162105609033538BSVynPdK | 403 |    6.71ms |   203.0.113.118 |    POST /v1/messages\n",
+        ));
+        let got: Vec<_> = s
+            .failures
+            .iter()
+            .map(|f| (f.line, f.effective_status(), f.error_type.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some(1), Some(429), Some("rate_limit_error")),
+                (Some(2), Some(529), Some("overloaded_error")),
+                (Some(5), Some(403), Some("gateway_error")),
+            ]
+        );
+        assert_eq!(s.failures[2].provider.as_deref(), Some("new_api"));
+    }
 }

@@ -106,6 +106,21 @@ mod tests {
         assert_eq!(s.lines.relevant, 10);
     }
 
+    /// Each line behind a collector's prefix (Cloud Logging): the proxy's exception line and
+    /// its traceback's last line are one failure.
+    #[test]
+    fn a_prefixed_traceback_end_is_the_proxy_exception_again() {
+        let proxy = "ERROR 2025-05-22T04:07:00.312291Z \x1b[92m04:07:00 - LiteLLM Proxy:ERROR\x1b[0m: proxy_server.py:3714 - litellm.proxy.proxy_server.chat_completion(): Exception occured - litellm.InternalServerError: litellm.InternalServerError: VertexAIException - {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}. Received Model Group=claude-sonnet\nERROR 2025-05-22T04:07:00.312297Z Available Model Group Fallbacks=None\n";
+        let frames = "DEFAULT 2025-05-22T04:07:00.312303Z Traceback (most recent call last):\nDEFAULT 2025-05-22T04:07:00.312309Z File \"/usr/local/lib/python3.11/site-packages/litellm/router.py\", line 395, in acompletion\n";
+        let last = "DEFAULT 2025-05-22T04:07:00.312417Z litellm.exceptions.InternalServerError: litellm.InternalServerError: VertexAIException - {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}. Received Model Group=claude-sonnet\n";
+        let s = scan(&format!("{proxy}{frames}{last}"));
+        assert_eq!(s.failures.len(), 1, "{:#?}", s.failures);
+        assert_eq!(s.failures[0].line, Some(1));
+        // Without the proxy's line before it, the traceback's end is a failure of its own.
+        let s = scan(&format!("{frames}{last}"));
+        assert_eq!(s.failures.len(), 1);
+    }
+
     #[test]
     fn json_logs_and_returned_errors() {
         let s = scan(concat!(
@@ -123,6 +138,18 @@ mod tests {
         assert!(f.stamp.is_some());
         assert_eq!(s.failures[1].request_id.as_deref(), Some("req_011CRq2"));
         assert_eq!(s.lines.noise, 1);
+    }
+
+    /// JSON logs: the router's exception, then the proxy's record of the same error, are one
+    /// failure; the router's attempt before is another.
+    #[test]
+    fn json_logs_proxy_repeats_the_router_failure() {
+        let router = r#"{"message": "litellm.acompletion(model=bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0)\u001b[31m Exception litellm.RateLimitError: BedrockException - {\"message\":\"Too many requests, please wait before trying again.\"}\u001b[0m", "level": "INFO", "timestamp": "2025-10-02T08:41:14.693204"}"#;
+        let proxy = r#"{"message": "litellm.proxy.proxy_server.chat_completion(): Exception occured - litellm.RateLimitError: BedrockException - {\"message\":\"Too many requests, please wait before trying again.\"}. Received Model Group=claude-sonnet\nAvailable Model Group Fallbacks=None LiteLLM Retried: 2 times, LiteLLM Max Retries: 2", "level": "ERROR", "timestamp": "2025-10-02T08:41:14.703204"}"#;
+        let first = router.replace("08:41:14.693204", "08:41:13.391204");
+        let s = scan(&format!("{first}\n{router}\n{proxy}\n"));
+        let lines: Vec<_> = s.failures.iter().map(|f| f.line).collect();
+        assert_eq!(lines, [Some(1), Some(2)], "{:#?}", s.failures);
     }
 
     #[test]

@@ -137,7 +137,7 @@ pub fn error_body(v: &Value) -> ErrorBody {
         if let Some(s) = err.as_str() {
             out.message = Some(s.to_string());
         } else {
-            out.error_type = str_of(err.get("type"));
+            out.error_type = str_of(err.get("type")).map(relay_type);
             out.message = str_of(err.get("message"));
             if let Some(status) = err.get("status").and_then(Value::as_str) {
                 out.provider_code = Some(status.to_string());
@@ -167,6 +167,15 @@ pub fn error_body(v: &Value) -> ErrorBody {
         }
     }
     out
+}
+
+/// A relay's own error type (one-api's `one_api_error`, new-api's `new_api_error`) is a
+/// gateway's error: `gateway_error`, as every other gateway's own answer.
+fn relay_type(t: String) -> String {
+    match t.as_str() {
+        "one_api_error" | "new_api_error" => "gateway_error".to_string(),
+        _ => t,
+    }
 }
 
 /// Parse a body string (JSON or not) into what it says. Non-JSON bodies (an HTML error page
@@ -452,6 +461,11 @@ mod tests {
             "<html><head><title>413 Request Entity Too Large</title></head></html>",
         );
         assert_eq!(h.message.as_deref(), Some("413 Request Entity Too Large"));
+        // A relay's own error type is a gateway's error.
+        let relay = error_body_text(
+            r#"{"error":{"code":"","message":"rate_limit_check_failed","type":"new_api_error"}}"#,
+        );
+        assert_eq!(relay.error_type.as_deref(), Some("gateway_error"));
     }
 
     #[test]

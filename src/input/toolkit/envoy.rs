@@ -43,9 +43,12 @@ pub(crate) fn envoy_record(code: u16, flags: &str, endpoint: String) -> Record {
         .split(',')
         .filter(|f| !f.is_empty() && *f != "-")
         .collect();
-    let stream_broke = flags
-        .iter()
-        .any(|f| matches!(*f, "UC" | "UR" | "LR" | "SI" | "UPE" | "UMSDR" | "DT"));
+    let stream_broke = flags.iter().any(|f| {
+        matches!(
+            *f,
+            "UC" | "UR" | "LR" | "SI" | "UT" | "UPE" | "UMSDR" | "DT"
+        )
+    });
     let client_left = flags.contains(&"DC");
     let failed = code == 0 || code >= 400 || stream_broke || client_left;
     let mut r = Record::new(SourceKind::Envoy, Outcome::of(failed));
