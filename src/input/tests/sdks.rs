@@ -10,6 +10,14 @@ mod tests {
 
     #[test]
     fn sdk_messages() {
+        // A Bedrock plain-text message names its exception's type; with another status, not.
+        let s = sdk_message("503 Too many connections, please wait before trying again.").unwrap();
+        assert_eq!(s.error_type.as_deref(), Some("overloaded_error"));
+        assert_eq!(s.provider, Some("bedrock"));
+        let s = sdk_message("429 Too many tokens, please wait before trying again.").unwrap();
+        assert_eq!(s.error_type.as_deref(), Some("rate_limit_error"));
+        let s = sdk_message("500 Too many connections, please wait before trying again.").unwrap();
+        assert_eq!(s.error_type, None);
         let s = sdk_message(r#"429 {"type":"error","error":{"type":"rate_limit_error","message":"Rate limited"},"request_id":"req_011CYb3Nd5QpWk7Ls2Xc9Vh4"}"#).unwrap();
         assert_eq!(s.http_status, Some(429));
         assert_eq!(s.error_type.as_deref(), Some("rate_limit_error"));

@@ -999,9 +999,10 @@ pub fn claude_endpoint(url: &str, extra: &[Regex]) -> Option<String> {
 
 /// The provider an error body points at when it is not the Anthropic envelope.
 pub fn provider_of_body(body: &ErrorBody) -> Option<&'static str> {
-    const BEDROCK: [&str; 6] = [
+    const BEDROCK: [&str; 7] = [
         "Too many requests, please wait before trying again",
         "Too many tokens, please wait before trying again",
+        "Too many connections, please wait before trying again",
         "Bedrock is unable to process your request",
         "with on-demand throughput isn",
         "The provided model identifier is invalid",

@@ -75,6 +75,32 @@ pub(crate) fn bedrock_message(text: &str) -> bool {
     .any(|m| text.contains(m))
 }
 
+/// The exception behind one of Bedrock's plain-text messages, when a client printed only the
+/// message (`503 Too many connections, please wait before trying again.`).
+pub(crate) fn bedrock_message_exception(text: &str) -> Option<&'static str> {
+    [
+        (
+            "Too many requests, please wait before trying again",
+            "ThrottlingException",
+        ),
+        (
+            "Too many tokens, please wait before trying again",
+            "ThrottlingException",
+        ),
+        (
+            "Too many connections, please wait before trying again",
+            "ServiceUnavailableException",
+        ),
+        (
+            "Bedrock is unable to process your request",
+            "ServiceUnavailableException",
+        ),
+    ]
+    .iter()
+    .find(|(m, _)| text.contains(m))
+    .map(|(_, e)| *e)
+}
+
 pub(crate) static BEDROCK_MODEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?:arn:aws[\w-]*:bedrock:[\w-]*:\d*:(?:foundation-model|inference-profile|application-inference-profile)/)?",

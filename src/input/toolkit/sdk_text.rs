@@ -8,6 +8,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::api::{self, is_kept_header, ErrorBody};
+use super::cloud_text::{bedrock_code, bedrock_message_exception};
 use super::limits::MAX_MESSAGE;
 use super::regex;
 use crate::record::Record;
@@ -166,6 +167,11 @@ pub(crate) fn sdk_message(msg: &str) -> Option<Said> {
             };
             s.provider = api::provider_of_body(&body);
             s.claude |= s.provider.is_some();
+            // Bedrock's plain-text messages name their exception's error type.
+            s.error_type = bedrock_message_exception(rest)
+                .and_then(bedrock_code)
+                .filter(|(code, _)| code.is_none_or(|c| c == status))
+                .map(|(_, t)| t.to_string());
             s.message = body.message;
         }
         return Some(s);
