@@ -177,7 +177,7 @@ fn apply(said: Said, r: &mut Record) {
 // Terminal output (TUI and `-p` text).
 
 /// The strings a Claude Code terminal line holds.
-pub(crate) const MARKERS: [&str; 10] = [
+pub(crate) const MARKERS: [&str; 11] = [
     "API Error",
     "API error",
     "· Retrying in",
@@ -188,6 +188,7 @@ pub(crate) const MARKERS: [&str; 10] = [
     "Invalid API key",
     "OAuth token",
     "OAuth access token",
+    "⎿  Error: ",
 ];
 
 /// The text of a terminal line after Claude Code's decorations (`⎿`, `⏺`, `●`, box lines) and
@@ -506,6 +507,25 @@ impl TerminalParser {
                 return Claim::Relevant;
             }
             self.final_line(c, lineno, stamp, sink);
+            return Claim::Relevant;
+        }
+        // A slash command's error (`/context`, `/compact`): `⎿  Error: 400 {...}`, the API's
+        // envelope after `Error: ` in Claude Code's result line.
+        if let Some(said) = c
+            .strip_prefix("Error: ")
+            .filter(|_| line.contains("⎿  Error: "))
+            .and_then(sdk_text::sdk_message)
+            .filter(|s| s.claude && s.http_status.is_some())
+        {
+            self.flush_pending(sink);
+            // A command's own result: never more of the error before it.
+            sink.close_last_failure();
+            let mut r = claude_code_record(Some(lineno));
+            r.stamp = stamp;
+            r.evidence = Evidence::Whole;
+            apply(said, &mut r);
+            r.attempt = self.next_attempt(lineno);
+            sink.push(r);
             return Claim::Relevant;
         }
         if let Some(said) = limit_text(c) {

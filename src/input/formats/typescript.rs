@@ -139,6 +139,7 @@ pub(crate) fn foreign_to_ts(line: &str) -> bool {
     static OTHERS: LazyLock<crate::input::toolkit::words::AnyOf> = LazyLock::new(|| {
         crate::input::toolkit::words::AnyOf::new(&[
             "API Error",
+            "⎿  Error: ",
             "API error (attempt",
             "API error ·",
             "relay error",

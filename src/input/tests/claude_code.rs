@@ -8,6 +8,29 @@ mod tests {
     }
 
     #[test]
+    fn a_slash_command_error_is_a_failure() {
+        let s = parse_text(
+            concat!(
+                "  ⎿ API Error: 400 {\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"The request body is not valid JSON:\n",
+                "     no low surrogate in string: line 1 column 31459 (char 31458)\"}}\n",
+                "\n",
+                "> /context\n",
+                "  ⎿  Error: 400 {\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"The request body is not valid JSON: no low surrogate in string: line 1 column 123482 (char 123481)\"},\"request_id\":\"req_011CFhVusnk6s8sQOAqOq4Pn\"}\n",
+                "  ⎿  Error: File not found\n",
+            ),
+            &ScanOptions::default(),
+        );
+        assert_eq!(s.failures.len(), 2, "{:?}", s.failures);
+        let f = &s.failures[1];
+        assert_eq!((f.line, f.http_status), (Some(5), Some(400)));
+        assert_eq!(f.error_type.as_deref(), Some("invalid_request_error"));
+        assert_eq!(
+            f.request_id.as_deref(),
+            Some("req_011CFhVusnk6s8sQOAqOq4Pn")
+        );
+    }
+
+    #[test]
     fn error_texts() {
         let s = displayed("API Error: Repeated 529 Overloaded errors").unwrap();
         assert_eq!(s.http_status, Some(529));
