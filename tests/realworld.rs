@@ -14,8 +14,8 @@ use serde_json::Value;
 
 /// Floors per family: (found, right cluster, precision), in percent.
 const FLOORS: [(&str, f64, f64, f64); 15] = [
-    ("bedrock", 80.0, 80.0, 90.0),
-    ("claude_code", 90.0, 90.0, 95.0),
+    ("bedrock", 100.0, 100.0, 90.0),
+    ("claude_code", 95.0, 95.0, 95.0),
     ("clients_agents", 95.0, 90.0, 95.0),
     ("cloud_audit", 90.0, 90.0, 95.0),
     ("envoy_istio", 90.0, 90.0, 95.0),
@@ -26,7 +26,7 @@ const FLOORS: [(&str, f64, f64, f64); 15] = [
     ("litellm", 100.0, 95.0, 100.0),
     ("nginx", 90.0, 85.0, 95.0),
     ("proxies_lb", 95.0, 85.0, 100.0),
-    ("python_sdk", 95.0, 95.0, 95.0),
+    ("python_sdk", 100.0, 100.0, 95.0),
     ("typescript_sdk", 85.0, 85.0, 85.0),
     ("vertex", 100.0, 90.0, 95.0),
 ];
