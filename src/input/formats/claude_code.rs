@@ -520,25 +520,31 @@ impl TerminalParser {
             self.flush_pending(sink);
             // A command's own result: never more of the error before it.
             sink.close_last_failure();
-            let mut r = claude_code_record(Some(lineno));
-            r.stamp = stamp;
-            r.evidence = Evidence::Whole;
-            apply(said, &mut r);
-            r.attempt = self.next_attempt(lineno);
-            sink.push(r);
+            self.push_whole(said, lineno, stamp, sink);
             return Claim::Relevant;
         }
         if let Some(said) = limit_text(c) {
             self.flush_pending(sink);
-            let mut r = claude_code_record(Some(lineno));
-            r.stamp = stamp;
-            r.evidence = Evidence::Whole;
-            apply(said, &mut r);
-            r.attempt = self.next_attempt(lineno);
-            sink.push(r);
+            self.push_whole(said, lineno, stamp, sink);
             return Claim::Relevant;
         }
         Claim::NotMine
+    }
+
+    /// A failure that one line tells whole (the next attempt of the current chain).
+    fn push_whole(
+        &mut self,
+        said: Said,
+        lineno: u64,
+        stamp: Option<crate::record::Stamp>,
+        sink: &mut Sink,
+    ) {
+        let mut r = claude_code_record(Some(lineno));
+        r.stamp = stamp;
+        r.evidence = Evidence::Whole;
+        apply(said, &mut r);
+        r.attempt = self.next_attempt(lineno);
+        sink.push(r);
     }
 }
 
