@@ -274,8 +274,11 @@ pub(crate) fn java_error(text: &str) -> Option<Record> {
             r.message = Some(one_line(body));
         }
     } else if class == "AnthropicIoException" || class.ends_with("IoException") {
+        let stream = msg.starts_with("Stream failed");
+        // `Stream failed`: the SDK was reading a stream whose response (a 200) had come.
+        r.http_status = stream.then_some(200);
         r.error_type = Some(
-            if msg.starts_with("Stream failed") {
+            if stream {
                 "stream_error"
             } else {
                 "connection_error"

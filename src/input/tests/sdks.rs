@@ -190,6 +190,12 @@ mod tests {
         );
         assert_eq!(s.failures[1].error_type.as_deref(), Some("client_timeout"));
         assert_eq!(s.lines.relevant, 6);
+        // A stream that failed after its response came: the wire said 200.
+        let r = java_error("com.anthropic.errors.AnthropicIoException: Stream failed").unwrap();
+        assert_eq!(r.http_status, Some(200));
+        assert_eq!(r.error_type.as_deref(), Some("stream_error"));
+        let r = java_error("com.anthropic.errors.AnthropicIoException: Request failed").unwrap();
+        assert_eq!(r.http_status, None);
     }
 }
 
