@@ -433,6 +433,10 @@ pub(crate) fn read_text(line: &str) -> Option<Seen<'_>> {
     (s.target.is_some() && s.status.is_some()).then_some(s)
 }
 
+/// How long a proxy that answered a 5xx itself must have waited for the wait to be its own
+/// time limit (API Gateway's integration timeout is 29-30 s).
+const PROXY_TIME_LIMIT_MS: u64 = 29_000;
+
 /// What a proxy's own words say about a failure, for the catalog: Envoy's flags in Envoy's
 /// words, other details as they are, else whether any upstream answered.
 fn proxy_message(
@@ -440,6 +444,7 @@ fn proxy_message(
     flags: &[&str],
     details: &[&str],
     no_upstream: bool,
+    latency_ms: Option<u64>,
 ) -> Option<String> {
     let words: Vec<&str> = details
         .iter()
@@ -473,6 +478,11 @@ fn proxy_message(
                     out.push_str("; ");
                 }
                 out.push_str(&format!("proxy answered {n} with no upstream response"));
+                // After the half minute that gateways give an integration (API Gateway's
+                // 29-30 s): the proxy's own time limit, not a missing backend.
+                if let Some(ms) = latency_ms.filter(|ms| n >= 500 && *ms >= PROXY_TIME_LIMIT_MS) {
+                    out.push_str(&format!(" after {:.1} s", ms as f64 / 1000.0));
+                }
             }
         }
     }
@@ -762,7 +772,7 @@ pub(crate) fn record(s: &Seen, endpoint: String, provider: &str) -> Vec<Record> 
             if !details.is_empty() {
                 r.provider_code = Some(details.clone());
             }
-            r.message = proxy_message(code, &flags, &s.details, no_upstream);
+            r.message = proxy_message(code, &flags, &s.details, no_upstream, s.latency_ms);
             if matches!(code, Code::Status(460 | 499)) {
                 r.error_type = Some("client_closed".into());
             } else if code == Code::None {
@@ -887,6 +897,16 @@ mod tests {
         assert_eq!(
             r[0].message.as_deref(),
             Some("proxy answered 503 with no upstream response")
+        );
+        // API Gateway's own 503 after its 30 s integration limit.
+        let apigw = r#"{"requestTime":"18/Dec/2025:11:00:31 +0000","httpMethod":"POST","path":"/anthropic/v1/messages","status":503,"responseLatency":30004,"integrationStatus":"-"}"#;
+        let v: Value = serde_json::from_str(apigw).unwrap();
+        let late = read_json(&v).unwrap();
+        assert_eq!(late.latency_ms, Some(30004));
+        let r = record(&late, "/v1/messages".into(), "anthropic");
+        assert_eq!(
+            r[0].message.as_deref(),
+            Some("proxy answered 503 with no upstream response after 30.0 s")
         );
         let answered = line.replace("[] - - - -", "[] 10.0.0.9:4000 190 0.012 503");
         assert_eq!(read_text(&answered).unwrap().upstream, None);
