@@ -165,6 +165,18 @@ pub(crate) fn displayed(text: &str) -> Option<Said> {
     limit_text(t)
 }
 
+/// A router in front of Claude Code (claude-code-router) that sent the call to another
+/// vendor's model says so: `Error from provider(openrouter,google/gemini-3-pro-preview: 400)`.
+/// That failure is not a Claude call's.
+fn routed_elsewhere(text: &str) -> bool {
+    static ROUTED: LazyLock<Regex> =
+        LazyLock::new(|| regex(r"Error from provider\(\s*[^,()]+,\s*([^:()\s]+)\s*:"));
+    ROUTED.captures(text).is_some_and(|c| {
+        let model = c[1].to_ascii_lowercase();
+        !model.contains("claude") && !model.starts_with("anthropic")
+    })
+}
+
 fn apply(said: Said, r: &mut Record) {
     let provider = said.provider;
     said.apply(r);
@@ -413,6 +425,9 @@ impl TerminalParser {
         sink: &mut Sink,
     ) {
         let Some(said) = displayed(text) else { return };
+        if routed_elsewhere(text) {
+            return;
+        }
         let mut r = claude_code_record(Some(lineno));
         r.stamp = stamp;
         r.evidence = Evidence::Whole;

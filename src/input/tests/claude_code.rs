@@ -7,6 +7,24 @@ mod tests {
         parse_text(text, &ScanOptions::default())
     }
 
+    /// claude-code-router sending a turn to another vendor's model: its error is not Claude's.
+    #[test]
+    fn a_router_error_of_another_vendors_model_is_not_a_failure() {
+        let line = |model: &str| {
+            format!("  ⎿  API Error: 400 {{\"error\":{{\"message\":\"Error from provider(openrouter,{model}: 400): Provider returned error\",\"type\":\"api_error\"}}}}\n")
+        };
+        let s = parse_text(
+            &line("google/gemini-3-pro-preview"),
+            &ScanOptions::default(),
+        );
+        assert!(s.failures.is_empty(), "{:?}", s.failures);
+        let s = parse_text(
+            &line("anthropic/claude-sonnet-4.5"),
+            &ScanOptions::default(),
+        );
+        assert_eq!(s.failures.len(), 1);
+    }
+
     #[test]
     fn a_slash_command_error_is_a_failure() {
         let s = parse_text(
