@@ -22,8 +22,10 @@ use context::Context;
 
 pub(crate) use context::context;
 
-/// Words of a Claude context, as logs spell them (see [`context`] for the full reading).
-static CLAUDE_HINT: LazyLock<AnyOf> = LazyLock::new(|| {
+/// Words of a Claude context, or of another vendor's, as logs spell them: a quiet line with
+/// one of them is read in full by [`context`] (a request dump for another vendor's model
+/// before an error makes that error not Claude's).
+static CONTEXT_HINT: LazyLock<AnyOf> = LazyLock::new(|| {
     AnyOf::new(&[
         "claude",
         "Claude",
@@ -35,6 +37,20 @@ static CLAUDE_HINT: LazyLock<AnyOf> = LazyLock::new(|| {
         "toolu_",
         "overloaded_error",
         "x-api-key",
+        "openai",
+        "OpenAI",
+        "gpt-",
+        "gemini",
+        "Gemini",
+        "llama",
+        "Llama",
+        "mistral",
+        "Mistral",
+        "amazon.titan",
+        "amazon.nova",
+        "cohere",
+        "deepseek",
+        "qwen",
     ])
 });
 
@@ -66,6 +82,23 @@ pub(crate) struct Agnostic {
     head: Option<(u32, u64)>,
     /// The last line read here that was not blank and held neither error words nor a status.
     quiet: Option<u64>,
+    /// The last failure was read from a summary of retried attempts (`RetryError [AI_RetryError]:
+    /// Failed after 3 attempts. Last error: ...`): its id. The first attempt dumped below it
+    /// is where that failure starts; the summary is not an attempt of its own.
+    summary: Option<u32>,
+}
+
+/// A summary of retried attempts rather than an attempt (the AI SDK's `RetryError`, the
+/// words `Failed after N attempts`).
+fn retry_summary(line: &str) -> bool {
+    static WORDS: LazyLock<AnyOf> =
+        LazyLock::new(|| AnyOf::new(&["AI_RetryError", "RetryError:", "Failed after "]));
+    WORDS.is_match(line)
+        && (line.contains("RetryError")
+            || line.split("Failed after ").nth(1).is_some_and(|r| {
+                r.trim_start_matches(|c: char| c.is_ascii_digit())
+                    .starts_with(" attempts")
+            }))
 }
 
 /// A line's shape: a hash of it without its digits (times, counters, ids change from one
@@ -84,8 +117,14 @@ impl LineParser for Agnostic {
         // Claude words matter (cheap, vectorized searches first).
         let may_err = text::may_hold_error(line);
         if !may_err && self.pending.is_none() && !text::has_status_number(line) {
-            if CLAUDE_HINT.is_match(line) {
-                self.claude_words = Some(lineno);
+            if CONTEXT_HINT.is_match(line) {
+                let ctx = context(line);
+                if ctx.other {
+                    self.other_words = Some(lineno);
+                }
+                if ctx.claude || ctx.claude_route {
+                    self.claude_words = Some(lineno);
+                }
             }
             // A heading of what follows (`Response body:`) introduces it.
             let t = line.trim_end();
@@ -198,11 +237,47 @@ impl Agnostic {
         };
         let last_id = sink.last_failure_id();
         let recent = match self.detail {
+            // A chain of details: each close to the one before, however far from the failure.
             Some((id, at)) if Some(id) == last_id && lineno.saturating_sub(at) <= within => {
-                sink.recent_failure(lineno, DUMP_LINES)
+                sink.recent_failure(lineno, CLAUDE_CONTEXT_SPAN)
             }
             _ => sink.recent_failure(lineno, within),
         };
+        // The first attempt below a summary of retried attempts: the failure starts here.
+        if let (Some(id), Some(f)) = (self.summary, recent) {
+            let headline = !dump || !continues_indented(line);
+            if Some(id) == last_id && headline && f.error_type.as_deref() == said.error_type {
+                self.summary = None;
+                sink.move_last_failure(lineno, said.message.clone());
+                self.head = Some((id, shape(line.trim())));
+                self.detail = Some((id, lineno));
+                return Claim::Relevant;
+            }
+        }
+        // A dump quoting the last failure's error again, type and message (the echo of a
+        // stream's error event in the exception's `value:`), further down the same dump; or
+        // a session's summary naming the error that ended it (the Agent SDK's result message,
+        // `terminal_reason: 'api_error'`).
+        if recent.is_none() && dump && !said.stated {
+            let reason = line
+                .trim_start()
+                .split_once(": ")
+                .is_some_and(|(k, _)| k.ends_with("reason") && !k.contains(' '));
+            let echo = sink
+                .newest_failure(lineno, CLAUDE_CONTEXT_SPAN)
+                .is_some_and(|f| {
+                    reason
+                        || (f.error_type.is_some()
+                            && f.error_type.as_deref() == said.error_type
+                            && f.message
+                                .as_deref()
+                                .is_some_and(|m| m.len() >= 5 && line.contains(m)))
+                });
+            if echo {
+                self.detail = last_id.map(|id| (id, lineno));
+                return Claim::Relevant;
+            }
+        }
         let again = self
             .head
             .is_some_and(|(id, sh)| Some(id) == last_id && sh == shape(line.trim()));
@@ -234,7 +309,13 @@ impl Agnostic {
         r.stamp = access::stamp_anywhere(line);
         if unconfirmed {
             // No Claude context yet: wait for one (a URL or model in the dump below).
-            if self.pending.is_none() {
+            // The first attempt below a summary of retried attempts takes its place.
+            let replaces = self.pending.as_ref().is_some_and(|p| {
+                p.message.as_deref().is_some_and(retry_summary)
+                    && p.error_type == r.error_type
+                    && !continues_indented(line)
+            });
+            if self.pending.is_none() || replaces {
                 r.provider = Some("anthropic".into());
                 self.pending = Some(r);
             }
@@ -257,6 +338,11 @@ impl Agnostic {
         );
         sink.push(r);
         self.head = sink.last_failure_id().map(|id| (id, shape(line.trim())));
+        self.summary = if retry_summary(line) {
+            sink.last_failure_id()
+        } else {
+            None
+        };
         Claim::Relevant
     }
 }
@@ -328,6 +414,11 @@ fn continues(line: &str) -> bool {
     if t.starts_with("Caused by: ") {
         return true;
     }
+    // A member of a printed object that holds an exception (`  lastError: APICallError ...`,
+    // `  cause: ZodError: ...`): the same error again, or its cause.
+    if continues_indented(line) {
+        return true;
+    }
     // An exception's own headline, however indented (`    APICallError [AI_APICallError]: ...`).
     let word: &str = t.split([' ', ':', '[']).next().unwrap_or("");
     if word.ends_with("Error") || word.ends_with("Exception") {
@@ -351,6 +442,19 @@ fn continues(line: &str) -> bool {
     !key.is_empty()
         && t[key.len()..].starts_with(": ")
         && key.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+}
+
+/// An indented `key: ` member of a printed object, the key in lower camel or snake case.
+fn continues_indented(line: &str) -> bool {
+    let t = line.trim_start();
+    if t.len() == line.len() {
+        return false;
+    }
+    let key = t
+        .bytes()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        .count();
+    key > 0 && t.as_bytes()[0].is_ascii_lowercase() && t[key..].starts_with(": ")
 }
 
 fn push_access(seen: &access::Seen, whole: &str, at: Position, sink: &mut Sink) -> Claim {
@@ -534,5 +638,71 @@ mod tests {
             text.push_str("access: request answered 429\n");
         }
         assert_eq!(failures(&text).len(), 3);
+    }
+
+    /// The AI SDK's `RetryError`: its summary is not an attempt, each `APICallError` of its
+    /// `errors` array is one, and `lastError` repeats the last of them.
+    #[test]
+    fn a_retry_summary_gives_way_to_its_attempts() {
+        let attempt = |indent: &str| {
+            format!(
+                concat!(
+                    "{i}APICallError [AI_APICallError]: Overloaded\n",
+                    "{i}    at async postToApi (/srv/.next/server/chunks/8812.js:1:18830) {{\n",
+                    "{i}  url: 'https://api.anthropic.com/v1/messages',\n",
+                    "{i}  statusCode: 529,\n",
+                    "{i}  responseBody: '{{\"type\":\"error\",\"error\":{{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}}}',\n",
+                    "{i}}}\n",
+                ),
+                i = indent
+            )
+        };
+        let mut text = String::from(
+            " ⨯ RetryError [AI_RetryError]: Failed after 3 attempts. Last error: Overloaded\n    at _retryWithExponentialBackoff (/srv/.next/server/chunks/5571.js:1:59780) {\n  reason: 'maxRetriesExceeded',\n  errors: [\n",
+        );
+        for _ in 0..3 {
+            text.push_str(&attempt("    "));
+        }
+        text.push_str("  ],\n  lastError: ");
+        text.push_str(attempt("  ").trim_start());
+        text.push_str("}\n");
+        let found = failures(&text);
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert_eq!(found[0], (Some(5), Some(529)));
+        assert!(found.iter().all(|(_, s)| *s == Some(529)));
+    }
+
+    /// Further down one dump, the error told again (a stream's error event in the
+    /// exception's `value:`, a session result's `terminal_reason`) is the same failure.
+    #[test]
+    fn echoes_further_down_a_dump_are_the_same_failure() {
+        let mut text = String::from("unhandledRejection: TypeValidationError [AI_TypeValidationError]: Type validation failed: Value: {\"type\":\"error\",\"error\":{\"details\":null,\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}.\n");
+        for _ in 0..30 {
+            text.push_str("    \"options\": [\n");
+        }
+        text.push_str("  value: { type: 'error', error: { details: null, type: 'overloaded_error', message: 'Overloaded' } },\n");
+        assert_eq!(failures(&text).len(), 1);
+        let mut text = String::from("[log_eeb4c3, request-id: \"req_011CToijQDksRMQkl5eZyprU\"] post https://api.anthropic.com/v1/messages?beta=true failed with status 403 in 341ms - error; not retryable\n{\n");
+        for _ in 0..30 {
+            text.push_str("  session_id: '49cbd892-7d9a-437a-834d-fce53b5f7971',\n");
+        }
+        text.push_str("  terminal_reason: 'api_error',\n  api_error_status: 403,\n}\n");
+        assert_eq!(failures(&text), [(Some(1), Some(403))]);
+    }
+
+    /// A request dump for another vendor's model just before an error makes it not Claude's,
+    /// even when the dump's lines hold no error words.
+    #[test]
+    fn another_vendors_dump_before_an_error_is_not_claude() {
+        let text = concat!(
+            "Claude answered: ok\n",
+            "{\n",
+            "    'modelId': 'meta.llama3-1-8b-instruct-v1:0',\n",
+            "    'messages': [],\n",
+            "}\n",
+            "An error occurred (AccessDeniedException) when calling the Converse\n",
+            "operation: You don't have access to the model with the specified model ID.\n",
+        );
+        assert_eq!(failures(text), []);
     }
 }

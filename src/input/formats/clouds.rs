@@ -340,6 +340,17 @@ impl CloudsParser {
         let Some(p) = self.pretty.as_mut() else {
             return Claim::NotMine;
         };
+        // A Google error envelope's first member is `"error"` (`[` then `{` for an array of
+        // them). Any other pretty-printed value (a Worker's tail event, a debug dump) is for
+        // the other readers, line by line.
+        if p.lines == 1 {
+            let t = line.trim();
+            if !(t.starts_with("\"error\"") || (p.text == "[" && t == "{")) {
+                self.pretty = None;
+                sink.relevant_lines_were_noise(1);
+                return Claim::NotMine;
+            }
+        }
         p.lines += 1;
         p.text.push('\n');
         p.text.push_str(line);

@@ -462,6 +462,15 @@ impl<'a> Sink<'a> {
         }
     }
 
+    /// The failure created last, whichever producer told it, when it started at most
+    /// `within` lines before `lineno`.
+    pub(crate) fn newest_failure(&self, lineno: u64, within: u64) -> Option<&Record> {
+        self.scan
+            .failures
+            .last()
+            .filter(|f| f.line.is_some_and(|l| lineno.saturating_sub(l) <= within))
+    }
+
     /// The id of the last failure, if the last record was one: stable while the scan goes
     /// (positions in the sink change as records are settled).
     pub fn last_failure_id(&self) -> Option<u32> {
@@ -1013,6 +1022,20 @@ impl Sink<'_> {
         match self.last {
             Some(Last::Failure(i, line)) => Some((i, line)),
             _ => None,
+        }
+    }
+
+    /// The last failure was told first by a summary of several attempts (`RetryError: Failed
+    /// after 3 attempts`) whose attempts follow: it is the first of them, at `line`.
+    pub(crate) fn move_last_failure(&mut self, line: u64, message: Option<String>) {
+        if let Some(Last::Failure(i, _)) = self.last {
+            if let Some(f) = self.scan.failures.get_mut(i) {
+                f.line = Some(line);
+                if message.is_some() {
+                    f.message = message;
+                }
+                self.last = Some(Last::Failure(i, line));
+            }
         }
     }
 

@@ -232,4 +232,28 @@ mod tests {
             Some("/model/anthropic.claude-3-5-sonnet-20241022-v2:0/invoke")
         );
     }
+
+    /// A pretty-printed value that is not a Google error envelope (a Worker's tail event) is
+    /// read line by line: the error inside it is found where it is.
+    #[test]
+    fn pretty_json_that_is_not_a_google_envelope_is_read_by_lines() {
+        let text = concat!(
+            "Connected to chat-edge, waiting for logs...\n",
+            "{\n",
+            "  \"outcome\": \"ok\",\n",
+            "  \"logs\": [\n",
+            "    {\n",
+            "      \"message\": [\n",
+            "        \"Error: 529 {\\\"type\\\":\\\"error\\\",\\\"error\\\":{\\\"type\\\":\\\"overloaded_error\\\",\\\"message\\\":\\\"Overloaded\\\"},\\\"request_id\\\":\\\"req_011CcgOyi0NsKvxnRNg3jshj\\\"}\"\n",
+            "      ],\n",
+            "      \"level\": \"error\"\n",
+            "    }\n",
+            "  ]\n",
+            "}\n",
+        );
+        let s = parse_text(text, &ScanOptions::default());
+        assert_eq!(s.failures.len(), 1, "{:#?}", s.failures);
+        assert_eq!(s.failures[0].line, Some(7));
+        assert_eq!(s.failures[0].effective_status(), Some(529));
+    }
 }
