@@ -19,6 +19,7 @@ use crate::input::formats::{
 };
 use crate::input::sink::{Claim, LineParser, MarkerGroup, Marks, Position, Sink};
 use crate::input::toolkit::words;
+use crate::record::{Record, SourceKind};
 use aho_corasick::AhoCorasick;
 
 /// The line parsers of one file, in the order they are offered a line.
@@ -366,6 +367,15 @@ fn sdk_object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
             Some(Value::Number(n)) => n.as_f64().and_then(crate::time::epoch_seconds),
             _ => None,
         });
+    // The SDK's own line of the attempt just before (`[log_...] post ... failed with status
+    // 404`, no body): the app's error line right after it tells the same attempt's body.
+    let joins = match at {
+        Position::Line(n) => sink
+            .recent_failure(n, 2)
+            .filter(|f| f.source_kind == SourceKind::SdkTypescript && f.message.is_none())
+            .and_then(Record::effective_status),
+        Position::Entry(_) => None,
+    };
     for text in texts {
         let first = text.lines().next().unwrap_or("");
         let record = if first.contains("com.anthropic.errors.") {
@@ -379,7 +389,7 @@ fn sdk_object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
         } else if typescript::foreign_to_ts(first) {
             None
         } else {
-            typescript::json_record(first, text, err)
+            typescript::json_record(first, text, err, joins)
         };
         if let Some(mut r) = record {
             at.place(&mut r);

@@ -1062,7 +1062,16 @@ impl TsParser {
 /// A TypeScript SDK failure told by a JSON log record: the message alone (`429 {...}`), the
 /// whole `Error: 429 {...}` string, or a status and body after the application's own words;
 /// `err` (pino's serialized error) may add the request id and headers.
-pub(crate) fn json_record(first: &str, text: &str, err: Option<&Value>) -> Option<Record> {
+///
+/// `joins`: the status of a failure told just before (the SDK's own log line of the attempt
+/// whose error the app logs here); an error with that status is more of it, whoever's body it
+/// quotes (a relay answers in OpenAI's shape).
+pub(crate) fn json_record(
+    first: &str,
+    text: &str,
+    err: Option<&Value>,
+    joins: Option<u16>,
+) -> Option<Record> {
     let said = sdk_message(first)
         .or_else(|| ts_errors(first).find_map(|(_, msg, _)| sdk_message(msg)))
         .or_else(|| {
@@ -1079,7 +1088,10 @@ pub(crate) fn json_record(first: &str, text: &str, err: Option<&Value>) -> Optio
         .and_then(Value::as_str)
         .filter(|id| id.starts_with("req_"));
     let sdk_frames = stack.contains("@anthropic-ai/sdk") || stack.contains("Anthropic.");
-    let claude = said.claude || sdk_frames || request_id.is_some();
+    let claude = said.claude
+        || sdk_frames
+        || request_id.is_some()
+        || (joins.is_some() && said.http_status == joins);
     if !claude {
         return None;
     }
