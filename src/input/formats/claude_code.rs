@@ -504,9 +504,11 @@ impl TerminalParser {
             let wraps = match after.find(['{', '[']) {
                 // A body the terminal broke: wait for it to close.
                 Some(i) => scanner.feed(&after[i..]).is_none() && scanner.is_open(),
-                // `API Error: 400` alone: its body may start on the next line.
+                // `API Error: 400` alone (or `API Error: 400 event: error`, a relay's SSE
+                // error frame as the body): its body may start on the next line.
                 None => {
                     let a = after.trim();
+                    let a = a.strip_suffix(" event: error").unwrap_or(a);
                     a.len() == 3 && a.bytes().all(|b| b.is_ascii_digit())
                 }
             };
@@ -578,7 +580,7 @@ impl TerminalParser {
             let body_missing =
                 w.kind == WrapKind::Final && !w.segments.iter().any(|s| s.contains('{'));
             let starts_new = t.is_empty()
-                || (body_missing && !t.starts_with('{'))
+                || (body_missing && !t.starts_with('{') && !t.starts_with("data: {"))
                 || t.starts_with('⎿')
                 || t.starts_with('⏺')
                 || t.starts_with('●')

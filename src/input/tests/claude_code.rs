@@ -262,4 +262,19 @@ mod notice_variant_tests {
             ]
         );
     }
+
+    /// `API Error: 400 event: error`, then the SSE frame's `data:` wrapped by the terminal: one
+    /// failure with the frame's type.
+    #[test]
+    fn an_sse_error_frame_as_a_plain_body_is_read() {
+        let text = concat!(
+            "  ⎿  API Error: 400 event: error\n",
+            "     data: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"{\\\"error\\\":{\\\"message\\\":\\\"Invalid 'input[27].name': empty string. Expected a string with minimu\n",
+            "     m length 1.\\\",\\\"type\\\":\\\"invalid_request_error\\\",\\\"param\\\":\\\"\\\",\\\"code\\\":\\\"empty_string\\\"}}\"}}\n",
+        );
+        let s = parse_text(text, &ScanOptions::default());
+        assert_eq!(s.failures.len(), 1, "{:#?}", s.failures);
+        assert_eq!(s.failures[0].http_status, Some(400));
+        assert_eq!(s.failures[0].error_type.as_deref(), Some("api_error"));
+    }
 }

@@ -440,3 +440,45 @@ mod marker_pass_tests {
         assert!(lines > 1000, "{lines} sample lines");
     }
 }
+
+#[cfg(test)]
+mod relay_tests {
+    use crate::input::toolkit::sdk_text::*;
+    use crate::input::{parse_text, ScanOptions};
+
+    fn scan(text: &str) -> crate::input::FileScan {
+        parse_text(text, &ScanOptions::default())
+    }
+
+    /// A relay's envelope around the API's own error (its message escaped JSON) gives the
+    /// API's type; around another API's error, the relay's own `api_error`; an SSE error
+    /// frame sent as a plain body is read as that body.
+    #[test]
+    fn relayed_envelopes_keep_the_right_type() {
+        let s = sdk_message(r#"529 {"error":{"message":"Error from provider(openrouter: 529): {\"error\":{\"metadata\":{\"raw\":\"{\\\"type\\\":\\\"error\\\",\\\"error\\\":{\\\"type\\\":\\\"overloaded_error\\\",\\\"message\\\":\\\"Overloaded\\\"}}\"}}}","type":"api_error"}}"#).unwrap();
+        assert_eq!(s.error_type.as_deref(), Some("overloaded_error"));
+        let s = sdk_message(r#"400 event: error data: {"type":"error","error":{"type":"api_error","message":"{\"error\":{\"message\":\"Invalid 'input[2].name': empty string.\",\"type\":\"invalid_request_error\",\"param\":\"\",\"code\":\"empty_string\"}}"}}"#).unwrap();
+        assert_eq!(s.http_status, Some(400));
+        assert_eq!(s.error_type.as_deref(), Some("api_error"));
+        assert!(s
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("\"param\"")));
+    }
+
+    /// The SDK's info line of a failed attempt, then the app's JSON line with the error body
+    /// (a relay's, in OpenAI's shape): one failure, with the body's type.
+    #[test]
+    fn an_app_json_line_after_the_sdk_line_is_the_same_attempt() {
+        let text = concat!(
+            "[log_5b2904] post https://relay.example.net/v1/v1/messages failed with status 404 in 38ms - error; not retryable\n",
+            "{\"level\":\"error\",\"time\":\"2026-02-02T07:00:03.101Z\",\"msg\":\"digest failed\",\"err\":\"404 {\\\"error\\\":{\\\"message\\\":\\\"Invalid URL (POST /v1/v1/messages)\\\",\\\"type\\\":\\\"invalid_request_error\\\",\\\"param\\\":\\\"\\\",\\\"code\\\":\\\"\\\"}}\"}\n",
+            "{\"level\":\"error\",\"time\":\"2026-02-02T07:00:09.101Z\",\"msg\":\"report failed\",\"err\":\"404 {\\\"error\\\":{\\\"message\\\":\\\"Invalid URL (POST /v1/chat)\\\",\\\"type\\\":\\\"invalid_request_error\\\",\\\"param\\\":\\\"\\\",\\\"code\\\":\\\"\\\"}}\"}\n",
+        );
+        let s = scan(text);
+        assert_eq!(s.failures.len(), 1, "{:#?}", s.failures);
+        let f = &s.failures[0];
+        assert_eq!(f.line, Some(1));
+        assert_eq!(f.error_type.as_deref(), Some("invalid_request_error"));
+    }
+}

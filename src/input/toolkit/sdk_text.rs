@@ -112,6 +112,21 @@ pub(crate) fn one_line(s: &str) -> String {
 
 /// An error body, read even when it is cut short or was quoted inside JSON.
 pub(crate) fn lenient_body(text: &str) -> ErrorBody {
+    // A body that is JSON as it stands (its message may itself be escaped JSON: a relay's
+    // envelope around its upstream's error) is read as it stands; an escaped one is unescaped.
+    if let Some(json) = api::leading_json(text.trim()) {
+        if let Ok(v) = serde_json::from_str::<Value>(json) {
+            let mut b = api::error_body(&v);
+            // A relay's generic `api_error` around the API's own envelope, escaped once or
+            // more in its message: the API's type is the cause.
+            if matches!(b.error_type.as_deref(), None | Some("api_error")) {
+                if let Some(inner) = b.message.as_deref().and_then(inner_api_type) {
+                    b.error_type = Some(inner);
+                }
+            }
+            return b;
+        }
+    }
     let t = api::unescape_json_text(text.trim());
     if let Some(json) = api::leading_json(&t) {
         if let Ok(v) = serde_json::from_str::<Value>(json) {
@@ -138,6 +153,22 @@ pub(crate) fn lenient_body(text: &str) -> ErrorBody {
     b
 }
 
+/// The error type of an Anthropic envelope (`{"type":"error","error":{"type":...}}`) quoted
+/// inside a text, however many times its quotes were escaped.
+fn inner_api_type(text: &str) -> Option<String> {
+    if !text.contains("error") || !text.contains('\\') {
+        return None;
+    }
+    static ENVELOPE: LazyLock<Regex> = LazyLock::new(|| {
+        regex(r#""type"\s*:\s*"error"\s*,\s*"error"\s*:\s*\{[^{}]*?"type"\s*:\s*"([a-z_]+)""#)
+    });
+    let plain = text.replace('\\', "");
+    ENVELOPE
+        .captures(&plain)
+        .map(|c| c[1].to_string())
+        .filter(|t| crate::record::status_for_error_type(t).is_some())
+}
+
 /// What a TypeScript SDK error message says (`429 {"type":"error",...}`, `400 status code (no
 /// body)`, a mid-stream `{"type":"error",...}`, `Connection error.`, `fetch failed`, ...).
 /// `None` when the text is not one of them.
@@ -149,7 +180,15 @@ pub(crate) fn sdk_message(msg: &str) -> Option<Said> {
         if !(400..600).contains(&status) {
             return None;
         }
-        let rest = m.get(3..).unwrap_or("").trim_start();
+        let mut rest = m.get(3..).unwrap_or("").trim_start();
+        // A relay that answered with an SSE error frame as the body of a plain response:
+        // `400 event: error data: {...}`.
+        if let Some(frame) = rest.strip_prefix("event: error") {
+            let frame = frame.trim_start();
+            if let Some(data) = frame.strip_prefix("data:") {
+                rest = data.trim_start();
+            }
+        }
         if rest.starts_with('{') || rest.starts_with('[') || rest.starts_with("{\\\"") {
             return Some(Said::from_body(Some(status), lenient_body(rest), rest));
         }
