@@ -157,7 +157,7 @@ fn google(map: &Map<String, Value>) -> Option<Fields<'_>> {
 }
 
 /// gRPC's numeric codes, as Google's audit logs write them.
-fn grpc_name(code: u64) -> Option<&'static str> {
+pub(super) fn grpc_name(code: u64) -> Option<&'static str> {
     Some(match code {
         1 => "CANCELLED",
         2 => "UNKNOWN",

@@ -16,6 +16,7 @@ use std::sync::LazyLock;
 use serde_json::Value;
 
 use crate::input::sink::{Claim, LineParser, Position, Sink};
+use crate::input::toolkit::producer;
 use crate::input::toolkit::words::AnyOf;
 use crate::record::{Evidence, Outcome, Record, SourceKind};
 use context::Context;
@@ -86,6 +87,14 @@ pub(crate) struct Agnostic {
     /// Failed after 3 attempts. Last error: ...`): its id. The first attempt dumped below it
     /// is where that failure starts; the summary is not an attempt of its own.
     summary: Option<u32>,
+    /// An audit entry printed as YAML (`gcloud logging read`): the `status:` line of a
+    /// `protoPayload`, its indent, and the gRPC code read below it.
+    yaml_status: Option<(u64, usize, Option<u64>)>,
+    /// The last `resourceName:`/`resource:` line that named a Claude model on Vertex or
+    /// Bedrock, and the model.
+    yaml_resource: Option<(u64, String)>,
+    /// The entry's `methodName:` counts tokens: not a Messages call.
+    yaml_counting: bool,
 }
 
 /// A summary of retried attempts rather than an attempt (the AI SDK's `RetryError`, the
@@ -113,18 +122,16 @@ fn shape(line: &str) -> u64 {
 
 impl LineParser for Agnostic {
     fn feed(&mut self, line: &str, lineno: u64, sink: &mut Sink) -> Claim {
+        if let Some(claim) = self.yaml_status(line, lineno, sink) {
+            return claim;
+        }
         // Most lines no parser claimed hold neither error words nor a status: only their
         // Claude words matter (cheap, vectorized searches first).
         let may_err = text::may_hold_error(line);
         if !may_err && self.pending.is_none() && !text::has_status_number(line) {
             if CONTEXT_HINT.is_match(line) {
                 let ctx = context(line);
-                if ctx.other {
-                    self.other_words = Some(lineno);
-                }
-                if ctx.claude || ctx.claude_route {
-                    self.claude_words = Some(lineno);
-                }
+                self.note_words(line, lineno, ctx, sink);
             }
             // A heading of what follows (`Response body:`) introduces it.
             let t = line.trim_end();
@@ -138,12 +145,7 @@ impl LineParser for Agnostic {
             return Claim::NotMine;
         }
         let ctx = context(line);
-        if ctx.other {
-            self.other_words = Some(lineno);
-        }
-        if ctx.claude || ctx.claude_route {
-            self.claude_words = Some(lineno);
-        }
+        self.note_words(line, lineno, ctx, sink);
         if may_err && (ctx.claude_route || !ctx.other) {
             note_proxy_error(line, lineno, sink);
         }
@@ -181,6 +183,92 @@ impl LineParser for Agnostic {
 }
 
 impl Agnostic {
+    /// Remember the Claude and other-vendor words of a line, for all lines and for the
+    /// line's producer.
+    fn note_words(&mut self, line: &str, lineno: u64, ctx: Context, sink: &mut Sink) {
+        let claude = ctx.claude || ctx.claude_route;
+        if !(claude || ctx.other) {
+            return;
+        }
+        if ctx.other {
+            self.other_words = Some(lineno);
+        }
+        if claude {
+            self.claude_words = Some(lineno);
+        }
+        sink.note_producer_words(producer::of(line), lineno, claude, ctx.other);
+    }
+
+    /// The last Claude and other-vendor words before an error line: its producer's, when
+    /// the line names one whose words were seen, else any line's.
+    fn words_before(&self, line: &str, sink: &Sink) -> (Option<u64>, Option<u64>) {
+        sink.producer_words(producer::of(line))
+            .unwrap_or((self.claude_words, self.other_words))
+    }
+
+    /// An audit entry's status block in YAML (`gcloud logging read`'s default output):
+    /// `  status:`, `    code: 8`, `    message: '...'`. A failure at the `status:` line when
+    /// the entry's resource is a Claude model; the gRPC code gives the status.
+    fn yaml_status(&mut self, line: &str, lineno: u64, sink: &mut Sink) -> Option<Claim> {
+        let t = line.trim();
+        let indent = line.len() - line.trim_start().len();
+        if let Some(rest) = t
+            .strip_prefix("resourceName: ")
+            .or_else(|| t.strip_prefix("resource: "))
+        {
+            if rest.contains("publishers/anthropic/models/") {
+                let model = rest.rsplit('/').next().unwrap_or(rest);
+                self.yaml_resource = Some((lineno, model.trim_matches('\'').to_string()));
+            }
+            return None;
+        }
+        if let Some(method) = t.strip_prefix("methodName: ") {
+            // Counting tokens is not a Messages call.
+            self.yaml_counting = method.contains("CountTokens");
+            return None;
+        }
+        if t == "status:" {
+            self.yaml_status = Some((lineno, indent, None));
+            return None;
+        }
+        let (at, ind, code) = self.yaml_status?;
+        if indent <= ind || lineno > at + 2 {
+            self.yaml_status = None;
+            return None;
+        }
+        if let Some(c) = t.strip_prefix("code: ") {
+            self.yaml_status = Some((at, ind, c.trim().parse().ok()));
+            return Some(Claim::Noise);
+        }
+        let message = t.strip_prefix("message: ")?;
+        self.yaml_status = None;
+        let name = code.and_then(audit::grpc_name)?;
+        let (_, model) = self
+            .yaml_resource
+            .as_ref()
+            .filter(|(l, _)| !self.yaml_counting && at.saturating_sub(*l) <= DUMP_LINES)?;
+        let mut r = Record::new(SourceKind::Vertex, Outcome::Failure);
+        r.line = Some(at);
+        r.evidence = Evidence::Whole;
+        r.provider = Some("vertex".into());
+        r.http_status = crate::input::toolkit::api::google_status_code(name);
+        r.error_type = Some(
+            crate::input::toolkit::api::google_status_error_type(name)
+                .unwrap_or("api_error")
+                .to_string(),
+        );
+        r.provider_code = Some(name.to_string());
+        let message = message.trim();
+        let unquoted = message
+            .strip_prefix('\'')
+            .and_then(|m| m.strip_suffix('\''))
+            .unwrap_or(message);
+        r.message = Some(unquoted.to_string());
+        r.model = Some(model.clone());
+        sink.push(r);
+        Some(Claim::Relevant)
+    }
+
     /// Error text on a line no parser claimed, in a Claude context: the line's own, or a
     /// Claude call or Claude words shortly before (and no other vendor's since).
     fn error_text(
@@ -202,8 +290,9 @@ impl Agnostic {
             let near = |at: Option<u64>| {
                 at.is_some_and(|a| lineno.saturating_sub(a) <= CLAUDE_CONTEXT_SPAN)
             };
-            let claude_at = self.claude_words.max(sink.claude_line);
-            let other_at = self.other_words.max(sink.other_provider_line);
+            let (claude_words, other_words) = self.words_before(line, sink);
+            let claude_at = claude_words.max(sink.claude_line);
+            let other_at = other_words.max(sink.other_provider_line);
             if other_at > claude_at && near(other_at) {
                 return Claim::NotMine;
             }
@@ -704,5 +793,34 @@ mod tests {
             "operation: You don't have access to the model with the specified model ID.\n",
         );
         assert_eq!(failures(text), []);
+    }
+
+    /// `gcloud logging read` YAML: an audit entry's status block is a failure at its
+    /// `status:` line, its gRPC code giving the status; counting tokens is not a call.
+    #[test]
+    fn gcloud_yaml_audit_entries() {
+        let entry = |method: &str, code: u8| {
+            format!(
+                concat!(
+                    "---\n",
+                    "protoPayload:\n",
+                    "  methodName: google.cloud.aiplatform.v1.PredictionService.{m}\n",
+                    "  resourceName: projects/p-1/locations/global/publishers/anthropic/models/claude-sonnet-4-5@20250929\n",
+                    "  serviceName: aiplatform.googleapis.com\n",
+                    "  status:\n",
+                    "    code: {c}\n",
+                    "    message: 'Quota exceeded for aiplatform.googleapis.com/online_prediction_input_tokens_per_minute_per_base_model.'\n",
+                    "severity: ERROR\n",
+                ),
+                m = method,
+                c = code
+            )
+        };
+        let text =
+            entry("StreamRawPredict", 8) + &entry("CountTokens", 8) + &entry("RawPredict", 7);
+        assert_eq!(
+            failures(&text),
+            [(Some(6), Some(429)), (Some(24), Some(403))]
+        );
     }
 }
