@@ -29,6 +29,7 @@ use crate::input::toolkit::cloud_text::{
     apply_bedrock_code, bedrock_code, bedrock_message, bedrock_path, bedrock_record, boto_record,
     boto_transport, google_record, str_at, BEDROCK_MODEL, JS_ERROR, RUST_ERROR,
 };
+use crate::input::toolkit::producer;
 use crate::record::{Evidence, Outcome, Record, SourceKind};
 
 /// Bounds of an AWS SDK for JavaScript error dump.
@@ -243,6 +244,18 @@ impl LineParser for CloudsParser {
             .or_else(|| google_record(line, false))
             .or_else(|| boto_transport(line).map(Ok));
         match found {
+            // A Bedrock error that names no model, from a producer (a Lambda log stream, a
+            // thread) whose last model words were another vendor's: that call's error.
+            Some(Ok(r))
+                if r.model.is_none()
+                    && sink.producer_words(producer::of(line)).is_some_and(
+                        |(claude, other)| {
+                            other > claude && other.is_some_and(|o| lineno.saturating_sub(o) <= 200)
+                        },
+                    ) =>
+            {
+                return Claim::Noise;
+            }
             Some(Ok(mut r)) => {
                 r.line = Some(lineno);
                 r.stamp = stamp;

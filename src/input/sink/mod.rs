@@ -110,6 +110,9 @@ pub(crate) struct Sink<'a> {
     /// The last line that told a Claude API call (any record pushed): error text near it
     /// without a context of its own is about Claude.
     pub claude_line: Option<u64>,
+    /// The last lines with Claude's and with another vendor's words, per producer (threads,
+    /// Lambda log streams) seen last: an error line's context is its own producer's.
+    pub(in crate::input) producer_words: Vec<ProducerWords>,
     /// A proxy's own error line (`connect: connection refused`, `timed out`) that no parser
     /// claimed: the first line of the failure its access line tells right after.
     pub proxy_error: Option<(u64, String)>,
@@ -181,6 +184,17 @@ pub(in crate::input) enum Last {
     Success(u64),
 }
 
+/// The last Claude and other-vendor words of one producer.
+#[derive(Debug, Clone, Copy)]
+pub(in crate::input) struct ProducerWords {
+    pub key: u64,
+    pub claude: Option<u64>,
+    pub other: Option<u64>,
+}
+
+/// Producers whose words are remembered.
+const PRODUCER_WORDS: usize = 16;
+
 /// The same when both lines name their producer (a thread's lines are spread among the lines
 /// of the threads logging beside it).
 pub(in crate::input) const PRODUCER_JOIN_DISTANCE: u64 = 200;
@@ -222,6 +236,7 @@ impl<'a> Sink<'a> {
             line_stamps: envelope::LineStamps::default(),
             other_provider_line: None,
             claude_line: None,
+            producer_words: Vec::new(),
             proxy_error: None,
             response_head: None,
             settler: None,
@@ -460,6 +475,43 @@ impl<'a> Sink<'a> {
             }
             _ => None,
         }
+    }
+
+    /// Note that producer `key` (0: none) wrote Claude's or another vendor's words at `lineno`.
+    pub(crate) fn note_producer_words(&mut self, key: u64, lineno: u64, claude: bool, other: bool) {
+        if key == 0 || !(claude || other) {
+            return;
+        }
+        let at = match self.producer_words.iter().position(|p| p.key == key) {
+            Some(i) => i,
+            None => {
+                if self.producer_words.len() >= PRODUCER_WORDS {
+                    self.producer_words.remove(0);
+                }
+                self.producer_words.push(ProducerWords {
+                    key,
+                    claude: None,
+                    other: None,
+                });
+                self.producer_words.len() - 1
+            }
+        };
+        let p = &mut self.producer_words[at];
+        if other {
+            p.other = Some(lineno);
+        }
+        if claude {
+            p.claude = Some(lineno);
+        }
+    }
+
+    /// The last lines with Claude's and with another vendor's words of producer `key`, when
+    /// its words were seen.
+    pub(crate) fn producer_words(&self, key: u64) -> Option<(Option<u64>, Option<u64>)> {
+        self.producer_words
+            .iter()
+            .find(|p| key != 0 && p.key == key)
+            .map(|p| (p.claude, p.other))
     }
 
     /// The failure created last, whichever producer told it, when it started at most

@@ -256,4 +256,37 @@ mod tests {
         assert_eq!(s.failures[0].line, Some(7));
         assert_eq!(s.failures[0].effective_status(), Some(529));
     }
+
+    /// `aws logs tail` of a Lambda: a Bedrock error that names no model belongs to the log
+    /// stream whose last model was another vendor's (an embedding call), not to the Claude
+    /// call another stream was making.
+    #[test]
+    fn a_lambda_streams_error_is_its_own_calls() {
+        let line = |stream: &str, level: &str, msg: &str| {
+            format!("2025-03-11T09:14:03.466000+00:00 2025/03/11/[$LATEST]{stream} [{level}]\t2025-03-11T09:14:03.466Z\tc0ffee12-3456-4789-abcd-ef0123456789\t{msg}\n")
+        };
+        let (a, b) = (
+            "b81e3d5a09c2476f8e1d4a6b3c5f7e21",
+            "0d9a7c6b5e4f43a2b1c0d9e8f7a6b5c4",
+        );
+        let throttled = "An error occurred (ThrottlingException) when calling the InvokeModel operation (reached max retries: 4): Too many requests, please wait before trying again.";
+        let text = [
+            line(
+                a,
+                "INFO",
+                "## INVOKING MODEL anthropic.claude-3-sonnet-20240229-v1:0",
+            ),
+            line(
+                b,
+                "INFO",
+                "## EMBEDDING CHUNKS amazon.titan-embed-text-v2:0 (14 chunks)",
+            ),
+            line(b, "ERROR", throttled),
+            line(a, "ERROR", throttled),
+        ]
+        .concat();
+        let s = scan(&text);
+        let lines: Vec<_> = s.failures.iter().map(|f| f.line).collect();
+        assert_eq!(lines, [Some(4)]);
+    }
 }

@@ -12,7 +12,8 @@
 //!   bracketed thread, task or worker name (`[MainThread]`, `[Task-12]`, `[pool-1-thread-3]`,
 //!   `[http-nio-8080-exec-5]`, `[worker-2]`, Celery's `[...: WARNING/ForkPoolWorker-3]`), a
 //!   bracketed process id (`[12345]`, gunicorn);
-//! - `kubectl logs --prefix`'s `[pod/NAME/CONTAINER]`;
+//! - `kubectl logs --prefix`'s `[pod/NAME/CONTAINER]`; the Lambda log stream that `aws logs
+//!   tail` puts first (`2025/03/11/[$LATEST]b81e3d5a...`);
 //! - key=value and JSON fields that name a thread, task, process, trace or correlation id
 //!   (`thread=`, `"threadName":`, `"taskName":`, `pid=`, `trace_id=`, `correlation_id=`...).
 //!
@@ -68,6 +69,18 @@ pub(crate) fn of(line: &str) -> u64 {
             };
             groups += 1;
             let inner = &head[open + 1..close];
+            // A Lambda log stream (`aws logs tail`: `2025/03/11/[$LATEST]b81e3d5a...`): one
+            // execution environment, which runs one invocation at a time.
+            if inner.first() == Some(&b'$') {
+                let stream = &head[close + 1..];
+                let n = stream.iter().take_while(|c| c.is_ascii_hexdigit()).count();
+                if n >= 16 {
+                    h.add(&stream[..n]);
+                    found = true;
+                }
+                from = close + 1;
+                continue;
+            }
             if let Some(token) = bracket_producer(inner, open == 0) {
                 h.add(token);
                 found = true;
@@ -239,6 +252,16 @@ mod tests {
         assert_ne!(a, 0);
         assert_eq!(a, b);
         assert_ne!(a, c, "same thread name in another process");
+    }
+
+    #[test]
+    fn lambda_log_streams() {
+        let a = of("2025-03-11T09:14:03.466000+00:00 2025/03/11/[$LATEST]b81e3d5a09c2476f8e1d4a6b3c5f7e21 [INFO]\t2025-03-11T09:14:03.466Z\tc0ffee12-3456-4789-abcd-ef0123456789\t## INVOKING MODEL");
+        let b = of("2025-03-11T09:14:14.918000+00:00 2025/03/11/[$LATEST]b81e3d5a09c2476f8e1d4a6b3c5f7e21 [ERROR]\t2025-03-11T09:14:14.918Z\tc0ffee12-3456-4789-abcd-ef0123456789\tAn error occurred");
+        let c = of("2025-03-11T09:14:10.377000+00:00 2025/03/11/[$LATEST]0d9a7c6b5e4f43a2b1c0d9e8f7a6b5c4 [ERROR]\t2025-03-11T09:14:10.377Z\t9e8d7c6b-5a49-4838-a727-16f5e4d3c2b1\tAn error occurred");
+        assert_ne!(a, 0);
+        assert_eq!(a, b);
+        assert_ne!(a, c);
     }
 
     #[test]
