@@ -163,12 +163,32 @@ impl LineParser for Agnostic {
         if !(ctx.claude || ctx.claude_route) {
             return self.error_text(line, lineno, ctx, may_err, sink);
         }
-        // A JSON object after a prefix (a collector's time stamp, a pod name).
-        if let Some(open) = line.find('{') {
+        // A JSON object after a prefix (a collector's time stamp, a pod name), or an array of
+        // them (`claude -p --output-format json --verbose` prints `[init, ..., result]`).
+        let open = match (line.find("[{"), line.find('{')) {
+            (Some(a), Some(o)) if a + 1 == o => Some(a),
+            (_, o) => o,
+        };
+        if let Some(open) = open {
             let tail = line[open..].trim_end();
-            if open > 0 && tail.ends_with('}') {
+            let whole = (tail.starts_with('{') && tail.ends_with('}'))
+                || (tail.starts_with("[{") && tail.ends_with("}]"));
+            if (open > 0 || tail.starts_with('[')) && whole {
                 if let Ok(v) = serde_json::from_str::<Value>(tail) {
-                    let claim = object(&v, Position::Line(lineno), sink);
+                    let claim = match &v {
+                        Value::Array(items) => {
+                            let mut claim = Claim::NotMine;
+                            for item in items {
+                                let at = Position::Line(lineno);
+                                if crate::input::dispatch::object(item, at, sink) == Claim::Relevant
+                                {
+                                    claim = Claim::Relevant;
+                                }
+                            }
+                            claim
+                        }
+                        _ => object(&v, Position::Line(lineno), sink),
+                    };
                     if claim != Claim::NotMine {
                         return claim;
                     }

@@ -432,6 +432,19 @@ impl TerminalParser {
         r.stamp = stamp;
         r.evidence = Evidence::Whole;
         apply(said, &mut r);
+        // With the SDK's debug log on (`ANTHROPIC_LOG=debug`), each attempt was told by the
+        // SDK already: the final line repeats the last one (same status, same message).
+        let echo = sink.newest_failure(lineno, 40).is_some_and(|f| {
+            f.source_kind == SourceKind::SdkTypescript
+                && f.endpoint.is_some()
+                && f.request_id == r.request_id
+                && f.http_status == r.http_status
+                && f.message.is_some()
+                && f.message == r.message
+        });
+        if echo {
+            return;
+        }
         r.attempt = self.next_attempt(lineno);
         sink.push(r);
     }

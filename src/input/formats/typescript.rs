@@ -542,6 +542,25 @@ impl TsParser {
         if r.error_type.is_none() && r.outcome == Outcome::Failure && r.http_status.is_some() {
             r.error_type = obj.error_type.clone();
         }
+        // Old debug responses print the body after the headers object: `} {"error":...}`.
+        if h.kind == Kind::OldResponse && r.outcome == Outcome::Failure {
+            let last = h.text.trim_end().lines().last().unwrap_or("").trim_start();
+            if let Some(body) = last
+                .strip_prefix("} {")
+                .map(|b| &last[last.len() - b.len() - 1..])
+            {
+                let said = lenient_body(body);
+                if r.message.is_none() {
+                    r.message = said.message.map(|m| one_line(&m));
+                }
+                if r.error_type.is_none() {
+                    r.error_type = said.error_type;
+                }
+                if r.provider_code.is_none() {
+                    r.provider_code = said.provider_code;
+                }
+            }
+        }
         // Transport failures: the root cause goes into the message.
         if r.outcome == Outcome::Failure && r.http_status.is_none() {
             let mut cause = obj.causes.last().cloned();

@@ -277,4 +277,39 @@ mod notice_variant_tests {
         assert_eq!(s.failures[0].http_status, Some(400));
         assert_eq!(s.failures[0].error_type.as_deref(), Some("api_error"));
     }
+
+    /// `claude -p --output-format json --verbose` in a CI log: each run is a JSON array on
+    /// one prefixed line; a result with `is_error` is a failure, even as a summary.
+    #[test]
+    fn a_prefixed_json_array_of_a_headless_run() {
+        let run = |result: &str| {
+            format!("2026-01-12T10:16:58.2864560Z [{{\"type\":\"system\",\"subtype\":\"init\",\"model\":\"claude-opus-4-5-20251101\"}},{{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":{},\"result\":\"{result}\"}}]\n", !result.is_empty())
+        };
+        let text = [
+            run(""),
+            "2026-01-12T10:16:58.2894560Z ##[warning]claude failed for cli.md\n".to_string(),
+            run("API Error: Repeated 529 Overloaded errors"),
+        ]
+        .concat();
+        let s = parse_text(&text, &ScanOptions::default());
+        assert_eq!(s.failures.len(), 1, "{:#?}", s.failures);
+        assert_eq!(s.failures[0].line, Some(3));
+        assert_eq!(s.failures[0].http_status, Some(529));
+    }
+
+    /// The SDK's old debug log tells the attempt, its body after the headers; Claude Code's
+    /// final `API Error:` line repeats it.
+    #[test]
+    fn the_final_line_after_the_sdks_debug_log_is_an_echo() {
+        let body = r#"{"error":{"code":404,"message":"Publisher Model `projects/p-1/locations/us-east5/publishers/anthropic/models/claude-3-7-sonnet-20250219` not found.","status":"NOT_FOUND"}}"#;
+        let text = format!(
+            "Anthropic:DEBUG:response (error; (error; not retryable)) 404 https://us-east5-aiplatform.googleapis.com/v1/projects/p-1/locations/us-east5/publishers/anthropic/models/claude-3-7-sonnet-20250219:streamRawPredict {{\n  'content-type': 'application/json; charset=UTF-8',\n  server: 'scaffolding on HTTPServer2'\n}} {body}\nAPI Error: 404 {body}\n"
+        );
+        let s = parse_text(&text, &ScanOptions::default());
+        assert_eq!(s.failures.len(), 1, "{:#?}", s.failures);
+        assert!(s.failures[0]
+            .message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("Publisher Model")));
+    }
 }
