@@ -26,7 +26,7 @@ pub(crate) fn line_parsers() -> Vec<Box<dyn LineParser>> {
     vec![
         Box::<nginx::AccessParser>::default(),
         Box::new(nginx::ErrorParser),
-        Box::new(envoy::EnvoyParser),
+        Box::<envoy::EnvoyParser>::default(),
         Box::new(istio::IstioParser),
         Box::new(python::PythonParser::new(PYTHON)),
         Box::new(clouds::CloudsParser::new(CLOUD)),

@@ -2,6 +2,7 @@
 
 mod claude_code;
 mod clouds;
+mod envoy;
 mod gateways;
 mod litellm;
 mod python;
