@@ -107,6 +107,9 @@ pub(crate) struct Access<'a> {
     pub status: u16,
     pub request_time_s: Option<f64>,
     pub upstream_status: Option<&'a str>,
+    /// `$upstream_response_time`: one time per upstream attempt, as `upstream_status` lists
+    /// them (read for failures only).
+    pub upstream_times: Option<&'a str>,
     pub request_id: Option<&'a str>,
     pub model: Option<&'a str>,
 }
@@ -162,6 +165,116 @@ pub(crate) fn access_record(a: &Access, kind: SourceKind, sink: &mut Sink) -> Op
     }
     r.endpoint = Some(endpoint);
     Some(r)
+}
+
+/// How soon after nginx tried an upstream a 502 for that attempt is nginx's own (it could not
+/// connect): no upstream answers through TLS within it.
+const OWN_502_SECONDS: f64 = 0.010;
+
+/// A failed request's attempts on the upstreams nginx tried in turn (`proxy_next_upstream`):
+/// `$upstream_status` lists one status per attempt (`429, 429`, `502, 504`; ` : ` between the
+/// groups of an internal redirect) and `$upstream_response_time` their times. Each failed
+/// attempt is a failure of its own, with its own status and time; a 502 within
+/// [`OWN_502_SECONDS`] is nginx's (it could not connect). `None` when the list names fewer
+/// than two failed attempts: the request is then the one failure its line tells. A request
+/// that succeeded in the end is a success, whatever its earlier attempts said (nginx
+/// recovered them).
+pub(crate) fn hop_records(r: &Record, statuses: &str, times: Option<&str>) -> Option<Vec<Record>> {
+    if r.outcome != Outcome::Failure || !statuses.contains([',', ':']) {
+        return None;
+    }
+    let hops: Vec<Option<u16>> = statuses
+        .split([',', ':'])
+        .map(|h| {
+            h.trim()
+                .parse::<u16>()
+                .ok()
+                .filter(|n| (100..600).contains(n))
+        })
+        .collect();
+    let failed = hops.iter().filter(|h| h.is_some_and(|n| n >= 400)).count();
+    if failed < 2 {
+        return None;
+    }
+    let times: Vec<Option<f64>> = times
+        .map(|t| {
+            t.split([',', ':'])
+                .map(|t| {
+                    t.trim()
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|s| s.is_finite() && *s >= 0.0)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out = Vec::with_capacity(failed);
+    for (k, hop) in hops.iter().enumerate() {
+        let Some(code) = hop.filter(|n| *n >= 400) else {
+            continue;
+        };
+        let mut h = r.clone();
+        h.http_status = Some(code);
+        h.attempt = Some(out.len() as u32 + 1);
+        let time = times.get(k).copied().flatten();
+        // The request's time is the last attempt's when the attempts' own are not told.
+        let last = k + 1 == hops.len();
+        h.latency_ms = match time {
+            Some(t) => Some((t * 1000.0).round() as u64),
+            None if last => r.latency_ms,
+            None => None,
+        };
+        if code == 502 && time.is_some_and(|t| t <= OWN_502_SECONDS) {
+            h.provider = Some("nginx".into());
+        }
+        out.push(h);
+    }
+    Some(out)
+}
+
+/// The one attempt of a failed request: a 502 that its only upstream attempt got within
+/// [`OWN_502_SECONDS`] is nginx's own (it could not connect).
+fn own_502(r: &mut Record, statuses: Option<&str>, times: Option<&str>) {
+    let quick = times
+        .and_then(|t| t.trim().parse::<f64>().ok())
+        .is_some_and(|t| (0.0..=OWN_502_SECONDS).contains(&t));
+    if r.http_status == Some(502) && quick && statuses.is_some_and(|u| u.trim() == "502") {
+        r.provider = Some("nginx".into());
+    }
+}
+
+/// Push an access line's record: one failure per failed upstream attempt when its upstream
+/// fields list several (see [`hop_records`]).
+pub(crate) fn push_attempts(mut r: Record, a: &Access, client: Option<&str>, sink: &mut Sink) {
+    if r.outcome == Outcome::Failure {
+        if let Some(hops) = a
+            .upstream_status
+            .and_then(|u| hop_records(&r, u, a.upstream_times))
+        {
+            for h in hops {
+                sink.push_access(h, client);
+            }
+            return;
+        }
+        own_502(&mut r, a.upstream_status, a.upstream_times);
+    }
+    sink.push_access(r, client);
+}
+
+/// The value of `key="..."` in an access line's trailing fields, whole (a list such as
+/// `us="429, 429"` spans words).
+fn quoted_pair<'a>(rest: &'a str, key: &str) -> Option<&'a str> {
+    let b = rest.as_bytes();
+    let mut from = 0;
+    while let Some(i) = rest.get(from..)?.find(key).map(|i| from + i) {
+        from = i + key.len();
+        let starts_word = i == 0 || b[i - 1].is_ascii_whitespace();
+        if starts_word && rest[from..].starts_with("=\"") {
+            let v = &rest[from + 2..];
+            return Some(&v[..v.find('"').unwrap_or(v.len())]);
+        }
+    }
+    None
 }
 
 /// The access log reader. It remembers the day (and zone) of the last time stamp it read:
@@ -267,10 +380,12 @@ impl LineParser for AccessParser {
         };
         let pairs = memchr::memchr(b'=', rest.as_bytes()).is_some();
         let mut request_time = None;
+        let mut upstream_time = None;
         for (key, v) in trailing_pairs(rest).take_while(|_| pairs) {
             match key {
                 "rt" | "request_time" => request_time = Some(v),
                 "us" | "upstream_status" => a.upstream_status = Some(v),
+                "ut" | "urt" | "upstream_response_time" => upstream_time = Some(v),
                 "req_id" | "request_id" | "upstream_http_request_id" => a.request_id = Some(v),
                 "model" => a.model = Some(v).filter(|m| !m.is_empty() && *m != "-"),
                 _ => {}
@@ -278,6 +393,21 @@ impl LineParser for AccessParser {
         }
         // Latency and who answered matter for failures only (a success is counted, no more).
         let failed = status >= 400;
+        if failed && pairs {
+            // Quoted lists (`us="429, 429"`, `ut="0.001, 0.002"`) span words: read them whole.
+            if a.upstream_status.is_some() {
+                a.upstream_status = quoted_pair(rest, "us")
+                    .or_else(|| quoted_pair(rest, "upstream_status"))
+                    .or(a.upstream_status);
+            }
+            if upstream_time.is_some() {
+                upstream_time = ["ut", "urt", "upstream_response_time"]
+                    .iter()
+                    .find_map(|k| quoted_pair(rest, k))
+                    .or(upstream_time);
+            }
+            a.upstream_times = upstream_time;
+        }
         a.request_time_s = request_time.filter(|_| failed).and_then(|v| v.parse().ok());
         if failed && a.request_time_s.is_none() {
             // `... "ua" 0.523 0.520` (ingress-nginx: `"ua" 1830 0.523 [ns-svc-443] ...`): the
@@ -316,7 +446,7 @@ impl LineParser for AccessParser {
                 // `$remote_addr` is the first field.
                 let client = memchr::memchr(b' ', b).map(|i| &line[..i]);
                 let client = client.filter(|c| !c.is_empty());
-                sink.push_access(r, client);
+                push_attempts(r, &a, client, sink);
                 Claim::Relevant
             }
             None => Claim::Noise,
@@ -523,6 +653,7 @@ pub(crate) fn json_object<F: Fields + ?Sized>(v: &F, at: Position, sink: &mut Si
         status: status as u16,
         request_time_s: field_num(v, &["request_time"]),
         upstream_status: v.string("upstream_status"),
+        upstream_times: v.string("upstream_response_time"),
         request_id: field_str(v, &["upstream_http_request_id", "request_id"]),
         model: field_str(v, &["model", "upstream_http_x_model"]),
     };
@@ -554,7 +685,7 @@ pub(crate) fn json_object<F: Fields + ?Sized>(v: &F, at: Position, sink: &mut Si
                 }
             }
             let client = field_str(v, &["remote_addr", "realip_remote_addr"]);
-            sink.push_access(r, client);
+            push_attempts(r, &a, client, sink);
             Claim::Relevant
         }
         None => Claim::Noise,
@@ -978,12 +1109,17 @@ mod tests {
             ),
             &ScanOptions::default(),
         );
-        assert_eq!(s.failures.len(), 3);
-        assert_eq!(s.failures[0].latency_ms, Some(60004));
-        assert_eq!(s.failures[0].provider.as_deref(), Some("anthropic"));
-        assert_eq!(s.failures[1].latency_ms, Some(1843));
+        // The first request failed on two upstreams: two attempts, the request's time the
+        // last one's.
+        assert_eq!(s.failures.len(), 4);
+        assert_eq!(s.failures[0].http_status, Some(502));
+        assert_eq!(s.failures[0].latency_ms, None);
+        assert_eq!(s.failures[1].http_status, Some(504));
+        assert_eq!(s.failures[1].latency_ms, Some(60004));
         assert_eq!(s.failures[1].provider.as_deref(), Some("anthropic"));
-        assert_eq!(s.failures[2].provider.as_deref(), Some("nginx"));
+        assert_eq!(s.failures[2].latency_ms, Some(1843));
+        assert_eq!(s.failures[2].provider.as_deref(), Some("anthropic"));
+        assert_eq!(s.failures[3].provider.as_deref(), Some("nginx"));
         assert_eq!(s.successes.values().sum::<u64>(), 1);
     }
 

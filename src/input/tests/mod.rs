@@ -5,5 +5,6 @@ mod clouds;
 mod envoy;
 mod gateways;
 mod litellm;
+mod nginx;
 mod python;
 mod sdks;
