@@ -253,6 +253,12 @@ pub(crate) fn dispatch(
             if claim != Claim::NotMine {
                 return claim;
             }
+        } else if let Some(claim) = nginx::repaired_json_line(trimmed, Position::Line(lineno), sink)
+        {
+            // An nginx JSON template that writes some variables unquoted.
+            if claim != Claim::NotMine {
+                return claim;
+            }
         }
     }
     // The parser that claimed the previous line goes first: files are mostly one format. The

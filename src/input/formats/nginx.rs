@@ -3,8 +3,8 @@
 //! by the JSON module, which shares [`access_record`].
 
 use crate::input::sink::{Claim, LineParser, Position, Sink};
-use crate::input::toolkit::api::{endpoint_of, model_of_path};
-use crate::input::toolkit::flat_json::{Fields, Flat, FlatValue};
+use crate::input::toolkit::api::{endpoint_of, model_of_path, model_of_request, path_of};
+use crate::input::toolkit::flat_json::{quote_bare_values, Fields, Flat, FlatValue};
 use crate::record::{Evidence, Outcome, Record, SourceKind, Stamp};
 use crate::time;
 
@@ -125,7 +125,35 @@ pub(crate) fn access_record(a: &Access, kind: SourceKind, sink: &mut Sink) -> Op
     // Strings go into the sink's recycled buffers: most lines are successes, counted and
     // then done with. What the target says (endpoint, provider, a model in the path) is
     // remembered for the last target: most lines repeat it.
-    let (endpoint, endpoint_provider, path_model) = sink.route(a.target)?;
+    let route = sink.route(a.target)?;
+    access_record_at(a, kind, sink, route)
+}
+
+/// An OpenAI-compatible path (`.../chat/completions`, `.../responses`) called with a Claude
+/// model, through a gateway that serves Claude there: the endpoint it is a call of.
+fn compatible_path(target: &str, model: Option<&str>) -> Option<String> {
+    let path = path_of(target);
+    let claude = model.is_some_and(|m| {
+        let m = m.to_ascii_lowercase();
+        m.starts_with("claude") || m.contains("anthropic.claude") || m.starts_with("anthropic/")
+    });
+    (claude && (path.ends_with("/chat/completions") || path.ends_with("/responses")))
+        .then(|| path.to_string())
+}
+
+/// [`access_record`] for a target already known to be a Claude call: its endpoint, provider
+/// and the model its path names.
+fn access_record_at(
+    a: &Access,
+    kind: SourceKind,
+    sink: &mut Sink,
+    (endpoint, endpoint_provider, path_model): (String, &'static str, Option<String>),
+) -> Option<Record> {
+    if a.method
+        .is_some_and(|m| m.eq_ignore_ascii_case("OPTIONS") || m.eq_ignore_ascii_case("HEAD"))
+    {
+        return None;
+    }
     let failed = a.status >= 400;
     let mut r = Record::new(kind, Outcome::of(failed));
     // The access line is written when the request ends, after any error.log line about it
@@ -162,6 +190,16 @@ pub(crate) fn access_record(a: &Access, kind: SourceKind, sink: &mut Sink) -> Op
     if a.status == 499 {
         r.error_type = Some("client_closed".into());
         r.message = Some("client closed the connection before nginx answered (499)".into());
+    }
+    if let (404, Some(m)) = (a.status, a.model) {
+        // The request's model, for the catalog to judge (a retired or misspelt id); the line
+        // says no more about the 404.
+        r.message = Some(format!("not found (404) for a request naming {m}"));
+    }
+    if a.status == 429 && upstream_answered == Some(false) {
+        // nginx's own `limit_req` / `limit_conn`: no upstream was asked.
+        r.provider = Some(sink.text("nginx"));
+        r.message = Some("proxy answered 429 with no upstream response".into());
     }
     r.endpoint = Some(endpoint);
     Some(r)
@@ -584,6 +622,20 @@ pub(crate) fn json_line(text: &str, at: Position, sink: &mut Sink) -> Option<Cla
     Some(json_object(&flat, at, sink))
 }
 
+/// A line that would be an nginx JSON access record but for values its template writes
+/// unquoted (`"upstream_response_time": -`, `"upstream_response_time": 0.004, 21.330`): read
+/// with those values quoted. `None` when it is not one.
+pub(crate) fn repaired_json_line(text: &str, at: Position, sink: &mut Sink) -> Option<Claim> {
+    let fixed = quote_bare_values(text)?;
+    let v: serde_json::Value = serde_json::from_str(&fixed).ok()?;
+    let map = v.as_object()?;
+    let shaped = map.contains_key("status")
+        && ["request_uri", "request", "uri", "path", "request_path"]
+            .iter()
+            .any(|k| map.get(*k).is_some_and(serde_json::Value::is_string));
+    shaped.then(|| json_object(&v, at, sink))
+}
+
 fn field_str<'v, F: Fields + ?Sized>(v: &'v F, keys: &[&str]) -> Option<&'v str> {
     keys.iter()
         .find_map(|k| v.string(k))
@@ -646,21 +698,41 @@ pub(crate) fn json_object<F: Fields + ?Sized>(v: &F, at: Position, sink: &mut Si
     let stamp = field_str(v, &["time_iso8601", "@timestamp", "timestamp", "time"])
         .and_then(time::iso)
         .or_else(|| field_str(v, &["time_local"]).and_then(time::nginx_local));
+    // The model: a field of its own, else the request body's (`$request_body`).
+    let body_model = match field_str(v, &["model", "upstream_http_x_model"]) {
+        Some(_) => None,
+        None => field_str(v, &["request_body", "req_body", "body"]).and_then(model_of_request),
+    };
     let a = Access {
         stamp,
         method: field_str(v, &["request_method", "method"]),
         target,
         status: status as u16,
         request_time_s: field_num(v, &["request_time"]),
-        upstream_status: v.string("upstream_status"),
+        upstream_status: v
+            .string("upstream_status")
+            .or_else(|| v.string("upstream-status")),
         upstream_times: v.string("upstream_response_time"),
-        request_id: field_str(v, &["upstream_http_request_id", "request_id"]),
-        model: field_str(v, &["model", "upstream_http_x_model"]),
+        request_id: field_str(
+            v,
+            &[
+                "upstream_http_request_id",
+                "anthropic_request_id",
+                "request_id",
+            ],
+        ),
+        model: field_str(v, &["model", "upstream_http_x_model"]).or(body_model.as_deref()),
     };
     if a.status == 0 {
         return Claim::Noise;
     }
-    match access_record(&a, SourceKind::Nginx, sink) {
+    let record = match access_record(&a, SourceKind::Nginx, sink) {
+        Some(r) => Some(r),
+        // An OpenAI-compatible route that a gateway serves with Claude models.
+        None => compatible_path(target, a.model)
+            .and_then(|p| access_record_at(&a, SourceKind::Nginx, sink, (p, "anthropic", None))),
+    };
+    match record {
         Some(mut r) => {
             at.place(&mut r);
             // Headers matter to a failure's classification only.

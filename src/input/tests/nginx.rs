@@ -73,4 +73,76 @@ mod tests {
         assert_eq!(s.failures.len(), 1);
         assert_eq!(s.failures[0].http_status, Some(529));
     }
+
+    fn json_line(body: &str, uri: &str, status: &str, us: &str, urt: &str) -> String {
+        format!("{{ \"ts\": \"21/Jan/2026:09:14:02 +0000\", \"req_body\": \"{body}\", \"upstream-status\": \"{us}\", \"remote_addr\": \"10.9.0.3\", \"status\": {status}, \"request_time\": 0.201, \"upstream_response_time\": {urt}, \"request_uri\": \"{uri}\", \"request_method\": \"POST\"}}\n")
+    }
+
+    /// A JSON template that writes variables unquoted is invalid JSON when a value is `-` or a
+    /// list: read with those values quoted. A 429 with no upstream is nginx's own limit; a
+    /// request that recovered on its second upstream is a success.
+    #[test]
+    fn json_lines_with_bare_values() {
+        let text = [
+            json_line("", "/llm/v1/messages", "429", "", "-"),
+            json_line(
+                "{\\\"model\\\":\\\"claude-haiku-4-5\\\",\\\"max_tokens\\\":64}",
+                "/llm/v1/messages",
+                "200",
+                "502, 200",
+                "0.003, 2.114",
+            ),
+        ]
+        .concat();
+        let s = scan(&text);
+        assert_eq!(s.failures.len(), 1, "{:?}", s.failures);
+        let f = &s.failures[0];
+        assert_eq!(f.http_status, Some(429));
+        assert_eq!(f.line, Some(1));
+        assert_eq!(f.provider.as_deref(), Some("nginx"));
+        assert_eq!(
+            f.message.as_deref(),
+            Some("proxy answered 429 with no upstream response")
+        );
+        assert_eq!(s.successes.values().sum::<u64>(), 1);
+        assert!(s
+            .successes
+            .keys()
+            .any(|k| k.model.as_deref() == Some("claude-haiku-4-5")));
+    }
+
+    /// An OpenAI-compatible path is a Claude call when the request body names a Claude model;
+    /// a 404 then names the model for the catalog. Another vendor's model there is no call.
+    #[test]
+    fn compatible_paths_by_the_request_bodys_model() {
+        let body = |m: &str| format!("{{\\\"model\\\":\\\"{m}\\\",\\\"messages\\\":[]}}");
+        let text = [
+            json_line(
+                &body("claude-3-opus-20240229"),
+                "/gw/v1/chat/completions",
+                "404",
+                "404",
+                "0.188",
+            ),
+            json_line(
+                &body("gpt-4o"),
+                "/gw/v1/chat/completions",
+                "429",
+                "429",
+                "0.102",
+            ),
+        ]
+        .concat();
+        let s = scan(&text);
+        assert_eq!(s.failures.len(), 1, "{:?}", s.failures);
+        let f = &s.failures[0];
+        assert_eq!(f.http_status, Some(404));
+        assert_eq!(f.model.as_deref(), Some("claude-3-opus-20240229"));
+        assert_eq!(f.endpoint.as_deref(), Some("/gw/v1/chat/completions"));
+        assert!(f
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("claude-3-opus-20240229"));
+    }
 }
