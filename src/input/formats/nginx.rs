@@ -14,6 +14,8 @@ struct Combined<'a> {
     time: &'a str,
     request: &'a str,
     status: &'a str,
+    /// `$body_bytes_sent` (digits or `-`).
+    body_bytes: &'a str,
     rest: &'a str,
 }
 
@@ -62,6 +64,7 @@ fn split_combined(line: &str) -> Option<Combined<'_>> {
         time,
         request,
         status,
+        body_bytes: &rest[..bytes_end],
         rest: &rest[bytes_end..],
     })
 }
@@ -112,6 +115,8 @@ pub(crate) struct Access<'a> {
     pub upstream_times: Option<&'a str>,
     pub request_id: Option<&'a str>,
     pub model: Option<&'a str>,
+    /// `$body_bytes_sent`, when the line gives it (read for a 429 only).
+    pub body_bytes: Option<u64>,
 }
 
 /// The record for an access log line, or `None` when the path is not a Claude API call.
@@ -200,10 +205,24 @@ fn access_record_at(
         // nginx's own `limit_req` / `limit_conn`: no upstream was asked.
         r.provider = Some(sink.text("nginx"));
         r.message = Some("proxy answered 429 with no upstream response".into());
+    } else if let (429, None, Some(n @ 1..API_ERROR_BODY_MIN)) =
+        (a.status, upstream_answered, a.body_bytes)
+    {
+        // A body shorter than the API's smallest error: the proxy's own limit (Kong's
+        // rate-limiting plugin, `{"message":"API rate limit exceeded"}`).
+        r.provider = Some(sink.text("nginx"));
+        r.message = Some(format!(
+            "proxy answered 429 itself: a {n}-byte body is no API error"
+        ));
     }
     r.endpoint = Some(endpoint);
     Some(r)
 }
+
+/// The API's smallest error body (`{"type":"error","error":{"type":"rate_limit_error",
+/// "message":""}}` is 66 bytes, gzip makes no JSON this small shorter): a shorter body is not
+/// the API's.
+const API_ERROR_BODY_MIN: u64 = 64;
 
 /// How soon after nginx tried an upstream a 502 for that attempt is nginx's own (it could not
 /// connect): no upstream answers through TLS within it.
@@ -414,6 +433,11 @@ impl LineParser for AccessParser {
             method,
             target,
             status,
+            body_bytes: if status == 429 {
+                c.body_bytes.parse().ok()
+            } else {
+                None
+            },
             ..Access::default()
         };
         let pairs = memchr::memchr(b'=', rest.as_bytes()).is_some();
@@ -713,6 +737,7 @@ pub(crate) fn json_object<F: Fields + ?Sized>(v: &F, at: Position, sink: &mut Si
             .string("upstream_status")
             .or_else(|| v.string("upstream-status")),
         upstream_times: v.string("upstream_response_time"),
+        body_bytes: None,
         request_id: field_str(
             v,
             &[

@@ -145,4 +145,22 @@ mod tests {
             .unwrap()
             .contains("claude-3-opus-20240229"));
     }
+
+    /// A 429 whose body is shorter than any API error is the proxy's own limit (Kong's
+    /// rate-limiting plugin); a 429 with the API's body is the API's.
+    #[test]
+    fn a_429_too_short_for_an_api_error_is_the_proxys_own() {
+        let line = |bytes: u32| {
+            format!("10.3.1.9 - - [21/Jan/2026:09:20:11 +0000] \"POST /claude/v1/messages HTTP/1.1\" 429 {bytes} \"-\" \"Anthropic/JS 0.71.0\" kong_request_id: \"5e1c0a\"\n")
+        };
+        let s = scan(&[line(41), line(612)].concat());
+        assert_eq!(s.failures.len(), 2);
+        assert_eq!(s.failures[0].provider.as_deref(), Some("nginx"));
+        assert!(s.failures[0]
+            .message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("proxy answered 429 itself")));
+        assert_eq!(s.failures[1].provider.as_deref(), Some("anthropic"));
+        assert_eq!(s.failures[1].message, None);
+    }
 }
