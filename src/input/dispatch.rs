@@ -27,7 +27,7 @@ pub(crate) fn line_parsers() -> Vec<Box<dyn LineParser>> {
     vec![
         Box::<nginx::AccessParser>::default(),
         Box::new(nginx::ErrorParser),
-        Box::new(envoy::EnvoyParser),
+        Box::<envoy::EnvoyParser>::default(),
         Box::new(istio::IstioParser),
         Box::new(python::PythonParser::new(PYTHON)),
         Box::new(clouds::CloudsParser::new(CLOUD)),
@@ -251,6 +251,12 @@ pub(crate) fn dispatch(
             }
         } else if let Ok(value) = serde_json::from_str::<serde_json::Value>(trimmed) {
             let claim = object(&value, Position::Line(lineno), sink);
+            if claim != Claim::NotMine {
+                return claim;
+            }
+        } else if let Some(claim) = nginx::repaired_json_line(trimmed, Position::Line(lineno), sink)
+        {
+            // An nginx JSON template that writes some variables unquoted.
             if claim != Claim::NotMine {
                 return claim;
             }

@@ -1,11 +1,17 @@
 //! Envoy access logs in the default text format and as `json_format` JSON lines: status,
-//! response flags, duration.
+//! response flags, duration. Envoy's own debug log (`[time][tid][debug][router] ...`) tells
+//! each upstream attempt of a stream: a stream of a Claude call whose attempts were reset
+//! before any response and that ended in Envoy's local reply failed once per reset; its
+//! access line tells those attempts again.
+
+use std::collections::VecDeque;
 
 use serde_json::Value;
 
 use crate::input::sink::{Claim, LineParser, Position, Sink};
-use crate::input::toolkit::api::endpoint_of;
+use crate::input::toolkit::api::{endpoint_of, model_of_path, path_of};
 use crate::input::toolkit::envoy::envoy_record;
+use crate::record::{Outcome, Record, SourceKind, Stamp};
 use crate::time;
 
 /// The fields of a default-format access line that the parser uses:
@@ -75,7 +81,233 @@ fn default_line(line: &str) -> Option<DefaultLine<'_>> {
     })
 }
 
-pub(crate) struct EnvoyParser;
+/// An Envoy debug log line: `[time][thread][level][logger] [source/file.cc:NNN] [Tags:
+/// "ConnectionId":"118","StreamId":"4627..."] message`, or with the older `[C118][S4627...]`
+/// prefix; the source location is optional (a `--log-format` without `%g:%#`).
+#[derive(Debug, PartialEq, Eq)]
+struct DebugLine<'l> {
+    time: &'l str,
+    /// The HTTP stream the line is about, when it names one.
+    stream: Option<u64>,
+    message: &'l str,
+}
+
+/// One `[...]` field right at the start of `s` and what follows it.
+fn bracketed(s: &str) -> Option<(&str, &str)> {
+    let inner = s.strip_prefix('[')?;
+    let close = memchr::memchr(b']', inner.as_bytes())?;
+    Some((&inner[..close], &inner[close + 1..]))
+}
+
+fn debug_line(line: &str) -> Option<DebugLine<'_>> {
+    let (time, rest) = bracketed(line)?;
+    let (thread, rest) = bracketed(rest)?;
+    let (level, rest) = bracketed(rest)?;
+    let (logger, rest) = bracketed(rest)?;
+    if time.len() < 19
+        || thread.is_empty()
+        || !thread.bytes().all(|b| b.is_ascii_digit())
+        || !matches!(
+            level,
+            "trace" | "debug" | "info" | "warning" | "error" | "critical"
+        )
+        || logger.is_empty()
+        || !logger.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+    {
+        return None;
+    }
+    let mut rest = rest.strip_prefix(' ')?;
+    // The source location.
+    if let Some((at, after)) = bracketed(rest) {
+        if at.contains(".cc:") || at.contains(".h:") {
+            rest = after.strip_prefix(' ').unwrap_or(after);
+        }
+    }
+    let mut stream = None;
+    if let Some(tags) = rest.strip_prefix("[Tags: ") {
+        let close = memchr::memchr(b']', tags.as_bytes())?;
+        stream = tags[..close]
+            .split_once("\"StreamId\":\"")
+            .and_then(|(_, v)| v.split('"').next())
+            .and_then(|v| v.parse().ok());
+        rest = &tags[close + 1..];
+        rest = rest.strip_prefix(' ').unwrap_or(rest);
+    } else if let Some((conn, after)) = bracketed(rest) {
+        let number = |s: &str, p: char| {
+            s.strip_prefix(p)
+                .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                .map(|n| n.parse::<u64>().ok())
+        };
+        if number(conn, 'C').is_some() {
+            rest = after;
+            if let Some((s, after)) = bracketed(rest) {
+                if let Some(id) = number(s, 'S') {
+                    stream = id;
+                    rest = after;
+                }
+            }
+            rest = rest.strip_prefix(' ').unwrap_or(rest);
+        }
+    }
+    Some(DebugLine {
+        time,
+        stream,
+        message: rest,
+    })
+}
+
+/// An upstream attempt of a Claude stream reset before any response came: a failure once the
+/// stream's outcome is known.
+struct Reset {
+    line: u64,
+    stamp: Option<Stamp>,
+    message: String,
+}
+
+/// A Claude call's HTTP stream, as the debug log tells it.
+struct Stream {
+    id: u64,
+    /// The last line about it (the least recent stream is forgotten first).
+    seen: u64,
+    endpoint: String,
+    resets: Vec<Reset>,
+    /// The upstream's response headers came: later resets broke a response, which the
+    /// access line tells.
+    answered: bool,
+}
+
+/// Streams of Claude calls followed at once (the least recently seen is forgotten).
+const STREAMS: usize = 256;
+/// How many lines after its local reply a stream's access line may come.
+const RETOLD_LINES: u64 = 400;
+
+/// The Envoy reader: access lines, and the debug log's streams of Claude calls.
+#[derive(Default)]
+pub(crate) struct EnvoyParser {
+    streams: Vec<Stream>,
+    /// Streams that failed through local replies after resets, whose access line (a 5xx with
+    /// a reset flag) is still to come: the line of the local reply.
+    retold: VecDeque<u64>,
+}
+
+/// Flags of an access line that say upstream attempts were reset or refused.
+fn reset_flags(flags: &str) -> bool {
+    flags
+        .split(',')
+        .any(|f| matches!(f, "UF" | "URX" | "UC" | "UR" | "LR" | "UPE"))
+}
+
+impl EnvoyParser {
+    /// A debug log line: follows the streams of Claude calls.
+    fn debug(&mut self, d: &DebugLine, lineno: u64, sink: &mut Sink) -> Claim {
+        // Lines about no stream, or a stream of no Claude call, are left to the other
+        // readers.
+        let Some(id) = d.stream else {
+            return Claim::NotMine;
+        };
+        let m = d.message;
+        if let Some(route) = m.strip_prefix("cluster '") {
+            // `cluster 'NAME' match for URL '/v1/messages'`: the stream's route.
+            let Some((cluster, url)) = route.split_once("' match for URL '") else {
+                return Claim::NotMine;
+            };
+            let url = url.strip_suffix('\'').unwrap_or(url);
+            let endpoint = match endpoint_of(url, &sink.opts.api_paths) {
+                Some(e) => e,
+                None if anthropic_cluster(cluster) => path_of(url).to_string(),
+                None => return Claim::NotMine,
+            };
+            self.forget(id);
+            if self.streams.len() >= STREAMS {
+                let oldest = self
+                    .streams
+                    .iter()
+                    .enumerate()
+                    .min_by_key(|(_, s)| s.seen)
+                    .map_or(0, |(k, _)| k);
+                self.streams.swap_remove(oldest);
+            }
+            self.streams.push(Stream {
+                id,
+                seen: lineno,
+                endpoint,
+                resets: Vec::new(),
+                answered: false,
+            });
+            return Claim::Relevant;
+        }
+        let Some(k) = self.streams.iter().position(|s| s.id == id) else {
+            return Claim::NotMine;
+        };
+        let stream = &mut self.streams[k];
+        stream.seen = lineno;
+        if m.starts_with("upstream reset: ") {
+            if !stream.answered {
+                stream.resets.push(Reset {
+                    line: lineno,
+                    stamp: time::iso(d.time),
+                    message: m.trim().to_string(),
+                });
+            }
+            Claim::Relevant
+        } else if m.starts_with("upstream headers complete") {
+            // A response came: attempts reset before it were retried and recovered.
+            stream.answered = true;
+            stream.resets.clear();
+            Claim::Relevant
+        } else if m.starts_with("Sending local reply") {
+            let stream = self.streams.swap_remove(k);
+            if stream.resets.is_empty() {
+                return Claim::Relevant;
+            }
+            for reset in stream.resets {
+                let mut r = Record::new(SourceKind::Envoy, Outcome::Failure);
+                r.line = Some(reset.line);
+                r.stamp = reset.stamp;
+                r.provider = Some("envoy".into());
+                r.error_type = Some("connection_error".into());
+                r.message = Some(reset.message);
+                r.model = model_of_path(&stream.endpoint);
+                r.endpoint = Some(stream.endpoint.clone());
+                sink.push(r);
+            }
+            self.retold.push_back(lineno);
+            Claim::Relevant
+        } else {
+            Claim::NotMine
+        }
+    }
+
+    fn forget(&mut self, id: u64) {
+        if let Some(k) = self.streams.iter().position(|s| s.id == id) {
+            self.streams.swap_remove(k);
+        }
+    }
+
+    /// Whether an access line with this status and flags tells again the attempts of a stream
+    /// whose resets the debug log told (then it adds no failure).
+    fn retold(&mut self, code: u16, flags: &str, lineno: u64) -> bool {
+        while self
+            .retold
+            .front()
+            .is_some_and(|&at| lineno.saturating_sub(at) > RETOLD_LINES)
+        {
+            self.retold.pop_front();
+        }
+        if self.retold.is_empty() || code < 500 || !reset_flags(flags) {
+            return false;
+        }
+        self.retold.pop_front();
+        true
+    }
+}
+
+/// Anthropic's API host in an upstream cluster's name (`outbound|443||api.anthropic.com`).
+fn anthropic_cluster(cluster: &str) -> bool {
+    cluster
+        .split(['|', ':'])
+        .any(|part| part == "api.anthropic.com")
+}
 
 impl LineParser for EnvoyParser {
     fn feed(&mut self, line: &str, lineno: u64, sink: &mut Sink) -> Claim {
@@ -84,7 +316,10 @@ impl LineParser for EnvoyParser {
             return Claim::NotMine;
         }
         let Some(c) = default_line(line) else {
-            return Claim::NotMine;
+            return match debug_line(line) {
+                Some(d) => self.debug(&d, lineno, sink),
+                None => Claim::NotMine,
+            };
         };
         let Some(endpoint) = endpoint_of(c.path, &sink.opts.api_paths) else {
             return Claim::Noise;
@@ -92,6 +327,9 @@ impl LineParser for EnvoyParser {
         let Ok(code) = c.status.parse::<u16>() else {
             return Claim::Bad("envoy: response code is not a number");
         };
+        if self.retold(code, c.flags, lineno) {
+            return Claim::Relevant;
+        }
         let mut r = envoy_record(code, c.flags, endpoint);
         r.line = Some(lineno);
         r.stamp = time::iso(c.time);

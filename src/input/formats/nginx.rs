@@ -3,8 +3,8 @@
 //! by the JSON module, which shares [`access_record`].
 
 use crate::input::sink::{Claim, LineParser, Position, Sink};
-use crate::input::toolkit::api::{endpoint_of, model_of_path};
-use crate::input::toolkit::flat_json::{Fields, Flat, FlatValue};
+use crate::input::toolkit::api::{endpoint_of, model_of_path, model_of_request, path_of};
+use crate::input::toolkit::flat_json::{quote_bare_values, Fields, Flat, FlatValue};
 use crate::record::{Evidence, Outcome, Record, SourceKind, Stamp};
 use crate::time;
 
@@ -14,6 +14,8 @@ struct Combined<'a> {
     time: &'a str,
     request: &'a str,
     status: &'a str,
+    /// `$body_bytes_sent` (digits or `-`).
+    body_bytes: &'a str,
     rest: &'a str,
 }
 
@@ -62,6 +64,7 @@ fn split_combined(line: &str) -> Option<Combined<'_>> {
         time,
         request,
         status,
+        body_bytes: &rest[..bytes_end],
         rest: &rest[bytes_end..],
     })
 }
@@ -107,8 +110,13 @@ pub(crate) struct Access<'a> {
     pub status: u16,
     pub request_time_s: Option<f64>,
     pub upstream_status: Option<&'a str>,
+    /// `$upstream_response_time`: one time per upstream attempt, as `upstream_status` lists
+    /// them (read for failures only).
+    pub upstream_times: Option<&'a str>,
     pub request_id: Option<&'a str>,
     pub model: Option<&'a str>,
+    /// `$body_bytes_sent`, when the line gives it (read for a 429 only).
+    pub body_bytes: Option<u64>,
 }
 
 /// The record for an access log line, or `None` when the path is not a Claude API call.
@@ -122,7 +130,35 @@ pub(crate) fn access_record(a: &Access, kind: SourceKind, sink: &mut Sink) -> Op
     // Strings go into the sink's recycled buffers: most lines are successes, counted and
     // then done with. What the target says (endpoint, provider, a model in the path) is
     // remembered for the last target: most lines repeat it.
-    let (endpoint, endpoint_provider, path_model) = sink.route(a.target)?;
+    let route = sink.route(a.target)?;
+    access_record_at(a, kind, sink, route)
+}
+
+/// An OpenAI-compatible path (`.../chat/completions`, `.../responses`) called with a Claude
+/// model, through a gateway that serves Claude there: the endpoint it is a call of.
+fn compatible_path(target: &str, model: Option<&str>) -> Option<String> {
+    let path = path_of(target);
+    let claude = model.is_some_and(|m| {
+        let m = m.to_ascii_lowercase();
+        m.starts_with("claude") || m.contains("anthropic.claude") || m.starts_with("anthropic/")
+    });
+    (claude && (path.ends_with("/chat/completions") || path.ends_with("/responses")))
+        .then(|| path.to_string())
+}
+
+/// [`access_record`] for a target already known to be a Claude call: its endpoint, provider
+/// and the model its path names.
+fn access_record_at(
+    a: &Access,
+    kind: SourceKind,
+    sink: &mut Sink,
+    (endpoint, endpoint_provider, path_model): (String, &'static str, Option<String>),
+) -> Option<Record> {
+    if a.method
+        .is_some_and(|m| m.eq_ignore_ascii_case("OPTIONS") || m.eq_ignore_ascii_case("HEAD"))
+    {
+        return None;
+    }
     let failed = a.status >= 400;
     let mut r = Record::new(kind, Outcome::of(failed));
     // The access line is written when the request ends, after any error.log line about it
@@ -160,8 +196,142 @@ pub(crate) fn access_record(a: &Access, kind: SourceKind, sink: &mut Sink) -> Op
         r.error_type = Some("client_closed".into());
         r.message = Some("client closed the connection before nginx answered (499)".into());
     }
+    if let (404, Some(m)) = (a.status, a.model) {
+        // The request's model, for the catalog to judge (a retired or misspelt id); the line
+        // says no more about the 404.
+        r.message = Some(format!("not found (404) for a request naming {m}"));
+    }
+    if a.status == 429 && upstream_answered == Some(false) {
+        // nginx's own `limit_req` / `limit_conn`: no upstream was asked.
+        r.provider = Some(sink.text("nginx"));
+        r.message = Some("proxy answered 429 with no upstream response".into());
+    } else if let (429, None, Some(n @ 1..API_ERROR_BODY_MIN)) =
+        (a.status, upstream_answered, a.body_bytes)
+    {
+        // A body shorter than the API's smallest error: the proxy's own limit (Kong's
+        // rate-limiting plugin, `{"message":"API rate limit exceeded"}`).
+        r.provider = Some(sink.text("nginx"));
+        r.message = Some(format!(
+            "proxy answered 429 itself: a {n}-byte body is no API error"
+        ));
+    }
     r.endpoint = Some(endpoint);
     Some(r)
+}
+
+/// The API's smallest error body (`{"type":"error","error":{"type":"rate_limit_error",
+/// "message":""}}` is 66 bytes, gzip makes no JSON this small shorter): a shorter body is not
+/// the API's.
+const API_ERROR_BODY_MIN: u64 = 64;
+
+/// How soon after nginx tried an upstream a 502 for that attempt is nginx's own (it could not
+/// connect): no upstream answers through TLS within it.
+const OWN_502_SECONDS: f64 = 0.010;
+
+/// A failed request's attempts on the upstreams nginx tried in turn (`proxy_next_upstream`):
+/// `$upstream_status` lists one status per attempt (`429, 429`, `502, 504`; ` : ` between the
+/// groups of an internal redirect) and `$upstream_response_time` their times. Each failed
+/// attempt is a failure of its own, with its own status and time; a 502 within
+/// [`OWN_502_SECONDS`] is nginx's (it could not connect). `None` when the list names fewer
+/// than two failed attempts: the request is then the one failure its line tells. A request
+/// that succeeded in the end is a success, whatever its earlier attempts said (nginx
+/// recovered them).
+pub(crate) fn hop_records(r: &Record, statuses: &str, times: Option<&str>) -> Option<Vec<Record>> {
+    if r.outcome != Outcome::Failure || !statuses.contains([',', ':']) {
+        return None;
+    }
+    let hops: Vec<Option<u16>> = statuses
+        .split([',', ':'])
+        .map(|h| {
+            h.trim()
+                .parse::<u16>()
+                .ok()
+                .filter(|n| (100..600).contains(n))
+        })
+        .collect();
+    let failed = hops.iter().filter(|h| h.is_some_and(|n| n >= 400)).count();
+    if failed < 2 {
+        return None;
+    }
+    let times: Vec<Option<f64>> = times
+        .map(|t| {
+            t.split([',', ':'])
+                .map(|t| {
+                    t.trim()
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|s| s.is_finite() && *s >= 0.0)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out = Vec::with_capacity(failed);
+    for (k, hop) in hops.iter().enumerate() {
+        let Some(code) = hop.filter(|n| *n >= 400) else {
+            continue;
+        };
+        let mut h = r.clone();
+        h.http_status = Some(code);
+        h.attempt = Some(out.len() as u32 + 1);
+        let time = times.get(k).copied().flatten();
+        // The request's time is the last attempt's when the attempts' own are not told.
+        let last = k + 1 == hops.len();
+        h.latency_ms = match time {
+            Some(t) => Some((t * 1000.0).round() as u64),
+            None if last => r.latency_ms,
+            None => None,
+        };
+        if code == 502 && time.is_some_and(|t| t <= OWN_502_SECONDS) {
+            h.provider = Some("nginx".into());
+        }
+        out.push(h);
+    }
+    Some(out)
+}
+
+/// The one attempt of a failed request: a 502 that its only upstream attempt got within
+/// [`OWN_502_SECONDS`] is nginx's own (it could not connect).
+fn own_502(r: &mut Record, statuses: Option<&str>, times: Option<&str>) {
+    let quick = times
+        .and_then(|t| t.trim().parse::<f64>().ok())
+        .is_some_and(|t| (0.0..=OWN_502_SECONDS).contains(&t));
+    if r.http_status == Some(502) && quick && statuses.is_some_and(|u| u.trim() == "502") {
+        r.provider = Some("nginx".into());
+    }
+}
+
+/// Push an access line's record: one failure per failed upstream attempt when its upstream
+/// fields list several (see [`hop_records`]).
+pub(crate) fn push_attempts(mut r: Record, a: &Access, client: Option<&str>, sink: &mut Sink) {
+    if r.outcome == Outcome::Failure {
+        if let Some(hops) = a
+            .upstream_status
+            .and_then(|u| hop_records(&r, u, a.upstream_times))
+        {
+            for h in hops {
+                sink.push_access(h, client);
+            }
+            return;
+        }
+        own_502(&mut r, a.upstream_status, a.upstream_times);
+    }
+    sink.push_access(r, client);
+}
+
+/// The value of `key="..."` in an access line's trailing fields, whole (a list such as
+/// `us="429, 429"` spans words).
+fn quoted_pair<'a>(rest: &'a str, key: &str) -> Option<&'a str> {
+    let b = rest.as_bytes();
+    let mut from = 0;
+    while let Some(i) = rest.get(from..)?.find(key).map(|i| from + i) {
+        from = i + key.len();
+        let starts_word = i == 0 || b[i - 1].is_ascii_whitespace();
+        if starts_word && rest[from..].starts_with("=\"") {
+            let v = &rest[from + 2..];
+            return Some(&v[..v.find('"').unwrap_or(v.len())]);
+        }
+    }
+    None
 }
 
 /// The access log reader. It remembers the day (and zone) of the last time stamp it read:
@@ -263,14 +433,21 @@ impl LineParser for AccessParser {
             method,
             target,
             status,
+            body_bytes: if status == 429 {
+                c.body_bytes.parse().ok()
+            } else {
+                None
+            },
             ..Access::default()
         };
         let pairs = memchr::memchr(b'=', rest.as_bytes()).is_some();
         let mut request_time = None;
+        let mut upstream_time = None;
         for (key, v) in trailing_pairs(rest).take_while(|_| pairs) {
             match key {
                 "rt" | "request_time" => request_time = Some(v),
                 "us" | "upstream_status" => a.upstream_status = Some(v),
+                "ut" | "urt" | "upstream_response_time" => upstream_time = Some(v),
                 "req_id" | "request_id" | "upstream_http_request_id" => a.request_id = Some(v),
                 "model" => a.model = Some(v).filter(|m| !m.is_empty() && *m != "-"),
                 _ => {}
@@ -278,6 +455,21 @@ impl LineParser for AccessParser {
         }
         // Latency and who answered matter for failures only (a success is counted, no more).
         let failed = status >= 400;
+        if failed && pairs {
+            // Quoted lists (`us="429, 429"`, `ut="0.001, 0.002"`) span words: read them whole.
+            if a.upstream_status.is_some() {
+                a.upstream_status = quoted_pair(rest, "us")
+                    .or_else(|| quoted_pair(rest, "upstream_status"))
+                    .or(a.upstream_status);
+            }
+            if upstream_time.is_some() {
+                upstream_time = ["ut", "urt", "upstream_response_time"]
+                    .iter()
+                    .find_map(|k| quoted_pair(rest, k))
+                    .or(upstream_time);
+            }
+            a.upstream_times = upstream_time;
+        }
         a.request_time_s = request_time.filter(|_| failed).and_then(|v| v.parse().ok());
         if failed && a.request_time_s.is_none() {
             // `... "ua" 0.523 0.520` (ingress-nginx: `"ua" 1830 0.523 [ns-svc-443] ...`): the
@@ -316,7 +508,7 @@ impl LineParser for AccessParser {
                 // `$remote_addr` is the first field.
                 let client = memchr::memchr(b' ', b).map(|i| &line[..i]);
                 let client = client.filter(|c| !c.is_empty());
-                sink.push_access(r, client);
+                push_attempts(r, &a, client, sink);
                 Claim::Relevant
             }
             None => Claim::Noise,
@@ -454,6 +646,20 @@ pub(crate) fn json_line(text: &str, at: Position, sink: &mut Sink) -> Option<Cla
     Some(json_object(&flat, at, sink))
 }
 
+/// A line that would be an nginx JSON access record but for values its template writes
+/// unquoted (`"upstream_response_time": -`, `"upstream_response_time": 0.004, 21.330`): read
+/// with those values quoted. `None` when it is not one.
+pub(crate) fn repaired_json_line(text: &str, at: Position, sink: &mut Sink) -> Option<Claim> {
+    let fixed = quote_bare_values(text)?;
+    let v: serde_json::Value = serde_json::from_str(&fixed).ok()?;
+    let map = v.as_object()?;
+    let shaped = map.contains_key("status")
+        && ["request_uri", "request", "uri", "path", "request_path"]
+            .iter()
+            .any(|k| map.get(*k).is_some_and(serde_json::Value::is_string));
+    shaped.then(|| json_object(&v, at, sink))
+}
+
 fn field_str<'v, F: Fields + ?Sized>(v: &'v F, keys: &[&str]) -> Option<&'v str> {
     keys.iter()
         .find_map(|k| v.string(k))
@@ -516,20 +722,42 @@ pub(crate) fn json_object<F: Fields + ?Sized>(v: &F, at: Position, sink: &mut Si
     let stamp = field_str(v, &["time_iso8601", "@timestamp", "timestamp", "time"])
         .and_then(time::iso)
         .or_else(|| field_str(v, &["time_local"]).and_then(time::nginx_local));
+    // The model: a field of its own, else the request body's (`$request_body`).
+    let body_model = match field_str(v, &["model", "upstream_http_x_model"]) {
+        Some(_) => None,
+        None => field_str(v, &["request_body", "req_body", "body"]).and_then(model_of_request),
+    };
     let a = Access {
         stamp,
         method: field_str(v, &["request_method", "method"]),
         target,
         status: status as u16,
         request_time_s: field_num(v, &["request_time"]),
-        upstream_status: v.string("upstream_status"),
-        request_id: field_str(v, &["upstream_http_request_id", "request_id"]),
-        model: field_str(v, &["model", "upstream_http_x_model"]),
+        upstream_status: v
+            .string("upstream_status")
+            .or_else(|| v.string("upstream-status")),
+        upstream_times: v.string("upstream_response_time"),
+        body_bytes: None,
+        request_id: field_str(
+            v,
+            &[
+                "upstream_http_request_id",
+                "anthropic_request_id",
+                "request_id",
+            ],
+        ),
+        model: field_str(v, &["model", "upstream_http_x_model"]).or(body_model.as_deref()),
     };
     if a.status == 0 {
         return Claim::Noise;
     }
-    match access_record(&a, SourceKind::Nginx, sink) {
+    let record = match access_record(&a, SourceKind::Nginx, sink) {
+        Some(r) => Some(r),
+        // An OpenAI-compatible route that a gateway serves with Claude models.
+        None => compatible_path(target, a.model)
+            .and_then(|p| access_record_at(&a, SourceKind::Nginx, sink, (p, "anthropic", None))),
+    };
+    match record {
         Some(mut r) => {
             at.place(&mut r);
             // Headers matter to a failure's classification only.
@@ -554,7 +782,7 @@ pub(crate) fn json_object<F: Fields + ?Sized>(v: &F, at: Position, sink: &mut Si
                 }
             }
             let client = field_str(v, &["remote_addr", "realip_remote_addr"]);
-            sink.push_access(r, client);
+            push_attempts(r, &a, client, sink);
             Claim::Relevant
         }
         None => Claim::Noise,
@@ -978,12 +1206,17 @@ mod tests {
             ),
             &ScanOptions::default(),
         );
-        assert_eq!(s.failures.len(), 3);
-        assert_eq!(s.failures[0].latency_ms, Some(60004));
-        assert_eq!(s.failures[0].provider.as_deref(), Some("anthropic"));
-        assert_eq!(s.failures[1].latency_ms, Some(1843));
+        // The first request failed on two upstreams: two attempts, the request's time the
+        // last one's.
+        assert_eq!(s.failures.len(), 4);
+        assert_eq!(s.failures[0].http_status, Some(502));
+        assert_eq!(s.failures[0].latency_ms, None);
+        assert_eq!(s.failures[1].http_status, Some(504));
+        assert_eq!(s.failures[1].latency_ms, Some(60004));
         assert_eq!(s.failures[1].provider.as_deref(), Some("anthropic"));
-        assert_eq!(s.failures[2].provider.as_deref(), Some("nginx"));
+        assert_eq!(s.failures[2].latency_ms, Some(1843));
+        assert_eq!(s.failures[2].provider.as_deref(), Some("anthropic"));
+        assert_eq!(s.failures[3].provider.as_deref(), Some("nginx"));
         assert_eq!(s.successes.values().sum::<u64>(), 1);
     }
 

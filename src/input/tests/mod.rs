@@ -2,7 +2,9 @@
 
 mod claude_code;
 mod clouds;
+mod envoy;
 mod gateways;
 mod litellm;
+mod nginx;
 mod python;
 mod sdks;

@@ -36,6 +36,96 @@ impl Fields for Value {
     }
 }
 
+/// A flat object that a template wrote as invalid JSON, with its bare values quoted: nginx's
+/// `log_format ... escape=json` with unquoted variables writes `"status": 429,` well but
+/// `"upstream_response_time": -,` and `"upstream_response_time": 0.004, 21.330,` not. Each
+/// top-level value that is not JSON by itself (up to the comma before the next key, or the
+/// closing brace) becomes a string. `None` when the text is no `{"key": value, ...}` object
+/// or nothing needed quoting.
+pub(crate) fn quote_bare_values(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    if b.first() != Some(&b'{') || b.last() != Some(&b'}') {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut i = 1;
+    let mut changed = false;
+    out.push('{');
+    // The end of the string that opens at `at` (the index after its closing quote).
+    let string_end = |at: usize| -> Option<usize> {
+        let mut j = at + 1;
+        while j < b.len() {
+            match b[j] {
+                b'\\' => j += 2,
+                b'"' => return Some(j + 1),
+                _ => j += 1,
+            }
+        }
+        None
+    };
+    let skip_ws = |mut j: usize| {
+        while j < b.len() && b[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        j
+    };
+    loop {
+        let k = skip_ws(i);
+        if b.get(k) != Some(&b'"') {
+            // `{}` or `{ }`: nothing to read.
+            return None;
+        }
+        let key_end = string_end(k)?;
+        let colon = skip_ws(key_end);
+        if b.get(colon) != Some(&b':') {
+            return None;
+        }
+        out.push_str(&text[i..=colon]);
+        let v = skip_ws(colon + 1);
+        // The raw value: a string, or everything up to `, "` (the next key) or the last `}`.
+        let end = if b.get(v) == Some(&b'"') {
+            string_end(v)?
+        } else {
+            let mut j = v;
+            loop {
+                if j + 1 >= b.len() {
+                    break b.len() - 1;
+                }
+                if b[j] == b',' && b.get(skip_ws(j + 1)) == Some(&b'"') {
+                    break j;
+                }
+                j += 1;
+            }
+        };
+        let raw = text[v..end].trim_end();
+        if b.get(v) == Some(&b'"')
+            || serde_json::from_str::<Value>(raw).is_ok_and(|x| !x.is_object() && !x.is_array())
+        {
+            out.push_str(&text[colon + 1..end]);
+        } else if raw.starts_with(['{', '[']) {
+            // Nested values are not this repair's.
+            return None;
+        } else {
+            out.push_str(&text[colon + 1..v]);
+            out.push_str(&serde_json::to_string(raw).ok()?);
+            changed = true;
+        }
+        let next = skip_ws(end);
+        match b.get(next) {
+            Some(b',') => {
+                out.push(',');
+                i = next + 1;
+            }
+            Some(b'}') if next + 1 == b.len() => {
+                out.push_str(&text[end..]);
+                break;
+            }
+            _ => return None,
+        }
+    }
+    changed.then_some(out)
+}
+
 /// A flat JSON object read in place (no allocation per value): string values without
 /// escapes, numbers, `true`, `false`, `null`. Anything else (an escape, a nested value, a
 /// number out of range, invalid JSON) is not read here: the caller parses the line fully.
@@ -284,6 +374,30 @@ mod tests {
                 Flat::parse(text, |_| true).is_none(),
                 "left to the full parse: {text}"
             );
+        }
+    }
+
+    #[test]
+    fn bare_values_are_quoted() {
+        use super::quote_bare_values as q;
+        assert_eq!(
+            q(r#"{"a": 1, "b": -, "c": "x, \"y\": z", "d": 0.004, 21.330, "e": "-"}"#).as_deref(),
+            Some(r#"{"a": 1, "b": "-", "c": "x, \"y\": z", "d": "0.004, 21.330", "e": "-"}"#)
+        );
+        assert_eq!(
+            q(r#"{"a": 1,"b":-}"#).as_deref(),
+            Some(r#"{"a": 1,"b":"-"}"#)
+        );
+        // Valid objects, nested values and non-objects are left alone.
+        for text in [
+            r#"{"a": 1, "b": "-"}"#,
+            r#"{"a": {"b": -}}"#,
+            "{}",
+            "[1]",
+            r#"{"a" 1}"#,
+            r#"{"a": -"#,
+        ] {
+            assert_eq!(q(text), None, "{text}");
         }
     }
 }
