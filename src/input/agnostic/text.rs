@@ -300,7 +300,10 @@ pub(crate) fn read_triggered(line: &str) -> Option<Said> {
     {
         API_TYPE
             .captures(line)
-            .map(|c| c.get(1).map_or("", |m| m.as_str()))
+            .and_then(|c| c.get(1))
+            // A count keyed by the type (`"api_error": 20149,` in a stats dump) is no error.
+            .filter(|m| !counted_key(&line[m.end()..]))
+            .map(|m| m.as_str())
     } else {
         None
     };
@@ -314,9 +317,11 @@ pub(crate) fn read_triggered(line: &str) -> Option<Said> {
     if status.is_none() && api_type.is_none() && code.is_none() && phrase.is_none() {
         return transport_only(line);
     }
-    // Prose, lists, quotes and questions (a README, a user's prompt) tell no error.
+    // Prose, lists, quotes and questions (a README, a user's prompt) tell no error, and
+    // neither does one count of a stats dump (`"overloaded_error": 53269,`).
     let t = line.trim();
-    if t.starts_with("> ")
+    if one_count(t)
+        || t.starts_with("> ")
         || t.starts_with("- ")
         || t.starts_with("* ")
         || t.starts_with('#')
@@ -368,6 +373,33 @@ pub(crate) fn read_triggered(line: &str) -> Option<Said> {
     s.model = MODEL.find(line).map(|m| m.as_str().to_string());
     s.request_id = REQUEST_ID.find(line).map(|m| m.as_str().to_string());
     Some(s)
+}
+
+/// A line that is one key and a number: `"api_error": 20149,`, `429: 3`, `timeouts=12`.
+fn one_count(t: &str) -> bool {
+    let t = t.trim_end_matches(',');
+    let Some((key, value)) = t.split_once([':', '=']) else {
+        return false;
+    };
+    let key = key.trim().trim_matches(['"', '\'']);
+    !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+        && !value.trim().is_empty()
+        && value
+            .trim()
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.')
+}
+
+/// What follows a word that makes it a key whose value is a number (`": 20149`, `=3`).
+fn counted_key(after: &str) -> bool {
+    let t = after.trim_start_matches(['"', '\'']);
+    let Some(t) = t.strip_prefix(':').or_else(|| t.strip_prefix('=')) else {
+        return false;
+    };
+    t.trim_start().starts_with(|c: char| c.is_ascii_digit())
 }
 
 const API_TYPE_NAMES: [&str; 10] = [
@@ -544,5 +576,13 @@ mod tests {
                 .unwrap();
         assert_eq!(s.status, Some(400));
         assert!(s.phrase_only);
+    }
+
+    /// A stats dump keyed by error type tells no error.
+    #[test]
+    fn counts_keyed_by_type_are_no_error() {
+        assert!(read("  \"api_error\": 20149,").is_none());
+        assert!(read("overloaded_error=53").is_none());
+        assert!(read("  \"type\": \"api_error\",").is_some());
     }
 }
