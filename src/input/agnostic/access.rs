@@ -97,12 +97,17 @@ enum Role {
 
 fn role(key: &str) -> Option<Role> {
     Some(match key {
-        "method" | "requestmethod" | "httpmethod" | "reqmethod" | "verb" | "httpverb" => {
-            Role::Method
-        }
+        "method"
+        | "requestmethod"
+        | "httpmethod"
+        | "reqmethod"
+        | "verb"
+        | "httpverb"
+        | "clientrequestmethod" => Role::Method,
         "uri" | "path" | "url" | "requesturi" | "requesturl" | "requestpath" | "upstreamuri"
         | "originalpath" | "xenvoyoriginalpath" | "xenvoyoriginpath" | "reqpath"
-        | "requesturlpath" | "requestuuri" | "target" | "csuristem" => Role::Target,
+        | "requesturlpath" | "requestuuri" | "target" | "csuristem" | "clientrequestpath"
+        | "clientrequesturi" => Role::Target,
         "request" | "requestline" | "req" => Role::RequestLine,
         "host" | "authority" | "requesthost" | "requestdomain" | "domain" | "servername"
         | "requestauthority" | "cshost" | "vhost" | "upstreamhost" | "requestheaderhost" => {
@@ -110,7 +115,9 @@ fn role(key: &str) -> Option<Role> {
         }
         "status" | "statuscode" | "responsecode" | "httpstatus" | "httpstatuscode"
         | "downstreamstatus" | "scstatus" | "responsestatus" | "resstatus"
-        | "responsestatuscode" | "elbstatuscode" | "finalstatus" => Role::Status,
+        | "responsestatuscode" | "elbstatuscode" | "finalstatus" | "edgeresponsestatus" => {
+            Role::Status
+        }
         "code" => Role::WeakStatus,
         "upstreamstatus"
         | "originstatus"
@@ -119,7 +126,8 @@ fn role(key: &str) -> Option<Role> {
         | "backendstatus"
         | "upstreamresponsecode"
         | "upstreamstatuscode"
-        | "serverstatus" => Role::Upstream,
+        | "serverstatus"
+        | "originresponsestatus" => Role::Upstream,
         "responseflags"
         | "responseflag"
         | "flags"
@@ -388,7 +396,20 @@ pub(crate) fn read_text(line: &str) -> Option<Seen<'_>> {
                 Some(Tok::Word(w)) => code_of(w).filter(|c| *c != Code::None),
                 _ => None,
             };
-            if let Some((elb, target)) = alb_codes(&toks) {
+            if let Some((c, state)) = haproxy_codes(&toks, first) {
+                // HAProxy: the status after the timers, the termination state four on;
+                // `backend/<NOSRV>`: no server was available.
+                s.status = Some(c);
+                if let Some(st) = state {
+                    s.details.push(st);
+                }
+                let nosrv = toks[..first]
+                    .iter()
+                    .any(|t| matches!(t, Tok::Word(w) if w.ends_with("/<NOSRV>")));
+                if nosrv {
+                    s.details.push("no_server_available");
+                }
+            } else if let Some((elb, target)) = alb_codes(&toks) {
                 // AWS load balancers: the balancer's status, then the target's (`-` when the
                 // target sent none).
                 s.status = Some(elb);
@@ -431,6 +452,34 @@ pub(crate) fn read_text(line: &str) -> Option<Seen<'_>> {
         s.stamp = stamp_anywhere(line);
     }
     (s.target.is_some() && s.status.is_some()).then_some(s)
+}
+
+/// HAProxy's HTTP log before the request line: `Tq/Tw/Tc/Tr/Ta STATUS BYTES CC CS TSTATE`
+/// (the timers five numbers, `-1` for a step never reached): the status, and the termination
+/// state when it says something went wrong (`SC--`, `sH--`; `----` is a normal end).
+fn haproxy_codes<'a>(toks: &[Tok<'a>], first: usize) -> Option<(Code, Option<&'a str>)> {
+    let word = |i: usize| match toks.get(i) {
+        Some(Tok::Word(w)) => Some(*w),
+        _ => None,
+    };
+    // The connection counts (`10/10/1/1/0`) are five numbers too: the timers are the ones a
+    // status follows.
+    let timers = (first.saturating_sub(8)..first).find(|&i| {
+        word(i + 1).and_then(code_of).is_some()
+            && word(i).is_some_and(|w| {
+                let parts: Vec<&str> = w.split('/').collect();
+                parts.len() == 5
+                    && parts.iter().all(|p| {
+                        let p = p.trim_start_matches(['+', '-']);
+                        !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())
+                    })
+            })
+    })?;
+    let code = code_of(word(timers + 1)?)?;
+    let state = word(timers + 5).filter(|st| {
+        st.len() == 4 && *st != "----" && st.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-')
+    });
+    Some((code, state))
 }
 
 /// How long a proxy that answered a 5xx itself must have waited for the wait to be its own
@@ -856,6 +905,29 @@ mod tests {
 
     /// Envoy AI Gateway's JSON access log: the route's path in `x-envoy-origin-path`, the
     /// model in `genai_model_name`.
+    /// HAProxy's HTTP log: the status after the timers (not after the connection counts),
+    /// the termination state, and no server for `<NOSRV>`.
+    #[test]
+    fn haproxy_http_log() {
+        let line = r#"Dec  7 10:00:03 lb1 haproxy[1234]: 10.0.0.1:51236 [07/Dec/2026:10:00:03.123] fe_https~ be_api/<NOSRV> 0/-1/-1/-1/0 503 217 - - SC-- 10/10/0/0/0 0/0 "POST /v1/messages HTTP/1.1""#;
+        let s = read_text(line).unwrap();
+        assert_eq!(s.status, Some(Code::Status(503)));
+        assert_eq!(s.details, ["SC--", "no_server_available"]);
+        let line = r#"Dec  7 10:00:01 lb1 haproxy[1234]: 10.0.0.1:51234 [07/Dec/2026:10:00:01.123] fe_https~ be_api/srv1 0/0/1/1523/1524 529 312 - - ---- 10/10/1/1/0 0/0 "POST /v1/messages HTTP/1.1""#;
+        let s = read_text(line).unwrap();
+        assert_eq!(s.status, Some(Code::Status(529)));
+        assert!(s.details.is_empty());
+    }
+
+    /// Cloudflare's Logpush HTTP requests: the edge's status, the origin's as the upstream.
+    #[test]
+    fn cloudflare_logpush_fields() {
+        let v: Value = serde_json::from_str(r#"{"ClientRequestHost":"claude.example.com","ClientRequestMethod":"POST","ClientRequestPath":"/v1/messages","EdgeResponseStatus":524,"OriginResponseStatus":0,"EdgeStartTimestamp":"2026-12-07T10:00:02Z"}"#).unwrap();
+        let s = read_json(&v).unwrap();
+        assert_eq!(s.status, Some(Code::Status(524)));
+        assert_eq!(s.target, Some("/v1/messages"));
+    }
+
     #[test]
     fn envoy_ai_gateway_keys() {
         let v: Value = serde_json::from_str(r#"{"genai_model_name":"claude-sonnet-4-5","method":"POST","response_code":429,"response_flags":"-","x-envoy-origin-path":"/v1/chat/completions"}"#).unwrap();
