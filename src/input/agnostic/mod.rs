@@ -465,6 +465,41 @@ pub(crate) fn object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
         }
         return Claim::Relevant;
     }
+    // Caddy's reverse proxy cutting a response it had begun to stream (`aborting with
+    // incomplete response`): the client had its 200, then the stream broke. Its access entry
+    // (status 200) follows.
+    if let (Position::Line(n), Some(Value::String(msg))) = (at, v.get("msg")) {
+        let logger = v.get("logger").and_then(Value::as_str).unwrap_or("");
+        if logger.contains("reverse_proxy") && msg.contains("incomplete response") {
+            let uri = v
+                .pointer("/request/uri")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if let Some(endpoint) =
+                crate::input::toolkit::api::endpoint_of(uri, &sink.opts.api_paths)
+            {
+                let mut r = Record::new(SourceKind::AccessLog, Outcome::Failure);
+                r.line = Some(n);
+                r.evidence = Evidence::Whole;
+                r.provider = Some("anthropic".into());
+                r.http_status = Some(200);
+                r.error_type = Some("stream_error".into());
+                r.endpoint = Some(endpoint);
+                let cause = v.get("error").and_then(Value::as_str).unwrap_or("");
+                r.message = Some(if cause.is_empty() {
+                    msg.clone()
+                } else {
+                    format!("{msg}: {cause}")
+                });
+                r.stamp = v
+                    .get("ts")
+                    .and_then(Value::as_f64)
+                    .and_then(crate::time::epoch_seconds);
+                sink.push(r);
+                return Claim::Relevant;
+            }
+        }
+    }
     // A proxy's JSON error logger (Caddy's `http.log.error`) names the cause: of its own
     // record, or of the access line that follows.
     let msg = ["msg", "message", "error", "err"]
@@ -842,5 +877,19 @@ mod tests {
             failures(&text),
             [(Some(6), Some(429)), (Some(24), Some(403))]
         );
+    }
+
+    /// Caddy's reverse proxy cut a response it had begun (its access entry says 200): a
+    /// stream error.
+    #[test]
+    fn a_caddy_incomplete_response_is_a_stream_error() {
+        let req = r#""request":{"remote_ip":"192.0.2.44","proto":"HTTP/2.0","method":"POST","host":"claude.example.dev","uri":"/v1/messages"}"#;
+        let text = format!(
+            "{{\"level\":\"error\",\"ts\":1765213290.0871,\"logger\":\"http.handlers.reverse_proxy\",\"msg\":\"aborting with incomplete response\",\"upstream\":\"api.anthropic.com:443\",{req},\"error\":\"reading: stream error: stream ID 7; INTERNAL_ERROR; received from peer\"}}\n{{\"level\":\"info\",\"ts\":1765213290.0874,\"logger\":\"http.log.access.log0\",\"msg\":\"handled request\",{req},\"duration\":27.64,\"status\":200}}\n"
+        );
+        let s = parse_text(&text, &ScanOptions::default());
+        assert_eq!(s.failures.len(), 1, "{:#?}", s.failures);
+        assert_eq!(s.failures[0].line, Some(1));
+        assert_eq!(s.failures[0].error_type.as_deref(), Some("stream_error"));
     }
 }
