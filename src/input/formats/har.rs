@@ -92,12 +92,16 @@ pub(crate) fn entry(value: Value, index: u64, sink: &mut Sink) -> Result<bool, S
     let Some(endpoint) = endpoint_of(&e.request.url, &sink.opts.api_paths) else {
         return Ok(false);
     };
-    // A CORS preflight is the browser's, not an API call.
+    // A CORS preflight is the browser's, not an API call; the call after it may be blocked.
     if e.request
         .method
         .as_deref()
         .is_some_and(|m| m.eq_ignore_ascii_case("OPTIONS"))
     {
+        if sink.har_preflights.len() >= 16 {
+            sink.har_preflights.pop_front();
+        }
+        sink.har_preflights.push_back(e.request.url.clone());
         return Ok(false);
     }
     let status = e.response.status.unwrap_or(0);
@@ -143,6 +147,15 @@ pub(crate) fn entry(value: Value, index: u64, sink: &mut Sink) -> Result<bool, S
         let why = net_error.unwrap_or("no response (status 0)");
         r.error_type = Some(network_error_type(why).into());
         r.message = Some(why.to_string());
+        // After a preflight to the same URL, a call that got nothing and a generic network
+        // failure (Chrome's `net::ERR_FAILED`, Firefox's no error at all) was blocked by the
+        // browser's CORS check: the page called the API straight from the browser.
+        let generic = net_error.is_none_or(|w| w == "net::ERR_FAILED");
+        if generic && sink.har_preflights.iter().any(|u| *u == e.request.url) {
+            r.message = Some(format!(
+                "{why}: no response after a CORS preflight (blocked by CORS policy)"
+            ));
+        }
     } else {
         let status = status as u16;
         r.http_status = Some(status);
@@ -284,6 +297,27 @@ mod tests {
         assert_eq!(s.failures[1].entry, Some(1));
         assert_eq!(s.lines.read, 3);
         assert_eq!(s.lines.noise, 1);
+    }
+
+    /// A call that got no response after a CORS preflight to the same URL was blocked by the
+    /// browser; without the preflight it is a plain network failure.
+    #[test]
+    fn no_response_after_a_preflight_is_cors() {
+        let pre = r#"{"startedDateTime":"2026-12-07T10:00:01Z","time":120,"request":{"method":"OPTIONS","url":"https://api.anthropic.com/v1/messages","headers":[]},"response":{"status":200,"headers":[],"content":{}}}"#;
+        let call = r#"{"startedDateTime":"2026-12-07T10:00:01.2Z","time":0,"request":{"method":"POST","url":"https://api.anthropic.com/v1/messages","headers":[]},"response":{"status":0,"headers":[],"content":{},"_error":"net::ERR_FAILED"}}"#;
+        let doc = |entries: &str| format!(r#"{{"log":{{"entries":[{entries}]}}}}"#);
+        let s = parse_text(&doc(&format!("{pre},{call}")), &ScanOptions::default());
+        assert_eq!(s.failures.len(), 1);
+        assert!(s.failures[0]
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("blocked by CORS policy")));
+        let s = parse_text(&doc(call), &ScanOptions::default());
+        assert_eq!(s.failures.len(), 1);
+        assert!(!s.failures[0]
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("CORS")));
     }
 
     #[test]

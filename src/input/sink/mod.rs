@@ -113,6 +113,9 @@ pub(crate) struct Sink<'a> {
     /// The last lines with Claude's and with another vendor's words, per producer (threads,
     /// Lambda log streams) seen last: an error line's context is its own producer's.
     pub(in crate::input) producer_words: Vec<ProducerWords>,
+    /// The URLs of the last CORS preflights (`OPTIONS`) in a HAR: a call to one of them that
+    /// then got no response at all was blocked by the browser.
+    pub(in crate::input) har_preflights: std::collections::VecDeque<String>,
     /// A proxy's own error line (`connect: connection refused`, `timed out`) that no parser
     /// claimed: the first line of the failure its access line tells right after.
     pub proxy_error: Option<(u64, String)>,
@@ -237,6 +240,7 @@ impl<'a> Sink<'a> {
             other_provider_line: None,
             claude_line: None,
             producer_words: Vec::new(),
+            har_preflights: std::collections::VecDeque::new(),
             proxy_error: None,
             response_head: None,
             settler: None,
