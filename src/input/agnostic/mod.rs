@@ -323,7 +323,12 @@ impl Agnostic {
         };
         // A transport failure alone is one only on a line about a Claude call, and not on a
         // proxy's own error line (that starts the failure of its access line).
-        if said.transport_only && (!ctx.is_claude() || proxy_error_text(line).is_some()) {
+        let client_retry = line.contains("connection broken by");
+        // (A client's retry notice may name no host: its Claude context is the lines before.)
+        let about_claude = ctx.is_claude() || (client_retry && !unconfirmed);
+        if said.transport_only
+            && (!about_claude || (proxy_error_text(line).is_some() && !client_retry))
+        {
             return Claim::NotMine;
         }
         sink.follow_producer(line);
@@ -387,9 +392,12 @@ impl Agnostic {
                 return Claim::Relevant;
             }
         }
+        // Another attempt, not more of the last: a line of the same shape as the last
+        // failure's first, or a client's retry notice (each tells an attempt of its own).
         let again = self
             .head
-            .is_some_and(|(id, sh)| Some(id) == last_id && sh == shape(line.trim()));
+            .is_some_and(|(id, sh)| Some(id) == last_id && sh == shape(line.trim()))
+            || client_retry;
         if let Some(f) = recent.filter(|_| !again) {
             // An indented line of a dump may name the type of an error it quotes (a relayed
             // upstream body): only a status written on it can disagree.
@@ -891,5 +899,16 @@ mod tests {
         assert_eq!(s.failures.len(), 1, "{:#?}", s.failures);
         assert_eq!(s.failures[0].line, Some(1));
         assert_eq!(s.failures[0].error_type.as_deref(), Some("stream_error"));
+    }
+
+    /// urllib3's retry notices: each is an attempt that got no response, whether or not it
+    /// names the host again.
+    #[test]
+    fn urllib3_retry_notices_are_attempts() {
+        let text = concat!(
+            "2025-06-01 10:00:00,001 WARNING urllib3.connectionpool: Retrying (Retry(total=2, connect=None, read=None, redirect=None, status=None)) after connection broken by 'ReadTimeoutError(\"HTTPSConnectionPool(host='api.anthropic.com', port=443): Read timed out. (read timeout=60)\")': /v1/messages\n",
+            "2025-06-01 10:01:00,001 WARNING urllib3.connectionpool: Retrying (Retry(total=1, connect=None, read=None, redirect=None, status=None)) after connection broken by 'NewConnectionError('<urllib3.connection.HTTPSConnection object at 0x7f>: Failed to establish a new connection: [Errno 111] Connection refused')': /v1/messages\n",
+        );
+        assert_eq!(failures(text), [(Some(1), None), (Some(2), None)]);
     }
 }

@@ -107,6 +107,11 @@ static STATUS: LazyLock<Regex> = LazyLock::new(|| {
         r"|^\s*(\d{3})\s+(?:[A-Z][a-z]+|\{)",
         // A quoted value that is an SDK's error message: `"err":"404 {\"error\":...`.
         r"|[\x22'](\d{3}) \\?\{",
+        // Python HTTP clients: httpx `Server error '529 ' for url`, requests `429 Client Error:`,
+        // aiohttp `ClientResponseError: 429, message=`.
+        r"|(?:server|client) error '(\d{3})\b",
+        r"|\b(\d{3}) (?:client|server) error:",
+        r"|ClientResponseError:?\s*\(?(\d{3}),",
         r")"
     ))
     .expect("static regex")
@@ -212,9 +217,9 @@ pub(crate) fn has_status_number(line: &str) -> bool {
             || !(b[k - 1].is_ascii_alphanumeric() || matches!(b[k - 1], b',' | b'.' | b'-' | b'_'));
         let after_ok = match b.get(k + 3) {
             None => true,
-            Some(c) => {
-                !(c.is_ascii_alphanumeric() || matches!(c, b'.' | b',' | b'-' | b'_' | b'/'))
-            }
+            // `429, message=...` (aiohttp), not `429,000`.
+            Some(b',') => b.get(k + 4).is_none_or(|c| *c == b' '),
+            Some(c) => !(c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b'/')),
         };
         if before_ok
             && b.get(k + 1).is_some_and(u8::is_ascii_digit)
@@ -336,7 +341,9 @@ pub(crate) fn read_triggered(line: &str) -> Option<Said> {
         || code.is_some_and(|c| has_headline(line, c) || !c.ends_with("Error"))
         || phrase.is_some_and(|i| i < VERBATIM)
         || REQUEST_ID.is_match(line);
-    let weak = usize::from(status.is_some())
+    // urllib3's retry notice says the attempt failed (`after connection broken by ...`).
+    let weak = usize::from(line.contains("connection broken by"))
+        + usize::from(status.is_some())
         + usize::from(phrase.is_some())
         + usize::from(error_word(line));
     if !strong && weak < 2 {
@@ -425,7 +432,10 @@ fn transport_only(line: &str) -> Option<Said> {
     let calls_itself_failed = error_word(line)
         || line.contains(" error")
         || line.contains("aborted")
-        || line.contains("failed");
+        || line.contains("failed")
+        // urllib3's retry notice: `Retrying (Retry(total=2, ...)) after connection broken by
+        // 'ReadTimeoutError(...)'`.
+        || line.contains("connection broken by");
     if prose || !calls_itself_failed {
         return None;
     }
@@ -584,5 +594,17 @@ mod tests {
         assert!(read("  \"api_error\": 20149,").is_none());
         assert!(read("overloaded_error=53").is_none());
         assert!(read("  \"type\": \"api_error\",").is_some());
+    }
+
+    /// Python HTTP clients' own error strings.
+    #[test]
+    fn python_http_clients() {
+        let st = |l: &str| read(l).and_then(|s| s.status);
+        assert_eq!(st("httpx.HTTPStatusError: Server error '529 ' for url 'https://api.anthropic.com/v1/messages'"), Some(529));
+        assert_eq!(st("requests.exceptions.HTTPError: 500 Server Error: Internal Server Error for url: https://api.anthropic.com/v1/messages"), Some(500));
+        assert_eq!(st("aiohttp.client_exceptions.ClientResponseError: 429, message='Too Many Requests', url=URL('https://api.anthropic.com/v1/messages')"), Some(429));
+        let s = read("WARNING urllib3.connectionpool: Retrying (Retry(total=2, connect=None, read=None, redirect=None, status=None)) after connection broken by 'ReadTimeoutError(\"HTTPSConnectionPool(host='api.anthropic.com', port=443): Read timed out. (read timeout=60)\")': /v1/messages").unwrap();
+        assert_eq!(s.status, None);
+        assert_eq!(s.error_type, Some("client_timeout"));
     }
 }

@@ -273,6 +273,13 @@ pub(crate) fn transport_kind(text: &str) -> Option<&'static str> {
             "Unable to connect to API",
             "connection reset by peer",
             "connection refused",
+            // Python's spellings (urllib3, http.client, socket).
+            "Connection reset by peer",
+            "Connection refused",
+            "Failed to establish a new connection",
+            "RemoteDisconnected",
+            "Name or service not known",
+            "Temporary failure in name resolution",
             "no such host",
             "broken pipe",
             "TLS handshake",
