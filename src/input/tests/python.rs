@@ -498,3 +498,33 @@ anthropic.RateLimitError: Error code: 429 - {'type': 'error', 'error': {'type': 
         assert_eq!(s.failures[1].line, Some(11));
     }
 }
+
+#[cfg(test)]
+mod http_client_tests {
+    use crate::input::{parse_text, ScanOptions};
+
+    /// An app that called the API with httpx or requests directly: the client's own status
+    /// error names the URL; another host's is not Claude's.
+    #[test]
+    fn httpx_and_requests_status_errors() {
+        let tb = |last: &str| {
+            format!("Traceback (most recent call last):\n  File \"/app/call.py\", line 12, in <module>\n    r.raise_for_status()\n{last}\n")
+        };
+        let s = parse_text(
+            &tb("httpx.HTTPStatusError: Server error '529 ' for url 'https://api.anthropic.com/v1/messages'"),
+            &ScanOptions::default(),
+        );
+        assert_eq!(s.failures.len(), 1);
+        assert_eq!(s.failures[0].http_status, Some(529));
+        let s = parse_text(
+            &tb("requests.exceptions.HTTPError: 429 Client Error: Too Many Requests for url: https://api.anthropic.com/v1/messages"),
+            &ScanOptions::default(),
+        );
+        assert_eq!(s.failures.len(), 1);
+        let s = parse_text(
+            &tb("httpx.HTTPStatusError: Client error '429 Too Many Requests' for url 'https://api.openai.com/v1/chat/completions'"),
+            &ScanOptions::default(),
+        );
+        assert!(s.failures.is_empty(), "{:?}", s.failures);
+    }
+}

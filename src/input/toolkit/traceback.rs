@@ -16,6 +16,23 @@ use super::{cloud_text, has, litellm_text, pyrepr};
 use crate::record::{Evidence, Outcome, Record, SourceKind, Stamp};
 
 /// `anthropic.RateLimitError: ...`, `anthropic._exceptions.OverloadedError: ...`.
+/// httpx's `HTTPStatusError` and requests' `HTTPError` messages, with the URL they name.
+static HTTP_CLIENT_ERROR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?:(?:Server|Client) error '(?P<a>\d{3})[^']*' for url '(?P<url>[^']+)'",
+        r"|\b(?P<b>\d{3}) (?:Client|Server) Error: .*? for url: (?P<url2>\S+))",
+    ))
+    .expect("static regex")
+});
+
+/// The API endpoint of a full URL, when its host is Anthropic's (or Bedrock's or Vertex's).
+fn claude_endpoint_of_url(url: &str) -> Option<String> {
+    let host_ok = url.contains("api.anthropic.com")
+        || url.contains("bedrock-runtime")
+        || url.contains("publishers/anthropic");
+    host_ok.then(|| super::api::endpoint_of(url, &[])).flatten()
+}
+
 pub(crate) static MODULE_CLASS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|[^\w.])anthropic\.(?:_exceptions\.)?(?P<class>[A-Z]\w*): ?(?P<rest>.*)$")
         .expect("static regex")
@@ -336,6 +353,23 @@ pub(crate) fn anthropic_exception(text: &str, ctx: Context) -> Option<Record> {
         match from_exception_text(Some(class), m, ctx) {
             Some((r, specific)) if specific || context_ok => return Some(r),
             _ => {}
+        }
+    }
+    // An HTTP client's own status error for a call to the API (the app used httpx or
+    // requests directly): httpx `Server error '529 ' for url '...'`, requests `429 Client
+    // Error: Too Many Requests for url: ...`.
+    if has!(text, " for url") {
+        if let Some(c) = HTTP_CLIENT_ERROR.captures(text) {
+            let status = c
+                .name("a")
+                .or(c.name("b"))
+                .and_then(|m| m.as_str().parse::<u16>().ok());
+            let url = c.name("url").or(c.name("url2")).map_or("", |m| m.as_str());
+            if let (Some(status), Some(endpoint)) = (status, claude_endpoint_of_url(url)) {
+                // No message of its own: the body printed after it (a Google envelope) gives
+                // one, and joins it.
+                return Some(http_record(url, endpoint, status, Evidence::Summary));
+            }
         }
     }
     // `Error code: 529 - {...}` without a class.
