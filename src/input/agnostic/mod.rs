@@ -52,6 +52,14 @@ static CONTEXT_HINT: LazyLock<AnyOf> = LazyLock::new(|| {
         "cohere",
         "deepseek",
         "qwen",
+        "glm-",
+        "GLM-",
+        "zhipu",
+        "Zhipu",
+        "moonshot",
+        "kimi-",
+        "codex",
+        "Codex",
     ])
 });
 
