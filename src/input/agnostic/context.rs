@@ -40,7 +40,7 @@ enum Kind {
 
 /// Spelled as logs write them, matched case-sensitively (a vectorized search: this runs on
 /// many lines).
-const WORDS: [(&str, Kind); 58] = [
+const WORDS: [(&str, Kind); 67] = [
     ("api.anthropic.com", Kind::Route),
     ("/v1/messages", Kind::Route),
     ("/v1/complete", Kind::Route),
@@ -99,6 +99,15 @@ const WORDS: [(&str, Kind); 58] = [
     ("Qwen", Kind::Other),
     ("api.together", Kind::Other),
     ("fireworks.ai", Kind::Other),
+    ("glm-", Kind::Other),
+    ("GLM-", Kind::Other),
+    ("zhipu", Kind::Other),
+    ("Zhipu", Kind::Other),
+    ("bigmodel.cn", Kind::Other),
+    ("moonshot", Kind::Other),
+    ("kimi-", Kind::Other),
+    ("codex", Kind::Other),
+    ("Codex", Kind::Other),
 ];
 
 static AUTOMATON: LazyLock<AhoCorasick> = LazyLock::new(|| {

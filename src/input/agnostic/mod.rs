@@ -13,6 +13,7 @@ mod text;
 
 use std::sync::LazyLock;
 
+use regex::Regex;
 use serde_json::Value;
 
 use crate::input::sink::{Claim, LineParser, Position, Sink};
@@ -52,6 +53,14 @@ static CONTEXT_HINT: LazyLock<AnyOf> = LazyLock::new(|| {
         "cohere",
         "deepseek",
         "qwen",
+        "glm-",
+        "GLM-",
+        "zhipu",
+        "Zhipu",
+        "moonshot",
+        "kimi-",
+        "codex",
+        "Codex",
     ])
 });
 
@@ -108,6 +117,17 @@ fn retry_summary(line: &str) -> bool {
                 r.trim_start_matches(|c: char| c.is_ascii_digit())
                     .starts_with(" attempts")
             }))
+}
+
+/// The attempt a relay's retry notice ends (`upstream 429 (retry 2/3), waiting 1.9s`: the
+/// second attempt failed, a third follows).
+fn announced_retry(line: &str) -> Option<u32> {
+    static RETRY: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\(retry (\d{1,3})/\d{1,3}\)").expect("static regex"));
+    if !line.contains("(retry ") {
+        return None;
+    }
+    RETRY.captures(line).and_then(|c| c[1].parse().ok())
 }
 
 /// A line's shape: a hash of it without its digits (times, counters, ids change from one
@@ -398,7 +418,11 @@ impl Agnostic {
             .head
             .is_some_and(|(id, sh)| Some(id) == last_id && sh == shape(line.trim()))
             || client_retry;
-        if let Some(f) = recent.filter(|_| !again) {
+        // A retry notice after an attempt that ended (an access line, an earlier notice) is
+        // the next attempt's failure.
+        let retry = announced_retry(line);
+        let ended = |f: &Record| f.source_kind != SourceKind::ErrorText || f.attempt.is_some();
+        if let Some(f) = recent.filter(|f| !(again || (retry.is_some() && ended(f)))) {
             // An indented line of a dump may name the type of an error it quotes (a relayed
             // upstream body): only a status written on it can disagree.
             let indented = line.starts_with([' ', '\t']);
@@ -424,6 +448,7 @@ impl Agnostic {
         r.model = said.model;
         r.request_id = said.request_id;
         r.stamp = access::stamp_anywhere(line);
+        r.attempt = retry;
         if unconfirmed {
             // No Claude context yet: wait for one (a URL or model in the dump below).
             // The first attempt below a summary of retried attempts takes its place.

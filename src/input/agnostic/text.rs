@@ -117,6 +117,22 @@ static STATUS: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
+/// A relay's own words for an upstream answer, which call it a failure by themselves:
+/// `upstream 429 (retry 1/3)`, `upstream error: 529: {...}`, `rate-limited (429)`,
+/// `Error at <url>: 429 - {` (a body on the next lines), `failed for account x: 503 Service
+/// Unavailable`.
+static RELAY_STATUS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)(?:",
+        r"\bupstream(?: error| status)?:?\s+(\d{3})\b",
+        r"|\b(?:rate[- ]limited|unavailable|failed|error)\s+\((\d{3})\)",
+        r"|:\s+(\d{3})\s+-\s+\{",
+        r"|:\s+(429|5\d\d) (?:Too Many Requests|Service Unavailable|Bad Gateway|Gateway Timeout|Internal Server Error)\b",
+        r")"
+    ))
+    .expect("static regex")
+});
+
 /// The Anthropic API's error types, in any encoding.
 static API_TYPE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(invalid_request_error|authentication_error|permission_error|not_found_error|request_too_large|rate_limit_error|api_error|overloaded_error|billing_error|timeout_error)\b")
@@ -296,6 +312,15 @@ pub(crate) fn read_triggered(line: &str) -> Option<Said> {
     } else {
         None
     };
+    let relay = if has_status_number(line) {
+        RELAY_STATUS
+            .captures(line)
+            .and_then(|c| first_group(&c))
+            .filter(|n| (400..600).contains(n))
+    } else {
+        None
+    };
+    let status = status.or(relay);
     static ERROR_SUFFIX: LazyLock<memchr::memmem::Finder<'static>> =
         LazyLock::new(|| memchr::memmem::Finder::new("_error"));
     static TOO_LARGE: LazyLock<memchr::memmem::Finder<'static>> =
@@ -344,6 +369,7 @@ pub(crate) fn read_triggered(line: &str) -> Option<Said> {
     // urllib3's retry notice says the attempt failed (`after connection broken by ...`).
     let weak = usize::from(line.contains("connection broken by"))
         + usize::from(status.is_some())
+        + usize::from(relay.is_some())
         + usize::from(phrase.is_some())
         + usize::from(error_word(line));
     if !strong && weak < 2 {

@@ -374,6 +374,15 @@ pub(crate) fn json_object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
     let Some(endpoint) = endpoint_of(path, &sink.opts.api_paths) else {
         return Claim::Noise;
     };
+    // An AI gateway's route to another vendor's Anthropic-compatible endpoint (GLM, Kimi,
+    // Qwen behind `/anthropic/v1/messages`): its upstream cluster or route names the vendor.
+    if ["upstream_cluster", "route_name"]
+        .iter()
+        .filter_map(|k| map.get(*k).and_then(Value::as_str))
+        .any(names_other_vendor)
+    {
+        return Claim::Noise;
+    }
     let flags = map
         .get("response_flags")
         .and_then(Value::as_str)
@@ -391,6 +400,27 @@ pub(crate) fn json_object(v: &Value, at: Position, sink: &mut Sink) -> Claim {
     });
     sink.push(r);
     Claim::Relevant
+}
+
+/// Whether an upstream cluster or route name is another LLM vendor's and not Anthropic's.
+fn names_other_vendor(name: &str) -> bool {
+    const OTHERS: [&str; 11] = [
+        "openai",
+        "gemini",
+        "zhipu",
+        "bigmodel",
+        "glm",
+        "qwen",
+        "dashscope",
+        "deepseek",
+        "moonshot",
+        "kimi",
+        "mistral",
+    ];
+    let lower = name.to_ascii_lowercase();
+    !lower.contains("anthropic")
+        && !lower.contains("claude")
+        && OTHERS.iter().any(|o| lower.contains(o))
 }
 
 #[cfg(test)]

@@ -819,6 +819,9 @@ impl<'a> Sink<'a> {
                 && record.source_kind != SourceKind::ErrorText
                 // A transport line begins an attempt of its own.
                 && record.evidence != Evidence::Transport
+                // A failure that announced its retry (`upstream 429 (retry 1/3)`) is over:
+                // the next line about a call is the next attempt.
+                && prev.attempt.is_none()
                 && here.saturating_sub(at) <= AGNOSTIC_JOIN
                 && same_attempt(prev, &record)
             {

@@ -125,4 +125,85 @@ mod tests {
         );
         assert_eq!(s.failures[2].provider.as_deref(), Some("new_api"));
     }
+
+    fn lines_and_statuses(s: &crate::input::FileScan) -> Vec<(Option<u64>, Option<u16>)> {
+        s.failures
+            .iter()
+            .map(|f| (f.line, f.effective_status()))
+            .collect()
+    }
+
+    /// A relay's retry notice is one failed attempt; the access line after the last notice
+    /// is the attempt after it, and a notice after an access line starts another request.
+    #[test]
+    fn relay_retry_notices_are_attempts_of_their_own() {
+        let s = scan(concat!(
+            "INFO:     10.0.0.5:5100 - \"POST /anthropic/v1/messages HTTP/1.1\" 200 OK\n",
+            "  upstream 429 (retry 1/2), waiting 0.5s\n",
+            "  upstream 429 (retry 2/2), waiting 1.1s\n",
+            "[metrics anthropic] e2e=3100.2ms\n",
+            "INFO:     10.0.0.5:5102 - \"POST /anthropic/v1/messages HTTP/1.1\" 429 Too Many Requests\n",
+            "  upstream 529 (retry 1/2), waiting 0.4s\n",
+        ));
+        assert_eq!(
+            lines_and_statuses(&s),
+            vec![
+                (Some(2), Some(429)),
+                (Some(3), Some(429)),
+                (Some(5), Some(429)),
+                (Some(6), Some(529))
+            ]
+        );
+    }
+
+    /// `rate-limited (429)`, `Error at <url>: 429 - {` with its body below, and `failed ...:
+    /// 503 Service Unavailable` are upstream answers in a relay's words.
+    #[test]
+    fn relay_status_phrases() {
+        let s = scan(concat!(
+            "[INFO] Attempting request with account: a1 (provider: anthropic)\n",
+            "[WARN] Account a1 rate-limited (429), no model fallbacks — failing over to next account\n",
+            "[2026-01-13T15:05:52.912Z] [INFO] [API] Request for model: claude-opus-4-5, stream: true\n",
+            "[2026-01-13T15:05:53.643Z] [WARN] [CloudCode] Error at https://cloudcode.example: 429 - {\n",
+            "  \"error\": {\n",
+            "    \"code\": 429,\n",
+            "    \"status\": \"RESOURCE_EXHAUSTED\"\n",
+            "  }\n",
+            "}\n",
+            "[ERROR] Auto-refresh message failed for account a1 (provider: anthropic): 503 Service Unavailable\n",
+        ));
+        assert_eq!(
+            lines_and_statuses(&s),
+            vec![
+                (Some(2), Some(429)),
+                (Some(4), Some(429)),
+                (Some(10), Some(503))
+            ]
+        );
+    }
+
+    /// A relay's channel failure for a GLM model is not Claude's, between Claude lines.
+    #[test]
+    fn another_vendors_channel_failure_is_not_claude() {
+        let s = scan(concat!(
+            "octopus  | 2026-02-06T14:20:11+08:00\tINFO\trelay/relay.go:113\trequest model claude-sonnet-4-5, mode: 3, forwarding to channel: A\n",
+            "octopus  | 2026-02-06T14:23:02+08:00\tINFO\trelay/relay.go:113\trequest model glm-4.6, mode: 3, forwarding to channel: Zhipu-A model: glm-4.6\n",
+            "octopus  | 2026-02-06T14:23:03+08:00\tWARN\trelay/relay.go:151\tchannel Zhipu-A failed: upstream error: 429: {\"error\":{\"code\":\"1302\",\"message\":\"rate limited\"}}\n",
+            "octopus  | 2026-02-06T14:25:17+08:00\tWARN\trelay/relay.go:151\tchannel B failed: upstream error: 529: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n",
+        ));
+        assert_eq!(lines_and_statuses(&s), vec![(Some(4), Some(529))]);
+    }
+
+    /// An AI gateway's access entry on an Anthropic-shaped path routed to another vendor's
+    /// cluster is not a Claude call.
+    #[test]
+    fn gateway_route_to_another_vendor_is_not_claude() {
+        let entry = |route: &str, code: u16| {
+            format!(
+                "{{\"path\":\"/api/anthropic/v1/messages\",\"response_code\":\"{code}\",\"response_flags\":\"-\",\"route_name\":\"ai-route-{route}.internal\",\"upstream_cluster\":\"outbound|443||llm-{route}.internal.dns\",\"duration\":\"40\"}}\n"
+            )
+        };
+        let s = scan(&(entry("zhipu", 400) + &entry("anthropic", 429)));
+        assert_eq!(lines_and_statuses(&s), vec![(Some(2), Some(429))]);
+    }
 }
