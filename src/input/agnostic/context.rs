@@ -39,8 +39,9 @@ enum Kind {
 }
 
 /// Spelled as logs write them, matched case-sensitively (a vectorized search: this runs on
-/// many lines).
-const WORDS: [(&str, Kind); 67] = [
+/// many lines). Keep the list at 64 words or fewer: past that the automaton loses its packed
+/// (SIMD) prefilter and every line's search costs about twice as much.
+const WORDS: [(&str, Kind); 61] = [
     ("api.anthropic.com", Kind::Route),
     ("/v1/messages", Kind::Route),
     ("/v1/complete", Kind::Route),
@@ -65,28 +66,22 @@ const WORDS: [(&str, Kind); 67] = [
     ("Anthropic-Version", Kind::Claude),
     ("openai", Kind::Other),
     ("OpenAI", Kind::Other),
-    ("Openai", Kind::Other),
     ("OPENAI", Kind::Other),
     ("gpt-", Kind::Other),
     ("GPT-", Kind::Other),
-    ("gpt4", Kind::Other),
     ("chatgpt", Kind::Other),
     ("ChatGPT", Kind::Other),
     ("text-embedding", Kind::Other),
-    ("dall-e", Kind::Other),
-    ("whisper-1", Kind::Other),
     ("gemini", Kind::Other),
     ("Gemini", Kind::Other),
     ("generativelanguage.googleapis", Kind::Other),
     ("mistral", Kind::Other),
     ("Mistral", Kind::Other),
     ("mixtral", Kind::Other),
-    ("Mixtral", Kind::Other),
     ("llama", Kind::Other),
     ("Llama", Kind::Other),
     ("amazon.titan", Kind::Other),
     ("amazon.nova", Kind::Other),
-    ("titan-", Kind::Other),
     ("cohere", Kind::Other),
     ("Cohere", Kind::Other),
     ("command-r", Kind::Other),
