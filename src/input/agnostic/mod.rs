@@ -109,14 +109,14 @@ pub(crate) struct Agnostic {
 /// A summary of retried attempts rather than an attempt (the AI SDK's `RetryError`, the
 /// words `Failed after N attempts`).
 fn retry_summary(line: &str) -> bool {
-    static WORDS: LazyLock<AnyOf> =
-        LazyLock::new(|| AnyOf::new(&["AI_RetryError", "RetryError:", "Failed after "]));
-    WORDS.is_match(line)
-        && (line.contains("RetryError")
-            || line.split("Failed after ").nth(1).is_some_and(|r| {
-                r.trim_start_matches(|c: char| c.is_ascii_digit())
+    let failed_after = line.split_once("Failed after ").map(|(_, r)| r);
+    line.contains("AI_RetryError")
+        || line.contains("RetryError:")
+        || failed_after.is_some_and(|r| {
+            line.contains("RetryError")
+                || r.trim_start_matches(|c: char| c.is_ascii_digit())
                     .starts_with(" attempts")
-            }))
+        })
 }
 
 /// The attempt a relay's retry notice ends (`upstream 429 (retry 2/3), waiting 1.9s`: the

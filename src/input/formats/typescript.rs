@@ -545,10 +545,7 @@ impl TsParser {
         // Old debug responses print the body after the headers object: `} {"error":...}`.
         if h.kind == Kind::OldResponse && r.outcome == Outcome::Failure {
             let last = h.text.trim_end().lines().last().unwrap_or("").trim_start();
-            if let Some(body) = last
-                .strip_prefix("} {")
-                .map(|b| &last[last.len() - b.len() - 1..])
-            {
+            if let Some(body) = last.strip_prefix("} ").filter(|b| b.starts_with('{')) {
                 let said = lenient_body(body);
                 if r.message.is_none() {
                     r.message = said.message.map(|m| one_line(&m));
